@@ -1,0 +1,71 @@
+// Replay: decide a recorded request again and say exactly what, if anything, came out different.
+// A record whose inputs_hash does not match its own request was altered after the fact.
+
+import { canonicalJson } from './canonical_json.js';
+import { type DecisionRecord, type Engine, decide } from './decide.js';
+import { sha256Canonical } from './hash.js';
+import { parseDecisionRequest } from './request.js';
+import { isPlainObject } from './strict_object.js';
+
+export interface ReplayOutcome {
+  /** True when the replayed record is byte-identical (canonical JSON) to the recorded one. */
+  identical: boolean;
+  /** One line per difference, naming the field and both values. */
+  differences: string[];
+  recorded_decision: unknown;
+  replayed_decision: DecisionRecord['decision'] | null;
+}
+
+export function replayRecord(recorded: unknown, engine: Engine): ReplayOutcome {
+  const result = (differences: string[], replayed: DecisionRecord | null): ReplayOutcome => ({
+    identical: differences.length === 0,
+    differences,
+    recorded_decision: isPlainObject(recorded) ? recorded.decision : undefined,
+    replayed_decision: replayed?.decision ?? null,
+  });
+  if (!isPlainObject(recorded) || !isPlainObject(recorded.request))
+    return result(['not a decision record: no request to replay'], null);
+
+  let expectedInputsHash: string;
+  try {
+    expectedInputsHash = sha256Canonical({ request: recorded.request, catalog_hash: recorded.catalog_hash });
+  } catch {
+    return result(['record is not canonical JSON'], null);
+  }
+  if (expectedInputsHash !== recorded.inputs_hash)
+    return result([`inputs_hash: recorded ${String(recorded.inputs_hash)}, but its request hashes to ${expectedInputsHash}: the record was altered`], null);
+  if (recorded.catalog_hash !== engine.catalog.hash)
+    return result([`catalog_hash: decided against ${String(recorded.catalog_hash)}, loaded catalog is ${engine.catalog.hash}`], null);
+
+  const request = parseDecisionRequest(recorded.request);
+  if (!request.ok) return result([`request no longer parses: ${request.error.detail}`], null);
+  const replayed = decide(request.value, engine);
+
+  const differences: string[] = [];
+  const keys = new Set([...Object.keys(recorded), ...Object.keys(replayed)]);
+  for (const key of [...keys].sort((a, b) => priority(a) - priority(b) || (a < b ? -1 : 1))) {
+    const before = safeCanonical((recorded as Record<string, unknown>)[key]);
+    const after = safeCanonical((replayed as unknown as Record<string, unknown>)[key]);
+    if (before !== after) differences.push(`${key}: recorded ${clip(before)}, replayed ${clip(after)}`);
+  }
+  return result(differences, replayed);
+}
+
+function priority(key: string): number {
+  const first = ['decision', 'rule', 'base_decision', 'ruleset_hash', 'inputs_hash'];
+  const i = first.indexOf(key);
+  return i === -1 ? first.length : i;
+}
+
+function safeCanonical(v: unknown): string {
+  if (v === undefined) return '(absent)';
+  try {
+    return canonicalJson(v);
+  } catch {
+    return '(not JSON)';
+  }
+}
+
+function clip(s: string): string {
+  return s.length > 240 ? `${s.slice(0, 240)}…` : s;
+}
