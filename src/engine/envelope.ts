@@ -4,7 +4,7 @@
 import { toCanonicalJson } from './canonical_json.js';
 import { type Result, fail, ok } from './errors.js';
 import { LIMITS } from './limits.js';
-import { checkBoundedString, checkFields } from './strict_object.js';
+import { checkBoundedString, checkFields, isSizeProblem } from './strict_object.js';
 import { type BlastRadius, type IntentClass, isBlastRadius, isIntentClass } from './vocabulary.js';
 
 export interface IntentEnvelope {
@@ -33,7 +33,7 @@ const TOOL_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:/-]*$/;
 
 export function parseEnvelope(value: unknown, path = 'envelope'): Result<IntentEnvelope> {
   const bad = (detail: string) =>
-    fail<IntentEnvelope>(detail.includes('longer than') ? 'E_INPUT_TOO_LARGE' : 'E_ENVELOPE_INVALID', 'invalid intent envelope', detail);
+    fail<IntentEnvelope>(isSizeProblem(detail) ? 'E_INPUT_TOO_LARGE' : 'E_ENVELOPE_INVALID', 'invalid intent envelope', detail);
 
   const shape = checkFields(value, path, REQUIRED, OPTIONAL);
   if (shape) return bad(shape);

@@ -4,7 +4,7 @@
 
 import { type Result, fail, ok } from './errors.js';
 import { LIMITS } from './limits.js';
-import { checkBoundedString, checkFields } from './strict_object.js';
+import { checkBoundedString, checkFields, isSizeProblem } from './strict_object.js';
 import { type TrustLevel, isTrustLevel, minTrust } from './vocabulary.js';
 
 /** A chunk as the engine sees it; the store's extra fields are carried, never used to decide. */
@@ -39,7 +39,7 @@ export interface Provenance {
 
 export function parseChunks(value: unknown, path = 'chunks'): Result<Chunk[]> {
   const bad = (detail: string) =>
-    fail<Chunk[]>(detail.includes('longer than') ? 'E_INPUT_TOO_LARGE' : 'E_CHUNK_INVALID', 'invalid chunk', detail);
+    fail<Chunk[]>(isSizeProblem(detail) ? 'E_INPUT_TOO_LARGE' : 'E_CHUNK_INVALID', 'invalid chunk', detail);
   if (value === undefined) return ok([]);
   if (!Array.isArray(value)) return bad(`${path}: must be an array of chunks`);
   if (value.length > LIMITS.chunks) return bad(`${path}: longer than ${LIMITS.chunks} chunks`);

@@ -7,7 +7,7 @@ import { type Result, fail, ok } from './errors.js';
 import { extractLobsterTrapBlock } from './lobstertrap.js';
 import { LIMITS } from './limits.js';
 import { type Chunk, type ProvenanceMode, parseChunks } from './provenance.js';
-import { checkFields } from './strict_object.js';
+import { checkFields, isSizeProblem } from './strict_object.js';
 
 export interface DecisionRequest {
   envelope: IntentEnvelope;
@@ -36,7 +36,7 @@ export function parseDecisionRequest(value: unknown): Result<DecisionRequest> {
     const block = toCanonicalJson(lobstertrap, LIMITS.jsonDepth, LIMITS.lobstertrapChars);
     if (!block.ok)
       return fail(
-        block.reason.startsWith('larger') ? 'E_INPUT_TOO_LARGE' : 'E_REQUEST_INVALID',
+        isSizeProblem(` ${block.reason}`) ? 'E_INPUT_TOO_LARGE' : 'E_REQUEST_INVALID',
         'invalid Lobster Trap block',
         `request.lobstertrap${block.path}: ${block.reason}`,
       );

@@ -28,3 +28,8 @@ export function checkBoundedString(value: unknown, path: string, max: number, mi
   if (!value.isWellFormed()) return `${path}: holds a lone UTF-16 surrogate`;
   return null;
 }
+
+/** Bound violations are reported as E_INPUT_TOO_LARGE; every checker here words them "longer/larger than". */
+export function isSizeProblem(detail: string): boolean {
+  return / (longer|larger) than /.test(detail);
+}
