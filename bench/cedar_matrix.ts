@@ -22,19 +22,17 @@
 
 import { createRequire } from 'node:module';
 import type * as CedarWasm from '@cedar-policy/cedar-wasm/nodejs';
+import {
+  BLAST_RADII,
+  type CompiledRuleset,
+  DEFAULT_RULESET,
+  INTENT_CLASSES,
+  type RuleInputs,
+  TRUST_LEVELS,
+  firstMatchingRule,
+} from '../src/engine/index.js';
 
-export type Intent = 'observe' | 'recommend' | 'remediate_reversible' | 'remediate_destructive';
-export type Provenance = 'untrusted' | 'semi_trusted' | 'trusted';
-export type BlastRadius = 'none' | 'workload' | 'node' | 'vlan' | 'site' | 'region';
-export type MatrixDecision = 'ALLOW' | 'DENY' | 'HUMAN_REVIEW';
-
-export interface CedarMatrixInputs {
-  declared_intent: Intent;
-  detected_intent: Intent;
-  provenance: Provenance;
-  blast_radius: BlastRadius;
-  injection_flag: boolean;
-}
+export type CedarMatrixInputs = RuleInputs;
 
 export interface CedarAuthorizer {
   /** true iff Cedar's decision is Allow. Throws if Cedar reports any error. */
@@ -45,20 +43,10 @@ export interface CedarAuthorizer {
 
 export interface CedarMatrixDisagreement {
   inputs: CedarMatrixInputs;
-  matrix: MatrixDecision;
+  matrix: string;
   matrixRule: string;
-  matrixAllows: boolean;
   cedarAllows: boolean;
 }
-
-const INTENTS: readonly Intent[] = [
-  'observe',
-  'recommend',
-  'remediate_reversible',
-  'remediate_destructive',
-];
-const PROVENANCES: readonly Provenance[] = ['untrusted', 'semi_trusted', 'trusted'];
-const BLAST_RADII: readonly BlastRadius[] = ['none', 'workload', 'node', 'vlan', 'site', 'region'];
 
 const PRINCIPAL = { type: 'Agent', id: 'ops-agent' } as const;
 const ACTION = { type: 'Action', id: 'propose' } as const;
@@ -132,32 +120,10 @@ action propose appliesTo {
 };
 `;
 
-/** Plain TypeScript reference of the matrix; returns the decision and the rule that fired. */
-export function matrixDecision(inputs: CedarMatrixInputs): { decision: MatrixDecision; rule: string } {
-  const { declared_intent, detected_intent: d, provenance: p, blast_radius: r } = inputs;
-  const destructive = d === 'remediate_destructive';
-  const reversible = d === 'remediate_reversible';
-  if (declared_intent !== d) return { decision: 'DENY', rule: 'R1' };
-  if (inputs.injection_flag && (reversible || destructive)) return { decision: 'DENY', rule: 'R2' };
-  if (p === 'untrusted' && destructive) return { decision: 'DENY', rule: 'R3' };
-  if (r === 'site' || r === 'region') return { decision: 'HUMAN_REVIEW', rule: 'R4' };
-  if (destructive && (r === 'vlan' || r === 'node')) return { decision: 'HUMAN_REVIEW', rule: 'R5' };
-  if (destructive && p !== 'untrusted') return { decision: 'HUMAN_REVIEW', rule: 'R6' };
-  if (reversible && p !== 'untrusted') return { decision: 'ALLOW', rule: 'R7' };
-  if (d === 'observe' || d === 'recommend') return { decision: 'ALLOW', rule: 'R8' };
-  return { decision: 'DENY', rule: 'R9' };
-}
-
-/** Reference answer (for checking only): true iff the matrix decision is ALLOW. */
-export function matrixAllows(inputs: CedarMatrixInputs): boolean {
-  return matrixDecision(inputs).decision === 'ALLOW';
-}
-
 type CedarModule = typeof CedarWasm;
 let cedarModule: CedarModule | undefined;
 
-// Loaded lazily (synchronously) so importing this file for CEDAR_POLICIES or
-// matrixAllows does not compile the ~MBs of Cedar wasm.
+// Loaded lazily (synchronously) so importing this file for CEDAR_POLICIES does not compile the ~MBs of Cedar wasm.
 function loadCedar(): CedarModule {
   if (cedarModule === undefined) {
     const require = createRequire(import.meta.url);
@@ -232,43 +198,25 @@ export function createCedarAuthorizer(): CedarAuthorizer {
   };
 }
 
-/** Exhaustive check over all 4*4*3*6*2 = 576 input combinations. */
-export function checkCedarAgreesWithMatrix(): {
+/** Exhaustive check over all 4*4*3*6*2 = 576 rule inputs: Cedar allows exactly what the compiled ruleset allows. */
+export function checkCedarAgreesWithRuleset(ruleset: CompiledRuleset = DEFAULT_RULESET): {
   checked: number;
   disagreements: CedarMatrixDisagreement[];
 } {
   const authorizer = createCedarAuthorizer();
   const disagreements: CedarMatrixDisagreement[] = [];
   let checked = 0;
-  for (const declared_intent of INTENTS) {
-    for (const detected_intent of INTENTS) {
-      for (const provenance of PROVENANCES) {
-        for (const blast_radius of BLAST_RADII) {
+  for (const declared_intent of INTENT_CLASSES)
+    for (const detected_intent of INTENT_CLASSES)
+      for (const provenance of TRUST_LEVELS)
+        for (const blast_radius of BLAST_RADII)
           for (const injection_flag of [false, true]) {
-            const inputs: CedarMatrixInputs = {
-              declared_intent,
-              detected_intent,
-              provenance,
-              blast_radius,
-              injection_flag,
-            };
-            const { decision, rule } = matrixDecision(inputs);
-            const matrixAllowed = decision === 'ALLOW';
-            const cedarAllowed = authorizer.allows(inputs, 'kubectl');
+            const inputs: RuleInputs = { declared_intent, detected_intent, provenance, blast_radius, injection_flag };
+            const rule = firstMatchingRule(ruleset, inputs);
+            const cedarAllows = authorizer.allows(inputs, 'kubectl');
             checked++;
-            if (matrixAllowed !== cedarAllowed) {
-              disagreements.push({
-                inputs,
-                matrix: decision,
-                matrixRule: rule,
-                matrixAllows: matrixAllowed,
-                cedarAllows: cedarAllowed,
-              });
-            }
+            if ((rule.decision === 'ALLOW') !== cedarAllows)
+              disagreements.push({ inputs, matrix: rule.decision, matrixRule: rule.id, cedarAllows });
           }
-        }
-      }
-    }
-  }
   return { checked, disagreements };
 }

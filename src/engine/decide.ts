@@ -3,10 +3,15 @@
 // order; anything that cannot be classified fails closed to the ruleset's catch-all.
 
 import { type CompiledCatalog, classifyAction } from './catalog.js';
-import { sha256Canonical } from './hash.js';
-import { type ConversationSignal, foldConversationSignal, parseLobsterTrapBlock } from './lobstertrap.js';
+import { sha256Text } from './hash.js';
+import {
+  type ConversationSignal,
+  extractLobsterTrapBlock,
+  foldConversationSignal,
+  parseLobsterTrapBlock,
+} from './lobstertrap.js';
 import { type SourceResolution, resolveProvenance } from './provenance.js';
-import type { DecisionRequest } from './request.js';
+import type { DecisionRequest, ParsedRequest } from './request.js';
 import { type CompiledRule, type CompiledRuleset, type RuleInputs, firstMatchingRule } from './ruleset.js';
 import type { BlastRadius, Decision, IntentClass, TrustLevel } from './vocabulary.js';
 
@@ -43,7 +48,9 @@ export interface DecisionRecord {
   catalog_hash: string;
   /** Hash of the policy that tightened this decision; null until a policy stage applies one. */
   policy_hash: string | null;
-  /** sha256 of the canonical {request, catalog_hash}. */
+  /** sha256 of the canonical request (what the agent and the session supplied). */
+  request_hash: string;
+  /** sha256 of the canonical {catalog_hash, request_hash}: everything the decision depended on, but the ruleset. */
   inputs_hash: string;
 }
 
@@ -54,12 +61,13 @@ const VERDICT_WORDS: Record<Decision, string> = {
   QUARANTINE: 'Quarantined',
 };
 
-export function decide(request: DecisionRequest, engine: Engine): DecisionRecord {
+export function decide(parsed: ParsedRequest, engine: Engine): DecisionRecord {
+  const { request } = parsed;
   const { envelope } = request;
   const { ruleset, catalog } = engine;
   const classification = classifyAction(catalog, envelope.tool, envelope.args);
   const provenance = resolveProvenance(envelope.source_signals, request.chunks, request.provenance_mode);
-  const signal = parseLobsterTrapBlock(request.lobstertrap);
+  const signal = parseLobsterTrapBlock(extractLobsterTrapBlock(request.lobstertrap));
   const fold = foldConversationSignal(provenance.trust, provenance.injection_flag, signal);
   const notes = [...provenance.notes, ...fold.notes];
 
@@ -118,9 +126,17 @@ export function decide(request: DecisionRequest, engine: Engine): DecisionRecord
     ruleset_hash: ruleset.hash,
     catalog_hash: catalog.hash,
     policy_hash: null,
-    inputs_hash: sha256Canonical({ request, catalog_hash: catalog.hash }),
+    request_hash: parsed.hash,
+    inputs_hash: inputsHash(parsed.hash, catalog.hash),
   };
 }
+
+/** sha256 over the canonical JSON {"catalog_hash": …, "request_hash": …}; both are `sha256:<hex>`. */
+export function inputsHash(requestHash: string, catalogHash: string): string {
+  const quote = (h: string) => (SHA256_REF.test(h) ? `"${h}"` : JSON.stringify(h));
+  return sha256Text(`{"catalog_hash":${quote(catalogHash)},"request_hash":${quote(requestHash)}}`);
+}
+const SHA256_REF = /^sha256:[0-9a-f]{64}$/;
 
 function describeCited(sources: readonly SourceResolution[]): string {
   const cited = sources.filter((s) => s.cited);

@@ -32,8 +32,17 @@ const OPTIONAL = [
 const TOOL_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:/-]*$/;
 
 export function parseEnvelope(value: unknown, path = 'envelope'): Result<IntentEnvelope> {
+  const parsed = parseEnvelopeKeepingArgsJson(value, path);
+  return parsed.ok ? ok(parsed.value.envelope) : parsed;
+}
+
+/** parseEnvelope, also returning the canonical JSON of `args` it computed on the way. */
+export function parseEnvelopeKeepingArgsJson(
+  value: unknown,
+  path = 'envelope',
+): Result<{ envelope: IntentEnvelope; argsJson: string }> {
   const bad = (detail: string) =>
-    fail<IntentEnvelope>(isSizeProblem(detail) ? 'E_INPUT_TOO_LARGE' : 'E_ENVELOPE_INVALID', 'invalid intent envelope', detail);
+    fail<{ envelope: IntentEnvelope; argsJson: string }>(isSizeProblem(detail) ? 'E_INPUT_TOO_LARGE' : 'E_ENVELOPE_INVALID', 'invalid intent envelope', detail);
 
   const shape = checkFields(value, path, REQUIRED, OPTIONAL);
   if (shape) return bad(shape);
@@ -46,7 +55,7 @@ export function parseEnvelope(value: unknown, path = 'envelope'): Result<IntentE
   if (!TOOL_NAME.test(v.tool as string)) return bad(`${path}.tool: may hold only letters, digits and _ . : / -`);
 
   if (typeof v.args !== 'object' || v.args === null || Array.isArray(v.args)) return bad(`${path}.args: must be an object`);
-  const args = toCanonicalJson(v.args, LIMITS.jsonDepth, LIMITS.argsChars);
+  const args = toCanonicalJson<Record<string, unknown>>(v.args, LIMITS.jsonDepth, LIMITS.argsChars);
   if (!args.ok) return bad(`${path}.args${args.path}: ${args.reason}`);
 
   for (const [key, max] of [
@@ -81,7 +90,7 @@ export function parseEnvelope(value: unknown, path = 'envelope'): Result<IntentE
   const envelope: IntentEnvelope = {
     intent: v.intent,
     tool: v.tool as string,
-    args: JSON.parse(args.json) as Record<string, unknown>,
+    args: args.value,
     source_signals: [...sourceSignals],
   };
   if (v.target !== undefined) envelope.target = v.target as string;
@@ -89,5 +98,5 @@ export function parseEnvelope(value: unknown, path = 'envelope'): Result<IntentE
   if (v.session !== undefined) envelope.session = v.session as string;
   if (v.agent_confidence !== undefined) envelope.agent_confidence = v.agent_confidence as number;
   if (v.estimated_blast_radius !== undefined) envelope.estimated_blast_radius = v.estimated_blast_radius as BlastRadius;
-  return ok(envelope);
+  return ok({ envelope, argsJson: args.json });
 }

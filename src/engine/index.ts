@@ -1,7 +1,7 @@
 // The engine's public surface: pure functions and types, no I/O, no clock, no randomness, no packages.
 
 export { DEFAULT_ENGINE, DEFAULT_RULESET, DEMO_CATALOG } from './builtin/index.js';
-export { canonicalJson, toCanonicalJson } from './canonical_json.js';
+export { CanonicalText, canonicalJson, toCanonicalJson } from './canonical_json.js';
 export type { JsonValue } from './canonical_json.js';
 export { classifyAction, compileCatalog } from './catalog.js';
 export type { Classification, CompiledCatalog, TopologyEntity } from './catalog.js';
@@ -23,7 +23,7 @@ export type { ConversationSignal } from './lobstertrap.js';
 export { parseChunks, resolveProvenance } from './provenance.js';
 export type { Chunk, ProvenanceMode, SourceResolution } from './provenance.js';
 export { parseDecisionRequest } from './request.js';
-export type { DecisionRequest } from './request.js';
+export type { DecisionRequest, ParsedRequest } from './request.js';
 export { compileRuleset, findNonMonotoneStep, firstMatchingRule } from './ruleset.js';
 export type { CompiledRule, CompiledRuleset, RuleInputs } from './ruleset.js';
 export * from './vocabulary.js';

@@ -2,7 +2,6 @@
 // block, from a real proxy upstream or from Carapace's own inspector, and fold it into the decision
 // inputs monotonically: it can set the injection flag and lower trust, never the reverse.
 
-import { toCanonicalJson } from './canonical_json.js';
 import { LIMITS } from './limits.js';
 import { isPlainObject } from './strict_object.js';
 import { type TrustLevel, lowerTrust } from './vocabulary.js';
@@ -73,13 +72,11 @@ export function extractLobsterTrapBlock(payload: unknown): unknown {
   return payload;
 }
 
-/** Reads a block returned by extractLobsterTrapBlock. Never throws. */
+/** Reads a block returned by extractLobsterTrapBlock; reads only known fields, so never throws. */
 export function parseLobsterTrapBlock(block: unknown): ConversationSignal {
   if (block === null) return ABSENT_SIGNAL;
   const malformed = (why: string): ConversationSignal => ({ ...ABSENT_SIGNAL, present: true, malformed: why });
 
-  const size = toCanonicalJson(block, LIMITS.jsonDepth, LIMITS.lobstertrapChars);
-  if (!size.ok) return malformed(`_lobstertrap${size.path}: ${size.reason}`);
   if (!isPlainObject(block)) return malformed('_lobstertrap: must be an object');
 
   const stages: [name: string, stage: Record<string, unknown>][] = [];

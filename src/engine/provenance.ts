@@ -72,8 +72,9 @@ export function parseChunks(value: unknown, path = 'chunks'): Result<Chunk[]> {
 }
 
 export function resolveProvenance(citations: readonly string[], chunks: readonly Chunk[], mode: ProvenanceMode): Provenance {
-  const byId = new Map<string, Chunk>();
-  for (const c of chunks) byId.set(c.id, c);
+  // A session holds a handful of chunks; a linear scan beats building a map until it does not.
+  const byId = chunks.length > 16 ? new Map(chunks.map((c) => [c.id, c])) : null;
+  const find = (id: string) => (byId ? byId.get(id) : chunks.find((c) => c.id === id));
 
   const notes: string[] = [];
   const sources: SourceResolution[] = [];
@@ -89,7 +90,7 @@ export function resolveProvenance(citations: readonly string[], chunks: readonly
   for (const id of citations) {
     if (cited.has(id)) continue;
     cited.add(id);
-    const chunk = byId.get(id);
+    const chunk = find(id);
     if (!chunk) {
       sources.push({ id, resolved: false, trust: 'untrusted', injection_suspected: true, cited: true });
       trust = 'untrusted';

@@ -2,7 +2,7 @@
 // A record whose inputs_hash does not match its own request was altered after the fact.
 
 import { canonicalJson } from './canonical_json.js';
-import { type DecisionRecord, type Engine, decide } from './decide.js';
+import { type DecisionRecord, type Engine, decide, inputsHash } from './decide.js';
 import { sha256Canonical } from './hash.js';
 import { parseDecisionRequest } from './request.js';
 import { isPlainObject } from './strict_object.js';
@@ -26,14 +26,16 @@ export function replayRecord(recorded: unknown, engine: Engine): ReplayOutcome {
   if (!isPlainObject(recorded) || !isPlainObject(recorded.request))
     return result(['not a decision record: no request to replay'], null);
 
-  let expectedInputsHash: string;
+  let requestHash: string;
   try {
-    expectedInputsHash = sha256Canonical({ request: recorded.request, catalog_hash: recorded.catalog_hash });
+    requestHash = sha256Canonical(recorded.request);
   } catch {
     return result(['record is not canonical JSON'], null);
   }
-  if (expectedInputsHash !== recorded.inputs_hash)
-    return result([`inputs_hash: recorded ${String(recorded.inputs_hash)}, but its request hashes to ${expectedInputsHash}: the record was altered`], null);
+  if (requestHash !== recorded.request_hash)
+    return result([`request_hash: recorded ${String(recorded.request_hash)}, but its request hashes to ${requestHash}: the record was altered`], null);
+  if (typeof recorded.catalog_hash !== 'string' || inputsHash(requestHash, recorded.catalog_hash) !== recorded.inputs_hash)
+    return result([`inputs_hash: recorded ${String(recorded.inputs_hash)} does not bind this request to catalog ${String(recorded.catalog_hash)}: the record was altered`], null);
   if (recorded.catalog_hash !== engine.catalog.hash)
     return result([`catalog_hash: decided against ${String(recorded.catalog_hash)}, loaded catalog is ${engine.catalog.hash}`], null);
 
@@ -52,7 +54,7 @@ export function replayRecord(recorded: unknown, engine: Engine): ReplayOutcome {
 }
 
 function priority(key: string): number {
-  const first = ['decision', 'rule', 'base_decision', 'ruleset_hash', 'inputs_hash'];
+  const first = ['decision', 'rule', 'base_decision', 'ruleset_hash', 'request_hash', 'inputs_hash'];
   const i = first.indexOf(key);
   return i === -1 ? first.length : i;
 }

@@ -1,9 +1,11 @@
 // A decision request: the envelope, the chunks the session has seen, and an optional conversation-layer
-// block. Parsed strictly into a normalised copy, so the record holds exactly what was decided on.
+// block. Parsing validates and bounds it, copies it (so later changes to the input change nothing), and
+// computes its canonical JSON once: decide() takes only a parsed request.
 
-import { toCanonicalJson } from './canonical_json.js';
-import { type IntentEnvelope, parseEnvelope } from './envelope.js';
+import { CanonicalText, canonicalJson, toCanonicalJson } from './canonical_json.js';
+import { type IntentEnvelope, parseEnvelopeKeepingArgsJson } from './envelope.js';
 import { type Result, fail, ok } from './errors.js';
+import { sha256Text } from './hash.js';
 import { extractLobsterTrapBlock } from './lobstertrap.js';
 import { LIMITS } from './limits.js';
 import { type Chunk, type ProvenanceMode, parseChunks } from './provenance.js';
@@ -12,18 +14,29 @@ import { checkFields, isSizeProblem } from './strict_object.js';
 export interface DecisionRequest {
   envelope: IntentEnvelope;
   chunks: Chunk[];
-  /** The `_lobstertrap` block alone (taken out of a whole chat response if one was given), or null. */
-  lobstertrap: unknown;
+  /**
+   * `{"_lobstertrap": block}` with the block alone (taken out of a whole chat response if one was
+   * given), or null. Kept in this wrapped form so that parsing a parsed request changes nothing.
+   */
+  lobstertrap: { _lobstertrap: unknown } | null;
   provenance_mode: ProvenanceMode;
 }
 
-export function parseDecisionRequest(value: unknown): Result<DecisionRequest> {
+/** A validated request, its RFC 8785 canonical JSON and that JSON's `sha256:` hash. Treat as immutable. */
+export interface ParsedRequest {
+  readonly request: DecisionRequest;
+  readonly canonical: string;
+  readonly hash: string;
+}
+
+export function parseDecisionRequest(value: unknown): Result<ParsedRequest> {
   const shape = checkFields(value, 'request', ['envelope'], ['chunks', 'lobstertrap', 'provenance_mode']);
   if (shape) return fail('E_REQUEST_INVALID', 'invalid decision request', shape);
   const v = value as Record<string, unknown>;
 
-  const envelope = parseEnvelope(v.envelope);
-  if (!envelope.ok) return envelope;
+  const parsedEnvelope = parseEnvelopeKeepingArgsJson(v.envelope);
+  if (!parsedEnvelope.ok) return parsedEnvelope;
+  const { envelope, argsJson } = parsedEnvelope.value;
   const chunks = parseChunks(v.chunks);
   if (!chunks.ok) return chunks;
 
@@ -31,16 +44,26 @@ export function parseDecisionRequest(value: unknown): Result<DecisionRequest> {
   if (mode !== 'session' && mode !== 'cited_only')
     return fail('E_REQUEST_INVALID', 'invalid decision request', 'request.provenance_mode: must be "session" or "cited_only"');
 
-  let lobstertrap: unknown = extractLobsterTrapBlock(v.lobstertrap);
-  if (lobstertrap !== null) {
-    const block = toCanonicalJson(lobstertrap, LIMITS.jsonDepth, LIMITS.lobstertrapChars);
-    if (!block.ok)
+  let lobstertrap: DecisionRequest['lobstertrap'] = null;
+  let lobstertrapJson = 'null';
+  const block = extractLobsterTrapBlock(v.lobstertrap);
+  if (block !== null) {
+    const canonical = toCanonicalJson(block, LIMITS.jsonDepth, LIMITS.lobstertrapChars);
+    if (!canonical.ok)
       return fail(
-        isSizeProblem(` ${block.reason}`) ? 'E_INPUT_TOO_LARGE' : 'E_REQUEST_INVALID',
+        isSizeProblem(` ${canonical.reason}`) ? 'E_INPUT_TOO_LARGE' : 'E_REQUEST_INVALID',
         'invalid Lobster Trap block',
-        `request.lobstertrap${block.path}: ${block.reason}`,
+        `request.lobstertrap${canonical.path}: ${canonical.reason}`,
       );
-    lobstertrap = JSON.parse(block.json);
+    lobstertrap = { _lobstertrap: canonical.value };
+    lobstertrapJson = `{"_lobstertrap":${canonical.json}}`;
   }
-  return ok({ envelope: envelope.value, chunks: chunks.value, lobstertrap, provenance_mode: mode });
+
+  const request: DecisionRequest = { envelope, chunks: chunks.value, lobstertrap, provenance_mode: mode };
+  const canonical = canonicalJson({
+    ...request,
+    envelope: { ...envelope, args: new CanonicalText(argsJson) },
+    lobstertrap: new CanonicalText(lobstertrapJson),
+  });
+  return ok(Object.freeze({ request, canonical, hash: sha256Text(canonical) }));
 }

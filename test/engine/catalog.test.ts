@@ -10,7 +10,7 @@ test('the demo data hall has three sites, each with four nodes, a spine, two lea
   const kinds = new Map<string, number>();
   for (const e of DEMO_CATALOG.entities.values()) kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1);
   assert.deepEqual(Object.fromEntries(kinds), { site: 3, node: 12, network_device: 9, vlan: 6, vm: 12 });
-  for (const [vm, site] of [
+  for (const [vm, site] of <[string, string][]>[
     ['vm-01', 'sj-01'],
     ['vm-04', 'sj-01'],
     ['vm-05', 'sj-02'],
