@@ -26,10 +26,10 @@ import {
   BLAST_RADII,
   type CompiledRuleset,
   DEFAULT_RULESET,
+  firstMatchingRule,
   INTENT_CLASSES,
   type RuleInputs,
   TRUST_LEVELS,
-  firstMatchingRule,
 } from '../src/engine/index.js';
 
 export type CedarMatrixInputs = RuleInputs;
@@ -211,7 +211,13 @@ export function checkCedarAgreesWithRuleset(ruleset: CompiledRuleset = DEFAULT_R
       for (const provenance of TRUST_LEVELS)
         for (const blast_radius of BLAST_RADII)
           for (const injection_flag of [false, true]) {
-            const inputs: RuleInputs = { declared_intent, detected_intent, provenance, blast_radius, injection_flag };
+            const inputs: RuleInputs = {
+              declared_intent,
+              detected_intent,
+              provenance,
+              blast_radius,
+              injection_flag,
+            };
             const rule = firstMatchingRule(ruleset, inputs);
             const cedarAllows = authorizer.allows(inputs, 'kubectl');
             checked++;

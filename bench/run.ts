@@ -2,7 +2,9 @@
 
 import { runEngineBench } from './engine.js';
 
-const BENCHES: Record<string, (o: { iterations: number; warmup: number }) => void> = { engine: runEngineBench };
+const BENCHES: Record<string, (o: { iterations: number; warmup: number }) => void> = {
+  engine: runEngineBench,
+};
 
 const args = process.argv.slice(2);
 const iterationsFlag = args.indexOf('--iterations');

@@ -1,4 +1,5 @@
-// Per-call timing with percentiles: warm up, then time every call with hrtime and sort.
+// Per-call timing with percentiles. Paths under comparison are timed in interleaved rounds, so that
+// drift in a shared, noisy machine lands on all of them alike rather than on whichever ran last.
 
 export interface Percentiles {
   p50: number;
@@ -7,16 +8,32 @@ export interface Percentiles {
   mean: number;
 }
 
-/** Calls `fn(i)` `warmup` times untimed, then `iterations` times timed; results in microseconds. */
-export function timeEach(options: { iterations: number; warmup: number }, fn: (i: number) => unknown): Percentiles {
-  for (let i = 0; i < options.warmup; i++) fn(i);
-  const samples = new Float64Array(options.iterations);
-  for (let i = 0; i < options.iterations; i++) {
-    const start = process.hrtime.bigint();
-    fn(i);
-    samples[i] = Number(process.hrtime.bigint() - start) / 1000;
-  }
-  return percentiles(samples);
+export interface TimingOptions {
+  iterations: number;
+  warmup: number;
+  rounds?: number;
+}
+
+/**
+ * Warms each path up with `warmup` untimed calls, then times `iterations` calls of each, split into
+ * interleaved rounds; returns percentiles in microseconds per path, in the order given.
+ */
+export function timeInterleaved(options: TimingOptions, paths: ((i: number) => unknown)[]): Percentiles[] {
+  for (const fn of paths) for (let i = 0; i < options.warmup; i++) fn(i);
+  const rounds = options.rounds ?? 10;
+  const perRound = Math.ceil(options.iterations / rounds);
+  const samples = paths.map(() => new Float64Array(perRound * rounds));
+  for (let r = 0; r < rounds; r++)
+    for (const [p, fn] of paths.entries()) {
+      const into = samples[p] as Float64Array;
+      for (let k = 0; k < perRound; k++) {
+        const i = r * perRound + k;
+        const start = process.hrtime.bigint();
+        fn(i);
+        into[i] = Number(process.hrtime.bigint() - start) / 1000;
+      }
+    }
+  return samples.map(percentiles);
 }
 
 export function percentiles(samples: Float64Array): Percentiles {

@@ -1,7 +1,7 @@
 // Loads a tool catalog or ruleset given as a file (YAML or JSON) or inline JSON, and compiles it.
 
-import { type CompiledCatalog, DEMO_CATALOG, compileCatalog } from '../engine/index.js';
 import { parse as parseYaml } from 'yaml';
+import { type CompiledCatalog, compileCatalog, DEMO_CATALOG } from '../engine/index.js';
 import { failure, readTextFile } from './io.js';
 
 export function parseYamlOrJson(text: string, what: string): unknown {

@@ -7,7 +7,8 @@ import { failure, parseJson, printJson, readStdin, readTextFile } from './io.js'
 export async function decideCommand(options: { file?: string; catalog?: string }): Promise<number> {
   const text = options.file !== undefined ? readTextFile(options.file) : await readStdin();
   const input = parseJson(text, 'decision request');
-  if (!isPlainObject(input)) throw failure('E_REQUEST_INVALID', 'invalid decision request', 'request: must be an object');
+  if (!isPlainObject(input))
+    throw failure('E_REQUEST_INVALID', 'invalid decision request', 'request: must be an object');
   const { catalog, ...rest } = input;
   const engine = { ruleset: DEFAULT_RULESET, catalog: loadCatalog(catalog, options.catalog) };
   const request = parseDecisionRequest(rest);

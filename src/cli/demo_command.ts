@@ -7,7 +7,10 @@ import { parseJson, readTextFile } from './io.js';
 
 const SCENARIOS: [file: string, story: string][] = [
   ['reference-scenario', '03:14, a poisoned syslog line asks the agent to isolate the SJ-01 spine'],
-  ['reference-scenario-corroborated', 'the same, and the conversation layer (Lobster Trap block) flags the turn'],
+  [
+    'reference-scenario-corroborated',
+    'the same, and the conversation layer (Lobster Trap block) flags the turn',
+  ],
   ['trusted-migration', 'a same-site VM migration justified by operator-console telemetry'],
   ['trusted-migration-injected-turn', 'the same migration, but the conversation layer reports injection'],
   ['read-telemetry', 'reading telemetry while the context is poisoned'],

@@ -29,7 +29,11 @@ export async function readStdin(): Promise<string> {
     const buf = chunk as Buffer;
     size += buf.length;
     if (size > MAX_INPUT_BYTES)
-      throw failure('E_INPUT_TOO_LARGE', 'input too large', `standard input exceeds ${MAX_INPUT_BYTES} bytes`);
+      throw failure(
+        'E_INPUT_TOO_LARGE',
+        'input too large',
+        `standard input exceeds ${MAX_INPUT_BYTES} bytes`,
+      );
     chunks.push(buf);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -40,9 +44,14 @@ export function readTextFile(path: string, maxBytes = MAX_INPUT_BYTES): string {
   try {
     buf = readFileSync(path);
   } catch (e) {
-    throw failure('E_FILE_UNREADABLE', 'cannot read file', `${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw failure(
+      'E_FILE_UNREADABLE',
+      'cannot read file',
+      `${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
   }
-  if (buf.length > maxBytes) throw failure('E_INPUT_TOO_LARGE', 'input too large', `${path} exceeds ${maxBytes} bytes`);
+  if (buf.length > maxBytes)
+    throw failure('E_INPUT_TOO_LARGE', 'input too large', `${path} exceeds ${maxBytes} bytes`);
   return buf.toString('utf8');
 }
 
@@ -59,12 +68,16 @@ export function printJson(value: unknown): void {
 }
 
 /** Runs a command; a CliFailure prints its body and exits 2, anything else is reported the same way. */
-export async function runCommand(body: () => Promise<number | undefined> | number | undefined): Promise<void> {
+export async function runCommand(
+  body: () => Promise<number | undefined> | number | undefined,
+): Promise<void> {
   try {
     process.exitCode = (await body()) ?? 0;
   } catch (e) {
     const err =
-      e instanceof CliFailure ? e.body : { error: 'internal error', code: 'E_INTERNAL', detail: (e as Error).message };
+      e instanceof CliFailure
+        ? e.body
+        : { error: 'internal error', code: 'E_INTERNAL', detail: (e as Error).message };
     printJson(err);
     process.exitCode = 2;
   }

@@ -4,7 +4,11 @@ import { DEFAULT_RULESET } from '../engine/index.js';
 import { printJson } from './io.js';
 
 export function rulesetShowCommand(): number {
-  printJson({ version: DEFAULT_RULESET.version, hash: DEFAULT_RULESET.hash, ruleset: DEFAULT_RULESET.source });
+  printJson({
+    version: DEFAULT_RULESET.version,
+    hash: DEFAULT_RULESET.hash,
+    ruleset: DEFAULT_RULESET.source,
+  });
   return 0;
 }
 

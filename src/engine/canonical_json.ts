@@ -6,7 +6,7 @@
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 export type CanonicalResult<T = unknown> =
-  | { ok: true; json: string; /** A deep copy with sorted keys, sharing nothing with the input. */ value: T }
+  | { ok: true; json: string /** A deep copy with sorted keys, sharing nothing with the input. */; value: T }
   | { ok: false; path: string; reason: string };
 
 /** Already-canonical JSON text, emitted verbatim by the serialiser (and not copied). */
@@ -22,6 +22,7 @@ class NotCanonical {
 }
 
 /** Characters JSON must escape, and surrogates: only strings holding these need the slow path. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const NEEDS_CARE = /[\u0000-\u001f"\\\ud800-\udfff]/;
 
 /**
@@ -29,7 +30,11 @@ const NEEDS_CARE = /[\u0000-\u001f"\\\ud800-\udfff]/;
  * instances or cycles) no deeper than `maxDepth`, and returns its canonical serialisation and a copy.
  * Fails as soon as the output of any container exceeds `maxChars`, so the work stays bounded.
  */
-export function toCanonicalJson<T = unknown>(value: unknown, maxDepth: number, maxChars = Number.POSITIVE_INFINITY): CanonicalResult<T> {
+export function toCanonicalJson<T = unknown>(
+  value: unknown,
+  maxDepth: number,
+  maxChars = Number.POSITIVE_INFINITY,
+): CanonicalResult<T> {
   const state: WalkState = { where: [], maxDepth, maxChars, copy: undefined };
   try {
     const json = walk(state, value, 0);
@@ -76,7 +81,8 @@ function walk(state: WalkState, v: unknown, depth: number): string {
       throw new NotCanonical(state.where, `${typeof v} is not JSON`);
   }
   if (v instanceof CanonicalText) return v.json;
-  if (depth >= state.maxDepth) throw new NotCanonical(state.where, `nested deeper than ${state.maxDepth} levels`);
+  if (depth >= state.maxDepth)
+    throw new NotCanonical(state.where, `nested deeper than ${state.maxDepth} levels`);
   let out: string;
   if (Array.isArray(v)) {
     const items: unknown[] = new Array(v.length);
@@ -93,7 +99,8 @@ function walk(state: WalkState, v: unknown, depth: number): string {
     state.copy = items;
   } else {
     const proto = Object.getPrototypeOf(v);
-    if (proto !== Object.prototype && proto !== null) throw new NotCanonical(state.where, 'not a plain JSON object');
+    if (proto !== Object.prototype && proto !== null)
+      throw new NotCanonical(state.where, 'not a plain JSON object');
     const record = v as Record<string, unknown>;
     const keys = Object.keys(record).sort();
     const fields: Record<string, unknown> = {};

@@ -3,7 +3,7 @@
 // compileCatalog checks one completely, so classification never meets a malformed catalog.
 
 import { toCanonicalJson } from './canonical_json.js';
-import { type Result, fail, ok } from './errors.js';
+import { fail, ok, type Result } from './errors.js';
 import { sha256Canonical } from './hash.js';
 import { type ArgsValidator, compileArgsSchema } from './json_schema.js';
 import { LIMITS } from './limits.js';
@@ -101,7 +101,12 @@ export function compileCatalog(source: unknown): Result<CompiledCatalog> {
 
 function compileTool(t: unknown, at: string): Result<CompiledTool> {
   const bad = (detail: string) => fail<CompiledTool>('E_CATALOG_INVALID', 'invalid tool catalog', detail);
-  const shape = checkFields(t, at, ['name', 'intent', 'radius', 'args'], ['aliases', 'resolve', 'classify', 'description']);
+  const shape = checkFields(
+    t,
+    at,
+    ['name', 'intent', 'radius', 'args'],
+    ['aliases', 'resolve', 'classify', 'description'],
+  );
   if (shape) return bad(shape);
   const spec = t as Record<string, unknown>;
   const nameProblem = checkBoundedString(spec.name, `${at}.name`, LIMITS.toolName);
@@ -127,7 +132,8 @@ function compileTool(t: unknown, at: string): Result<CompiledTool> {
     if (!isPlainObject(spec.resolve)) return bad(`${at}.resolve: must map argument names to entity kinds`);
     for (const [arg, kind] of Object.entries(spec.resolve)) {
       if (typeof kind !== 'string') return bad(`${at}.resolve.${arg}: must be an entity kind or "any"`);
-      if (!required.has(arg)) return bad(`${at}.resolve.${arg}: a resolved argument must be required by the schema`);
+      if (!required.has(arg))
+        return bad(`${at}.resolve.${arg}: a resolved argument must be required by the schema`);
       resolve.push([arg, kind]);
     }
   }
@@ -154,14 +160,24 @@ function compileTool(t: unknown, at: string): Result<CompiledTool> {
   });
 }
 
-function compileCase(c: unknown, at: string, resolved: Set<string>, required: Set<string>): Result<CompiledCase> {
+function compileCase(
+  c: unknown,
+  at: string,
+  resolved: Set<string>,
+  required: Set<string>,
+): Result<CompiledCase> {
   const bad = (detail: string) => fail<CompiledCase>('E_CATALOG_INVALID', 'invalid tool catalog', detail);
   const shape = checkFields(c, at, ['when', 'intent', 'radius'], []);
   if (shape) return bad(shape);
   const spec = c as Record<string, unknown>;
   if (!isIntentClass(spec.intent)) return bad(`${at}.intent: not an intent class`);
   if (!isBlastRadius(spec.radius)) return bad(`${at}.radius: not a blast radius`);
-  const whenShape = checkFields(spec.when, `${at}.when`, [], ['same_site', 'different_site', 'role', 'equals', 'at_least']);
+  const whenShape = checkFields(
+    spec.when,
+    `${at}.when`,
+    [],
+    ['same_site', 'different_site', 'role', 'equals', 'at_least'],
+  );
   if (whenShape) return bad(whenShape);
   const when = spec.when as Record<string, unknown>;
   const tests: CompiledCase['test'][] = [];
@@ -169,7 +185,11 @@ function compileCase(c: unknown, at: string, resolved: Set<string>, required: Se
   for (const key of ['same_site', 'different_site'] as const) {
     const pair = when[key];
     if (pair === undefined) continue;
-    if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((a) => typeof a === 'string' && resolved.has(a)))
+    if (
+      !Array.isArray(pair) ||
+      pair.length !== 2 ||
+      !pair.every((a) => typeof a === 'string' && resolved.has(a))
+    )
       return bad(`${at}.when.${key}: must name two resolved arguments`);
     const [a, b] = pair as [string, string];
     const wantSame = key === 'same_site';
@@ -183,7 +203,8 @@ function compileCase(c: unknown, at: string, resolved: Set<string>, required: Se
   if (when.role !== undefined) {
     if (!isPlainObject(when.role)) return bad(`${at}.when.role: must map resolved arguments to roles`);
     for (const [arg, role] of Object.entries(when.role)) {
-      if (!resolved.has(arg) || typeof role !== 'string') return bad(`${at}.when.role.${arg}: must name a resolved argument and a role`);
+      if (!resolved.has(arg) || typeof role !== 'string')
+        return bad(`${at}.when.role.${arg}: must name a resolved argument and a role`);
       tests.push((_args, r) => r.get(arg)?.role === role);
     }
   }
@@ -221,23 +242,38 @@ function siteOf(e: TopologyEntity | undefined): string | undefined {
  * classified (unknown tool, arguments that break the schema, an id the topology does not know, no
  * matching case) is reported, and the caller fails closed.
  */
-export function classifyAction(catalog: CompiledCatalog, toolName: string, args: Record<string, unknown>): Classification {
+export function classifyAction(
+  catalog: CompiledCatalog,
+  toolName: string,
+  args: Record<string, unknown>,
+): Classification {
   const tool = catalog.tools.get(toolName);
   if (!tool) return { ok: false, tool: null, reason: `unknown tool "${toolName}"` };
   const argsProblem = tool.validateArgs(args, 'args');
-  if (argsProblem) return { ok: false, tool: tool.name, reason: `arguments do not fit ${tool.name}: ${argsProblem}` };
+  if (argsProblem)
+    return { ok: false, tool: tool.name, reason: `arguments do not fit ${tool.name}: ${argsProblem}` };
 
   const resolved = new Map<string, TopologyEntity>();
   for (const [arg, kind] of tool.resolve) {
     const id = args[arg];
     const entity = typeof id === 'string' ? catalog.entities.get(id) : undefined;
-    if (!entity) return { ok: false, tool: tool.name, reason: `args.${arg}: ${JSON.stringify(id)} is not in the topology` };
+    if (!entity)
+      return {
+        ok: false,
+        tool: tool.name,
+        reason: `args.${arg}: ${JSON.stringify(id)} is not in the topology`,
+      };
     if (kind !== 'any' && entity.kind !== kind)
-      return { ok: false, tool: tool.name, reason: `args.${arg}: "${entity.id}" is a ${entity.kind}, not a ${kind}` };
+      return {
+        ok: false,
+        tool: tool.name,
+        reason: `args.${arg}: "${entity.id}" is a ${entity.kind}, not a ${kind}`,
+      };
     resolved.set(arg, entity);
   }
 
   if (tool.cases === null) return { ok: true, tool: tool.name, intent: tool.intent, radius: tool.radius };
-  for (const c of tool.cases) if (c.test(args, resolved)) return { ok: true, tool: tool.name, intent: c.intent, radius: c.radius };
+  for (const c of tool.cases)
+    if (c.test(args, resolved)) return { ok: true, tool: tool.name, intent: c.intent, radius: c.radius };
   return { ok: false, tool: tool.name, reason: `no case of ${tool.name} matches these arguments` };
 }

@@ -10,9 +10,9 @@ import {
   foldConversationSignal,
   parseLobsterTrapBlock,
 } from './lobstertrap.js';
-import { type SourceResolution, resolveProvenance } from './provenance.js';
+import { resolveProvenance, type SourceResolution } from './provenance.js';
 import type { DecisionRequest, ParsedRequest } from './request.js';
-import { type CompiledRule, type CompiledRuleset, type RuleInputs, firstMatchingRule } from './ruleset.js';
+import { type CompiledRule, type CompiledRuleset, firstMatchingRule, type RuleInputs } from './ruleset.js';
 import type { BlastRadius, Decision, IntentClass, TrustLevel } from './vocabulary.js';
 
 export interface Engine {
@@ -86,10 +86,15 @@ export function decide(parsed: ParsedRequest, engine: Engine): DecisionRecord {
     inputs = ruleInputs;
     rule = firstMatchingRule(ruleset, ruleInputs);
     decision = rule.decision;
-    const reason = rule.explain(ruleInputs, { tool: classification.tool, sources: describeCited(provenance.sources) });
+    const reason = rule.explain(ruleInputs, {
+      tool: classification.tool,
+      sources: describeCited(provenance.sources),
+    });
     if (rule.escalateTo !== null && fold.corroborates) {
       decision = rule.escalateTo;
-      notes.push(`${rule.id} ${rule.decision} escalated to ${decision}: the conversation layer corroborates (${corroboration(signal)})`);
+      notes.push(
+        `${rule.id} ${rule.decision} escalated to ${decision}: the conversation layer corroborates (${corroboration(signal)})`,
+      );
       explanation = `${VERDICT_WORDS[decision]} (${rule.id}, corroborated by the conversation layer): ${reason}`;
     } else {
       explanation = `${VERDICT_WORDS[decision]} (${rule.id}): ${reason}`;
@@ -107,7 +112,8 @@ export function decide(parsed: ParsedRequest, engine: Engine): DecisionRecord {
     decision = rule.decision;
     explanation = `${VERDICT_WORDS[decision]} (${rule.id}, fail closed): ${classification.reason}.`;
     notes.unshift(`classification failed: ${classification.reason}; blast radius taken as region`);
-    if (signal.present) notes.push('the conversation layer is recorded only: the action already fails closed');
+    if (signal.present)
+      notes.push('the conversation layer is recorded only: the action already fails closed');
   }
 
   return {

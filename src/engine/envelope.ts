@@ -2,7 +2,7 @@
 // `agent_confidence` and `estimated_blast_radius` are kept for the record and never used to decide.
 
 import { toCanonicalJson } from './canonical_json.js';
-import { type Result, fail, ok } from './errors.js';
+import { fail, ok, type Result } from './errors.js';
 import { LIMITS } from './limits.js';
 import { checkBoundedString, checkFields, isSizeProblem } from './strict_object.js';
 import { type BlastRadius, type IntentClass, isBlastRadius, isIntentClass } from './vocabulary.js';
@@ -42,19 +42,28 @@ export function parseEnvelopeKeepingArgsJson(
   path = 'envelope',
 ): Result<{ envelope: IntentEnvelope; argsJson: string }> {
   const bad = (detail: string) =>
-    fail<{ envelope: IntentEnvelope; argsJson: string }>(isSizeProblem(detail) ? 'E_INPUT_TOO_LARGE' : 'E_ENVELOPE_INVALID', 'invalid intent envelope', detail);
+    fail<{ envelope: IntentEnvelope; argsJson: string }>(
+      isSizeProblem(detail) ? 'E_INPUT_TOO_LARGE' : 'E_ENVELOPE_INVALID',
+      'invalid intent envelope',
+      detail,
+    );
 
   const shape = checkFields(value, path, REQUIRED, OPTIONAL);
   if (shape) return bad(shape);
   const v = value as Record<string, unknown>;
 
-  if (!isIntentClass(v.intent)) return bad(`${path}.intent: must be one of observe, recommend, remediate_reversible, remediate_destructive`);
+  if (!isIntentClass(v.intent))
+    return bad(
+      `${path}.intent: must be one of observe, recommend, remediate_reversible, remediate_destructive`,
+    );
 
   const toolProblem = checkBoundedString(v.tool, `${path}.tool`, LIMITS.toolName);
   if (toolProblem) return bad(toolProblem);
-  if (!TOOL_NAME.test(v.tool as string)) return bad(`${path}.tool: may hold only letters, digits and _ . : / -`);
+  if (!TOOL_NAME.test(v.tool as string))
+    return bad(`${path}.tool: may hold only letters, digits and _ . : / -`);
 
-  if (typeof v.args !== 'object' || v.args === null || Array.isArray(v.args)) return bad(`${path}.args: must be an object`);
+  if (typeof v.args !== 'object' || v.args === null || Array.isArray(v.args))
+    return bad(`${path}.args: must be an object`);
   const args = toCanonicalJson<Record<string, unknown>>(v.args, LIMITS.jsonDepth, LIMITS.argsChars);
   if (!args.ok) return bad(`${path}.args${args.path}: ${args.reason}`);
 
@@ -82,7 +91,8 @@ export function parseEnvelopeKeepingArgsJson(
 
   if (v.agent_confidence !== undefined) {
     const c = v.agent_confidence;
-    if (typeof c !== 'number' || !(c >= 0 && c <= 1)) return bad(`${path}.agent_confidence: must be a number in [0, 1]`);
+    if (typeof c !== 'number' || !(c >= 0 && c <= 1))
+      return bad(`${path}.agent_confidence: must be a number in [0, 1]`);
   }
   if (v.estimated_blast_radius !== undefined && !isBlastRadius(v.estimated_blast_radius))
     return bad(`${path}.estimated_blast_radius: must be one of none, workload, node, vlan, site, region`);
@@ -97,6 +107,7 @@ export function parseEnvelopeKeepingArgsJson(
   if (v.justification !== undefined) envelope.justification = v.justification as string;
   if (v.session !== undefined) envelope.session = v.session as string;
   if (v.agent_confidence !== undefined) envelope.agent_confidence = v.agent_confidence as number;
-  if (v.estimated_blast_radius !== undefined) envelope.estimated_blast_radius = v.estimated_blast_radius as BlastRadius;
+  if (v.estimated_blast_radius !== undefined)
+    envelope.estimated_blast_radius = v.estimated_blast_radius as BlastRadius;
   return ok({ envelope, argsJson: args.json });
 }

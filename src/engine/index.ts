@@ -1,17 +1,18 @@
 // The engine's public surface: pure functions and types, no I/O, no clock, no randomness, no packages.
 
 export { DEFAULT_ENGINE, DEFAULT_RULESET, DEMO_CATALOG } from './builtin/index.js';
-export { CanonicalText, canonicalJson, toCanonicalJson } from './canonical_json.js';
 export type { JsonValue } from './canonical_json.js';
-export { classifyAction, compileCatalog } from './catalog.js';
+export { CanonicalText, canonicalJson, toCanonicalJson } from './canonical_json.js';
 export type { Classification, CompiledCatalog, TopologyEntity } from './catalog.js';
-export { decide } from './decide.js';
+export { classifyAction, compileCatalog } from './catalog.js';
 export type { DecisionRecord, Engine } from './decide.js';
+export { decide } from './decide.js';
 export type { IntentEnvelope } from './envelope.js';
 export { parseEnvelope } from './envelope.js';
 export type { EngineError, EngineErrorCode, Result } from './errors.js';
 export { sha256Canonical } from './hash.js';
 export { LIMITS } from './limits.js';
+export type { ConversationSignal } from './lobstertrap.js';
 export {
   extractLobsterTrapBlock,
   foldConversationSignal,
@@ -19,18 +20,17 @@ export {
   RISK_LOWER_THRESHOLD,
   RISK_UNTRUST_THRESHOLD,
 } from './lobstertrap.js';
-export type { ConversationSignal } from './lobstertrap.js';
-export { parseChunks, resolveProvenance } from './provenance.js';
 export type { Chunk, ProvenanceMode, SourceResolution } from './provenance.js';
-export { parseDecisionRequest } from './request.js';
+export { parseChunks, resolveProvenance } from './provenance.js';
 export type { DecisionRequest, ParsedRequest } from './request.js';
-export { compileRuleset, findNonMonotoneStep, firstMatchingRule } from './ruleset.js';
+export { parseDecisionRequest } from './request.js';
 export type { CompiledRule, CompiledRuleset, RuleInputs } from './ruleset.js';
+export { compileRuleset, findNonMonotoneStep, firstMatchingRule } from './ruleset.js';
 export * from './vocabulary.js';
 
-import { decide } from './decide.js';
-import type { DecisionRecord, Engine } from './decide.js';
 import { DEFAULT_ENGINE } from './builtin/index.js';
+import type { DecisionRecord, Engine } from './decide.js';
+import { decide } from './decide.js';
 import type { Result } from './errors.js';
 import { parseDecisionRequest } from './request.js';
 
@@ -40,6 +40,6 @@ export function evaluate(raw: unknown, engine: Engine = DEFAULT_ENGINE): Result<
   if (!request.ok) return request;
   return { ok: true, value: decide(request.value, engine) };
 }
-export { replayRecord } from './replay.js';
 export type { ReplayOutcome } from './replay.js';
+export { replayRecord } from './replay.js';
 export { isPlainObject } from './strict_object.js';

@@ -2,7 +2,7 @@
 // arguments itself; a keyword outside the subset is a catalog compile error, never silently ignored.
 
 import { canonicalJson } from './canonical_json.js';
-import { type Result, fail, ok } from './errors.js';
+import { fail, ok, type Result } from './errors.js';
 
 /** Returns null when `value` conforms, else a message naming the path that does not. */
 export type ArgsValidator = (value: unknown, path: string) => string | null;
@@ -31,11 +31,14 @@ const KNOWN_KEYWORDS = new Set([
 ]);
 
 export function compileArgsSchema(schema: unknown, at: string): Result<ArgsValidator> {
-  const bad = (detail: string) => fail<ArgsValidator>('E_CATALOG_INVALID', 'invalid argument schema', `${at}: ${detail}`);
+  const bad = (detail: string) =>
+    fail<ArgsValidator>('E_CATALOG_INVALID', 'invalid argument schema', `${at}: ${detail}`);
   if (schema === true) return ok(() => null);
-  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return bad('a schema is an object');
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema))
+    return bad('a schema is an object');
   const s = schema as Record<string, unknown>;
-  for (const key of Object.keys(s)) if (!KNOWN_KEYWORDS.has(key)) return bad(`keyword "${key}" is not supported`);
+  for (const key of Object.keys(s))
+    if (!KNOWN_KEYWORDS.has(key)) return bad(`keyword "${key}" is not supported`);
 
   const checks: ArgsValidator[] = [];
 
@@ -44,12 +47,16 @@ export function compileArgsSchema(schema: unknown, at: string): Result<ArgsValid
     if (types.length === 0 || !types.every((t) => (JSON_TYPES as readonly unknown[]).includes(t)))
       return bad(`type must be one of ${JSON_TYPES.join(', ')}`);
     const allowed = types as JsonType[];
-    checks.push((v, p) => (allowed.some((t) => hasType(v, t)) ? null : `${p}: must be ${allowed.join(' or ')}`));
+    checks.push((v, p) =>
+      allowed.some((t) => hasType(v, t)) ? null : `${p}: must be ${allowed.join(' or ')}`,
+    );
   }
   if (s.enum !== undefined) {
     if (!Array.isArray(s.enum) || s.enum.length === 0) return bad('enum must be a non-empty array');
     const members = new Set(s.enum.map((e) => canonicalJson(e)));
-    checks.push((v, p) => (members.has(safeCanonical(v)) ? null : `${p}: must be one of ${[...members].join(', ')}`));
+    checks.push((v, p) =>
+      members.has(safeCanonical(v)) ? null : `${p}: must be one of ${[...members].join(', ')}`,
+    );
   }
   if (s.const !== undefined) {
     const expected = canonicalJson(s.const);
@@ -92,7 +99,9 @@ export function compileArgsSchema(schema: unknown, at: string): Result<ArgsValid
     const bound = s[key];
     if (bound === undefined) continue;
     if (!isCount(bound)) return bad(`${key} must be a non-negative integer`);
-    checks.push((v, p) => (!Array.isArray(v) || cmp(v.length, bound) ? null : `${p}: violates ${key} ${bound}`));
+    checks.push((v, p) =>
+      !Array.isArray(v) || cmp(v.length, bound) ? null : `${p}: violates ${key} ${bound}`,
+    );
   }
   if (s.items !== undefined) {
     const item = compileArgsSchema(s.items, `${at}.items`);
@@ -122,8 +131,10 @@ export function compileArgsSchema(schema: unknown, at: string): Result<ArgsValid
 }
 
 function compileObjectKeywords(s: Record<string, unknown>, at: string): Result<ArgsValidator | null> {
-  const bad = (detail: string) => fail<ArgsValidator | null>('E_CATALOG_INVALID', 'invalid argument schema', `${at}: ${detail}`);
-  if (s.properties === undefined && s.required === undefined && s.additionalProperties === undefined) return ok(null);
+  const bad = (detail: string) =>
+    fail<ArgsValidator | null>('E_CATALOG_INVALID', 'invalid argument schema', `${at}: ${detail}`);
+  if (s.properties === undefined && s.required === undefined && s.additionalProperties === undefined)
+    return ok(null);
 
   const properties = new Map<string, ArgsValidator>();
   if (s.properties !== undefined) {
@@ -150,7 +161,8 @@ function compileObjectKeywords(s: Record<string, unknown>, at: string): Result<A
   return ok((v, p) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
     const record = v as Record<string, unknown>;
-    for (const name of required) if (!Object.hasOwn(record, name)) return `${p}: missing required argument "${name}"`;
+    for (const name of required)
+      if (!Object.hasOwn(record, name)) return `${p}: missing required argument "${name}"`;
     for (const [name, value] of Object.entries(record)) {
       const validate = properties.get(name);
       if (validate) {

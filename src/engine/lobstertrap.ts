@@ -4,7 +4,7 @@
 
 import { LIMITS } from './limits.js';
 import { isPlainObject } from './strict_object.js';
-import { type TrustLevel, lowerTrust } from './vocabulary.js';
+import { lowerTrust, type TrustLevel } from './vocabulary.js';
 
 export const RISK_UNTRUST_THRESHOLD = 0.6;
 export const RISK_LOWER_THRESHOLD = 0.3;
@@ -67,7 +67,10 @@ export const ABSENT_SIGNAL: ConversationSignal = {
 export function extractLobsterTrapBlock(payload: unknown): unknown {
   if (payload === undefined || payload === null) return null;
   if (isPlainObject(payload) && Object.hasOwn(payload, '_lobstertrap')) return payload._lobstertrap ?? null;
-  if (isPlainObject(payload) && !['verdict', 'ingress', 'egress', 'request_id'].some((k) => Object.hasOwn(payload, k)))
+  if (
+    isPlainObject(payload) &&
+    !['verdict', 'ingress', 'egress', 'request_id'].some((k) => Object.hasOwn(payload, k))
+  )
     return null;
   return payload;
 }
@@ -75,7 +78,11 @@ export function extractLobsterTrapBlock(payload: unknown): unknown {
 /** Reads a block returned by extractLobsterTrapBlock; reads only known fields, so never throws. */
 export function parseLobsterTrapBlock(block: unknown): ConversationSignal {
   if (block === null) return ABSENT_SIGNAL;
-  const malformed = (why: string): ConversationSignal => ({ ...ABSENT_SIGNAL, present: true, malformed: why });
+  const malformed = (why: string): ConversationSignal => ({
+    ...ABSENT_SIGNAL,
+    present: true,
+    malformed: why,
+  });
 
   if (!isPlainObject(block)) return malformed('_lobstertrap: must be an object');
 
@@ -104,7 +111,8 @@ export function parseLobsterTrapBlock(block: unknown): ConversationSignal {
     if (!isPlainObject(detected)) return malformed(`${at}: must be an object`);
     if (detected.risk_score !== undefined) {
       const r = detected.risk_score;
-      if (typeof r !== 'number' || !(r >= 0 && r <= 1)) return malformed(`${at}.risk_score: must be a number in [0, 1]`);
+      if (typeof r !== 'number' || !(r >= 0 && r <= 1))
+        return malformed(`${at}.risk_score: must be a number in [0, 1]`);
       risk = Math.max(risk, r);
     }
     for (const field of DETECTION_FIELDS) {
@@ -115,11 +123,16 @@ export function parseLobsterTrapBlock(block: unknown): ConversationSignal {
     }
   }
 
-  const rawMismatches = isPlainObject(block.ingress) && block.ingress.mismatches !== undefined ? block.ingress.mismatches : block.mismatches;
+  const rawMismatches =
+    isPlainObject(block.ingress) && block.ingress.mismatches !== undefined
+      ? block.ingress.mismatches
+      : block.mismatches;
   const mismatches: string[] = [];
   if (rawMismatches !== undefined && rawMismatches !== null) {
     if (!Array.isArray(rawMismatches) || rawMismatches.length > LIMITS.lobstertrapMismatches)
-      return malformed(`_lobstertrap mismatches: must be an array of at most ${LIMITS.lobstertrapMismatches}`);
+      return malformed(
+        `_lobstertrap mismatches: must be an array of at most ${LIMITS.lobstertrapMismatches}`,
+      );
     for (const [i, m] of rawMismatches.entries()) {
       if (!isPlainObject(m) || typeof m.field !== 'string' || typeof m.severity !== 'string')
         return malformed(`_lobstertrap mismatches[${i}]: needs a field and a severity`);
@@ -147,18 +160,29 @@ export interface FoldResult {
 }
 
 /** Monotone: the result's trust is never higher and its injection flag never cleared. */
-export function foldConversationSignal(trust: TrustLevel, injectionFlag: boolean, signal: ConversationSignal): FoldResult {
+export function foldConversationSignal(
+  trust: TrustLevel,
+  injectionFlag: boolean,
+  signal: ConversationSignal,
+): FoldResult {
   const notes: string[] = [];
   if (!signal.present) return { trust, injection_flag: injectionFlag, corroborates: false, notes };
   if (signal.malformed !== null) {
-    notes.push(`conversation layer: unreadable Lobster Trap block (${signal.malformed}); failing closed: untrusted, injection flag set`);
+    notes.push(
+      `conversation layer: unreadable Lobster Trap block (${signal.malformed}); failing closed: untrusted, injection flag set`,
+    );
     return { trust: 'untrusted', injection_flag: true, corroborates: false, notes };
   }
 
   const reasons: string[] = signal.detections.filter((d) => TAINTS.has(d));
   reasons.push(...signal.mismatches.map((m) => `mismatch ${m}`));
-  if (signal.verdict !== null && BLOCKING_VERDICTS.has(signal.verdict)) reasons.push(`verdict ${signal.verdict}`);
-  if (signal.verdict !== null && !BLOCKING_VERDICTS.has(signal.verdict) && !PASSING_VERDICTS.has(signal.verdict))
+  if (signal.verdict !== null && BLOCKING_VERDICTS.has(signal.verdict))
+    reasons.push(`verdict ${signal.verdict}`);
+  if (
+    signal.verdict !== null &&
+    !BLOCKING_VERDICTS.has(signal.verdict) &&
+    !PASSING_VERDICTS.has(signal.verdict)
+  )
     reasons.push(`unknown verdict ${signal.verdict}`);
   let flag = injectionFlag;
   if (reasons.length > 0) {
@@ -169,7 +193,8 @@ export function foldConversationSignal(trust: TrustLevel, injectionFlag: boolean
   let folded = trust;
   if (signal.risk_score >= RISK_UNTRUST_THRESHOLD) folded = 'untrusted';
   else if (signal.risk_score >= RISK_LOWER_THRESHOLD) folded = lowerTrust(trust);
-  if (folded !== trust) notes.push(`conversation layer risk ${signal.risk_score} lowers provenance from ${trust} to ${folded}`);
+  if (folded !== trust)
+    notes.push(`conversation layer risk ${signal.risk_score} lowers provenance from ${trust} to ${folded}`);
 
   const corroborates =
     signal.detections.some((d) => CORROBORATING.has(d)) ||

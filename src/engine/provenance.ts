@@ -2,10 +2,10 @@
 // claims. Min trust and OR of injection flags over the cited chunks and, in session mode, over every
 // chunk the session has seen. What cannot be resolved counts as untrusted and injection-suspected.
 
-import { type Result, fail, ok } from './errors.js';
+import { fail, ok, type Result } from './errors.js';
 import { LIMITS } from './limits.js';
 import { checkBoundedString, checkFields, isSizeProblem } from './strict_object.js';
-import { type TrustLevel, isTrustLevel, minTrust } from './vocabulary.js';
+import { isTrustLevel, minTrust, type TrustLevel } from './vocabulary.js';
 
 /** A chunk as the engine sees it; the store's extra fields are carried, never used to decide. */
 export interface Chunk {
@@ -47,13 +47,20 @@ export function parseChunks(value: unknown, path = 'chunks'): Result<Chunk[]> {
   const chunks: Chunk[] = [];
   for (let i = 0; i < value.length; i++) {
     const at = `${path}[${i}]`;
-    const shape = checkFields(value[i], at, ['id', 'trust', 'injection_suspected'], ['channel', 'content_hash', 'ingested_at']);
+    const shape = checkFields(
+      value[i],
+      at,
+      ['id', 'trust', 'injection_suspected'],
+      ['channel', 'content_hash', 'ingested_at'],
+    );
     if (shape) return bad(shape);
     const c = value[i] as Record<string, unknown>;
     const problem =
       checkBoundedString(c.id, `${at}.id`, LIMITS.id) ??
       (isTrustLevel(c.trust) ? null : `${at}.trust: must be untrusted, semi_trusted or trusted`) ??
-      (typeof c.injection_suspected === 'boolean' ? null : `${at}.injection_suspected: must be true or false`);
+      (typeof c.injection_suspected === 'boolean'
+        ? null
+        : `${at}.injection_suspected: must be true or false`);
     if (problem) return bad(problem);
     for (const key of ['channel', 'content_hash', 'ingested_at'] as const) {
       if (c[key] === undefined) continue;
@@ -62,7 +69,11 @@ export function parseChunks(value: unknown, path = 'chunks'): Result<Chunk[]> {
     }
     if (seen.has(c.id as string)) return bad(`${at}.id: chunk "${c.id}" is given twice`);
     seen.add(c.id as string);
-    const chunk: Chunk = { id: c.id as string, trust: c.trust as TrustLevel, injection_suspected: c.injection_suspected as boolean };
+    const chunk: Chunk = {
+      id: c.id as string,
+      trust: c.trust as TrustLevel,
+      injection_suspected: c.injection_suspected as boolean,
+    };
     if (c.channel !== undefined) chunk.channel = c.channel as string;
     if (c.content_hash !== undefined) chunk.content_hash = c.content_hash as string;
     if (c.ingested_at !== undefined) chunk.ingested_at = c.ingested_at as string;
@@ -71,7 +82,11 @@ export function parseChunks(value: unknown, path = 'chunks'): Result<Chunk[]> {
   return ok(chunks);
 }
 
-export function resolveProvenance(citations: readonly string[], chunks: readonly Chunk[], mode: ProvenanceMode): Provenance {
+export function resolveProvenance(
+  citations: readonly string[],
+  chunks: readonly Chunk[],
+  mode: ProvenanceMode,
+): Provenance {
   // A session holds a handful of chunks; a linear scan beats building a map until it does not.
   const byId = chunks.length > 16 ? new Map(chunks.map((c) => [c.id, c])) : null;
   const find = (id: string) => (byId ? byId.get(id) : chunks.find((c) => c.id === id));

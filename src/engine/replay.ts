@@ -2,7 +2,7 @@
 // A record whose inputs_hash does not match its own request was altered after the fact.
 
 import { canonicalJson } from './canonical_json.js';
-import { type DecisionRecord, type Engine, decide, inputsHash } from './decide.js';
+import { type DecisionRecord, decide, type Engine, inputsHash } from './decide.js';
 import { sha256Canonical } from './hash.js';
 import { parseDecisionRequest } from './request.js';
 import { isPlainObject } from './strict_object.js';
@@ -33,11 +33,29 @@ export function replayRecord(recorded: unknown, engine: Engine): ReplayOutcome {
     return result(['record is not canonical JSON'], null);
   }
   if (requestHash !== recorded.request_hash)
-    return result([`request_hash: recorded ${String(recorded.request_hash)}, but its request hashes to ${requestHash}: the record was altered`], null);
-  if (typeof recorded.catalog_hash !== 'string' || inputsHash(requestHash, recorded.catalog_hash) !== recorded.inputs_hash)
-    return result([`inputs_hash: recorded ${String(recorded.inputs_hash)} does not bind this request to catalog ${String(recorded.catalog_hash)}: the record was altered`], null);
+    return result(
+      [
+        `request_hash: recorded ${String(recorded.request_hash)}, but its request hashes to ${requestHash}: the record was altered`,
+      ],
+      null,
+    );
+  if (
+    typeof recorded.catalog_hash !== 'string' ||
+    inputsHash(requestHash, recorded.catalog_hash) !== recorded.inputs_hash
+  )
+    return result(
+      [
+        `inputs_hash: recorded ${String(recorded.inputs_hash)} does not bind this request to catalog ${String(recorded.catalog_hash)}: the record was altered`,
+      ],
+      null,
+    );
   if (recorded.catalog_hash !== engine.catalog.hash)
-    return result([`catalog_hash: decided against ${String(recorded.catalog_hash)}, loaded catalog is ${engine.catalog.hash}`], null);
+    return result(
+      [
+        `catalog_hash: decided against ${String(recorded.catalog_hash)}, loaded catalog is ${engine.catalog.hash}`,
+      ],
+      null,
+    );
 
   const request = parseDecisionRequest(recorded.request);
   if (!request.ok) return result([`request no longer parses: ${request.error.detail}`], null);

@@ -4,10 +4,10 @@
 
 import { CanonicalText, canonicalJson, toCanonicalJson } from './canonical_json.js';
 import { type IntentEnvelope, parseEnvelopeKeepingArgsJson } from './envelope.js';
-import { type Result, fail, ok } from './errors.js';
+import { fail, ok, type Result } from './errors.js';
 import { sha256Text } from './hash.js';
-import { extractLobsterTrapBlock } from './lobstertrap.js';
 import { LIMITS } from './limits.js';
+import { extractLobsterTrapBlock } from './lobstertrap.js';
 import { type Chunk, type ProvenanceMode, parseChunks } from './provenance.js';
 import { checkFields, isSizeProblem } from './strict_object.js';
 
@@ -42,7 +42,11 @@ export function parseDecisionRequest(value: unknown): Result<ParsedRequest> {
 
   const mode = v.provenance_mode ?? 'session';
   if (mode !== 'session' && mode !== 'cited_only')
-    return fail('E_REQUEST_INVALID', 'invalid decision request', 'request.provenance_mode: must be "session" or "cited_only"');
+    return fail(
+      'E_REQUEST_INVALID',
+      'invalid decision request',
+      'request.provenance_mode: must be "session" or "cited_only"',
+    );
 
   let lobstertrap: DecisionRequest['lobstertrap'] = null;
   let lobstertrapJson = 'null';

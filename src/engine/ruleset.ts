@@ -2,7 +2,7 @@
 // ending in a fail-closed catch-all. compileRuleset turns the YAML data into closures and refuses a
 // ruleset that would let more taint buy a milder verdict (checked exhaustively: the input space is finite).
 
-import { type Result, fail, ok } from './errors.js';
+import { fail, ok, type Result } from './errors.js';
 import { sha256Canonical } from './hash.js';
 import { LIMITS } from './limits.js';
 import { checkBoundedString, checkFields, isPlainObject } from './strict_object.js';
@@ -12,10 +12,10 @@ import {
   type Decision,
   INTENT_CLASSES,
   type IntentClass,
-  TRUST_LEVELS,
-  type TrustLevel,
   isDecision,
   severity,
+  TRUST_LEVELS,
+  type TrustLevel,
 } from './vocabulary.js';
 
 /** The five inputs every rule is written over (DESIGN.md §4). */
@@ -63,7 +63,14 @@ const FIELD_VOCABULARY: Record<keyof RuleInputs, readonly (string | boolean)[]> 
 const OPS = ['equals', 'not_equals', 'in', 'not_in', 'at_least', 'at_most'] as const;
 type Op = (typeof OPS)[number];
 const ESCALATION_CONDITION = 'conversation_layer_corroborates';
-const PLACEHOLDERS = new Set(['tool', 'sources', 'declared_intent', 'detected_intent', 'provenance', 'blast_radius']);
+const PLACEHOLDERS = new Set([
+  'tool',
+  'sources',
+  'declared_intent',
+  'detected_intent',
+  'provenance',
+  'blast_radius',
+]);
 
 export function compileRuleset(source: unknown): Result<CompiledRuleset> {
   const bad = (detail: string) => fail<CompiledRuleset>('E_RULESET_INVALID', 'invalid ruleset', detail);
@@ -80,7 +87,8 @@ export function compileRuleset(source: unknown): Result<CompiledRuleset> {
   for (const [i, r] of src.rules.entries()) {
     const compiled = compileRule(r, `ruleset.rules[${i}]`, i === src.rules.length - 1);
     if (!compiled.ok) return compiled;
-    if (ids.has(compiled.value.id)) return bad(`ruleset.rules[${i}].id: "${compiled.value.id}" is used twice`);
+    if (ids.has(compiled.value.id))
+      return bad(`ruleset.rules[${i}].id: "${compiled.value.id}" is used twice`);
     ids.add(compiled.value.id);
     rules.push(compiled.value);
   }
@@ -95,7 +103,12 @@ export function compileRuleset(source: unknown): Result<CompiledRuleset> {
 
 function compileRule(r: unknown, at: string, isLast: boolean): Result<CompiledRule> {
   const bad = (detail: string) => fail<CompiledRule>('E_RULESET_INVALID', 'invalid ruleset', detail);
-  const shape = checkFields(r, at, ['id', 'when', 'decision', 'explain'], ['name', 'escalate', 'description']);
+  const shape = checkFields(
+    r,
+    at,
+    ['id', 'when', 'decision', 'explain'],
+    ['name', 'escalate', 'description'],
+  );
   if (shape) return bad(shape);
   const rule = r as Record<string, unknown>;
   const problem =
@@ -103,13 +116,18 @@ function compileRule(r: unknown, at: string, isLast: boolean): Result<CompiledRu
     (rule.name === undefined ? null : checkBoundedString(rule.name, `${at}.name`, LIMITS.id)) ??
     checkBoundedString(rule.explain, `${at}.explain`, 1024);
   if (problem) return bad(problem);
-  if (!isDecision(rule.decision)) return bad(`${at}.decision: must be ALLOW, HUMAN_REVIEW, DENY or QUARANTINE`);
+  if (!isDecision(rule.decision))
+    return bad(`${at}.decision: must be ALLOW, HUMAN_REVIEW, DENY or QUARANTINE`);
   const decision = rule.decision;
 
-  if (!Array.isArray(rule.when)) return bad(`${at}.when: must be an array of conditions (empty for the catch-all)`);
-  if (isLast && rule.when.length > 0) return bad(`${at}: the last rule must be a catch-all with no conditions`);
-  if (!isLast && rule.when.length === 0) return bad(`${at}: only the last rule may be a catch-all; rules after it are unreachable`);
-  if (isLast && severity(decision) < severity('DENY')) return bad(`${at}.decision: the catch-all must fail closed (DENY or QUARANTINE)`);
+  if (!Array.isArray(rule.when))
+    return bad(`${at}.when: must be an array of conditions (empty for the catch-all)`);
+  if (isLast && rule.when.length > 0)
+    return bad(`${at}: the last rule must be a catch-all with no conditions`);
+  if (!isLast && rule.when.length === 0)
+    return bad(`${at}: only the last rule may be a catch-all; rules after it are unreachable`);
+  if (isLast && severity(decision) < severity('DENY'))
+    return bad(`${at}.decision: the catch-all must fail closed (DENY or QUARANTINE)`);
 
   const tests: ((inputs: RuleInputs) => boolean)[] = [];
   for (const [j, c] of rule.when.entries()) {
@@ -123,7 +141,8 @@ function compileRule(r: unknown, at: string, isLast: boolean): Result<CompiledRu
     const escShape = checkFields(rule.escalate, `${at}.escalate`, ['to', 'when'], []);
     if (escShape) return bad(escShape);
     const esc = rule.escalate as Record<string, unknown>;
-    if (esc.when !== ESCALATION_CONDITION) return bad(`${at}.escalate.when: must be "${ESCALATION_CONDITION}"`);
+    if (esc.when !== ESCALATION_CONDITION)
+      return bad(`${at}.escalate.when: must be "${ESCALATION_CONDITION}"`);
     if (!isDecision(esc.to) || severity(esc.to) <= severity(decision))
       return bad(`${at}.escalate.to: must be a decision more severe than ${decision}`);
     escalateTo = esc.to;
@@ -133,7 +152,11 @@ function compileRule(r: unknown, at: string, isLast: boolean): Result<CompiledRu
   if (!explain.ok) return explain;
 
   const matches =
-    tests.length === 0 ? () => true : tests.length === 1 ? (tests[0] as (i: RuleInputs) => boolean) : (i: RuleInputs) => tests.every((t) => t(i));
+    tests.length === 0
+      ? () => true
+      : tests.length === 1
+        ? (tests[0] as (i: RuleInputs) => boolean)
+        : (i: RuleInputs) => tests.every((t) => t(i));
   return ok({
     id: rule.id as string,
     name: (rule.name as string | undefined) ?? (rule.id as string),
@@ -151,12 +174,14 @@ function compileCondition(c: unknown, at: string): Result<(inputs: RuleInputs) =
   const shape = checkFields(c, at, ['field', 'op'], [Object.hasOwn(c, 'ref') ? 'ref' : 'value']);
   if (shape) return bad(`${shape} (a condition has field, op, and either value or ref)`);
   const field = c.field as keyof RuleInputs;
-  if (!Object.hasOwn(FIELD_VOCABULARY, field)) return bad(`${at}.field: must be one of ${Object.keys(FIELD_VOCABULARY).join(', ')}`);
+  if (!Object.hasOwn(FIELD_VOCABULARY, field))
+    return bad(`${at}.field: must be one of ${Object.keys(FIELD_VOCABULARY).join(', ')}`);
   const vocabulary = FIELD_VOCABULARY[field];
   const op = c.op as Op;
   if (!(OPS as readonly unknown[]).includes(op)) return bad(`${at}.op: must be one of ${OPS.join(', ')}`);
   const ordered = field !== 'injection_flag';
-  if ((op === 'at_least' || op === 'at_most') && !ordered) return bad(`${at}.op: ${op} needs an ordered field`);
+  if ((op === 'at_least' || op === 'at_most') && !ordered)
+    return bad(`${at}.op: ${op} needs an ordered field`);
 
   if (Object.hasOwn(c, 'ref')) {
     const ref = c.ref as keyof RuleInputs;
@@ -173,7 +198,8 @@ function compileCondition(c: unknown, at: string): Result<(inputs: RuleInputs) =
     const set = new Set<unknown>(value);
     return ok(op === 'in' ? (i) => set.has(i[field]) : (i) => !set.has(i[field]));
   }
-  if (!vocabulary.includes(value as string | boolean)) return bad(`${at}.value: must be one of ${vocabulary.join(', ')}`);
+  if (!vocabulary.includes(value as string | boolean))
+    return bad(`${at}.value: must be one of ${vocabulary.join(', ')}`);
   if (op === 'equals') return ok((i) => i[field] === value);
   if (op === 'not_equals') return ok((i) => i[field] !== value);
   const bound = vocabulary.indexOf(value as string);
@@ -189,7 +215,11 @@ function compileTemplate(text: string, at: string): Result<CompiledRule['explain
   for (const piece of text.split(/(\{[a-z_]+\})/)) {
     const name = /^\{([a-z_]+)\}$/.exec(piece)?.[1] ?? null;
     if (name !== null && !PLACEHOLDERS.has(name))
-      return fail('E_RULESET_INVALID', 'invalid ruleset', `${at}: unknown placeholder {${name}}; known: ${[...PLACEHOLDERS].join(', ')}`);
+      return fail(
+        'E_RULESET_INVALID',
+        'invalid ruleset',
+        `${at}: unknown placeholder {${name}}; known: ${[...PLACEHOLDERS].join(', ')}`,
+      );
     parts.push({ text: piece, name });
   }
   return ok((inputs, context) => {
@@ -228,12 +258,22 @@ export function findNonMonotoneStep(rules: readonly CompiledRule[]): string | nu
         for (const provenance of TRUST_LEVELS)
           for (const injection_flag of [false, true])
             for (const corroborated of injection_flag ? [false, true] : [false]) {
-              const here: RuleInputs = { declared_intent, detected_intent, provenance, blast_radius, injection_flag };
+              const here: RuleInputs = {
+                declared_intent,
+                detected_intent,
+                provenance,
+                blast_radius,
+                injection_flag,
+              };
               const base = verdict(here, corroborated);
               const steps: [RuleInputs, boolean][] = [];
               const lower = TRUST_LEVELS[TRUST_LEVELS.indexOf(provenance) - 1];
               if (lower) steps.push([{ ...here, provenance: lower }, corroborated]);
-              if (!injection_flag) steps.push([{ ...here, injection_flag: true }, false], [{ ...here, injection_flag: true }, true]);
+              if (!injection_flag)
+                steps.push(
+                  [{ ...here, injection_flag: true }, false],
+                  [{ ...here, injection_flag: true }, true],
+                );
               if (injection_flag && !corroborated) steps.push([here, true]);
               for (const [next, c] of steps) {
                 const after = verdict(next, c);

@@ -1,6 +1,11 @@
 // The exact strings of DESIGN.md §3 and their orders. Every other engine file speaks in these terms.
 
-export const INTENT_CLASSES = ['observe', 'recommend', 'remediate_reversible', 'remediate_destructive'] as const;
+export const INTENT_CLASSES = [
+  'observe',
+  'recommend',
+  'remediate_reversible',
+  'remediate_destructive',
+] as const;
 export type IntentClass = (typeof INTENT_CLASSES)[number];
 
 /** Ordered from least to most trusted; min over an empty set is `untrusted`. */
@@ -15,7 +20,10 @@ export type BlastRadius = (typeof BLAST_RADII)[number];
 export const DECISIONS = ['ALLOW', 'HUMAN_REVIEW', 'DENY', 'QUARANTINE'] as const;
 export type Decision = (typeof DECISIONS)[number];
 
-export const REMEDIATION_INTENTS: ReadonlySet<IntentClass> = new Set(['remediate_reversible', 'remediate_destructive']);
+export const REMEDIATION_INTENTS: ReadonlySet<IntentClass> = new Set([
+  'remediate_reversible',
+  'remediate_destructive',
+]);
 
 export function isIntentClass(x: unknown): x is IntentClass {
   return typeof x === 'string' && (INTENT_CLASSES as readonly string[]).includes(x);

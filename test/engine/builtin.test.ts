@@ -6,6 +6,9 @@ import { test } from 'node:test';
 import { renderBuiltinModule } from '../../scripts/compile-engine-data.js';
 
 test('data.generated.ts is what scripts/compile-engine-data.ts makes from the YAML (run npm run gen:engine)', () => {
-  const committed = readFileSync(new URL('../../src/engine/builtin/data.generated.ts', import.meta.url), 'utf8');
+  const committed = readFileSync(
+    new URL('../../src/engine/builtin/data.generated.ts', import.meta.url),
+    'utf8',
+  );
   assert.equal(committed, renderBuiltinModule());
 });

@@ -17,8 +17,14 @@ test('agrees with canonicalize@4 on arbitrary JSON', () => {
 
 test('RFC 8785 examples: key order by UTF-16 code units and ECMAScript numbers', () => {
   assert.equal(canonicalJson({ b: 1, a: [3, { d: true, c: null }] }), '{"a":[3,{"c":null,"d":true}],"b":1}');
-  assert.equal(canonicalJson([1e21, 1e-7, -0, 0.1 + 0.2, 4.5, 2 ** 53]), '[1e+21,1e-7,0,0.30000000000000004,4.5,9007199254740992]');
-  assert.equal(canonicalJson({ '\u20ac': 1, '\r': 2, '\ud83d\ude00': 3, '1': 4 }), '{"\\r":2,"1":4,"€":1,"😀":3}');
+  assert.equal(
+    canonicalJson([1e21, 1e-7, -0, 0.1 + 0.2, 4.5, 2 ** 53]),
+    '[1e+21,1e-7,0,0.30000000000000004,4.5,9007199254740992]',
+  );
+  assert.equal(
+    canonicalJson({ '\u20ac': 1, '\r': 2, '\ud83d\ude00': 3, '1': 4 }),
+    '{"\\r":2,"1":4,"€":1,"😀":3}',
+  );
   assert.equal(canonicalJson('\u0007\u001f"\\/'), '"\\u0007\\u001f\\"\\\\/"');
 });
 

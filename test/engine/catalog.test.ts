@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEMO_CATALOG, classifyAction, compileCatalog } from '../../src/engine/index.js';
+import { classifyAction, compileCatalog, DEMO_CATALOG } from '../../src/engine/index.js';
 
 const classify = (tool: string, args: Record<string, unknown>) => classifyAction(DEMO_CATALOG, tool, args);
 
@@ -96,7 +96,9 @@ test('a classified tool with no matching case fails closed', () => {
         radius: 'site',
         args: { type: 'object', required: ['device_id'], properties: { device_id: { type: 'string' } } },
         resolve: { device_id: 'network_device' },
-        classify: [{ when: { role: { device_id: 'spine' } }, intent: 'remediate_destructive', radius: 'site' }],
+        classify: [
+          { when: { role: { device_id: 'spine' } }, intent: 'remediate_destructive', radius: 'site' },
+        ],
       },
     ],
   });
@@ -114,20 +116,55 @@ test('a malformed catalog is a compile error that says where', () => {
     [{ name: 'c', entities: [], tools: [{ ...tool, intent: 'delete' }] }, /tools\[0\].intent/],
     [{ name: 'c', entities: [], tools: [{ ...tool, radius: 'planet' }] }, /tools\[0\].radius/],
     [{ name: 'c', entities: [], tools: [tool, tool] }, /"t" is used twice/],
-    [{ name: 'c', entities: [], tools: [{ ...tool, args: { type: 'object', oneOf: [] } }] }, /keyword "oneOf" is not supported/],
-    [{ name: 'c', entities: [], tools: [{ ...tool, args: { type: 'string', pattern: '(' } }] }, /not a valid regular expression/],
-    [{ name: 'c', entities: [], tools: [{ ...tool, resolve: { x: 'node' } }] }, /resolve.x: a resolved argument must be required/],
-    [{ name: 'c', entities: [{ id: 'a', kind: 'node' }, { id: 'a', kind: 'node' }], tools: [tool] }, /duplicate entity "a"/],
-    [{ name: 'c', entities: [{ id: 'a', kind: 'node', site: 'nowhere' }], tools: [tool] }, /not a site entity/],
+    [
+      { name: 'c', entities: [], tools: [{ ...tool, args: { type: 'object', oneOf: [] } }] },
+      /keyword "oneOf" is not supported/,
+    ],
+    [
+      { name: 'c', entities: [], tools: [{ ...tool, args: { type: 'string', pattern: '(' } }] },
+      /not a valid regular expression/,
+    ],
+    [
+      { name: 'c', entities: [], tools: [{ ...tool, resolve: { x: 'node' } }] },
+      /resolve.x: a resolved argument must be required/,
+    ],
+    [
+      {
+        name: 'c',
+        entities: [
+          { id: 'a', kind: 'node' },
+          { id: 'a', kind: 'node' },
+        ],
+        tools: [tool],
+      },
+      /duplicate entity "a"/,
+    ],
+    [
+      { name: 'c', entities: [{ id: 'a', kind: 'node', site: 'nowhere' }], tools: [tool] },
+      /not a site entity/,
+    ],
     [
       {
         name: 'c',
         entities: [],
-        tools: [{ ...tool, args: { type: 'object', required: ['a'] }, classify: [{ when: { same_site: ['a', 'b'] }, intent: 'observe', radius: 'none' }] }],
+        tools: [
+          {
+            ...tool,
+            args: { type: 'object', required: ['a'] },
+            classify: [{ when: { same_site: ['a', 'b'] }, intent: 'observe', radius: 'none' }],
+          },
+        ],
       },
       /same_site: must name two resolved arguments/,
     ],
-    [{ name: 'c', entities: [], tools: [{ ...tool, classify: [{ when: {}, intent: 'observe', radius: 'none' }] }] }, /at least one condition/],
+    [
+      {
+        name: 'c',
+        entities: [],
+        tools: [{ ...tool, classify: [{ when: {}, intent: 'observe', radius: 'none' }] }],
+      },
+      /at least one condition/,
+    ],
   ];
   for (const [source, detail] of cases) {
     const r = compileCatalog(source);
@@ -138,7 +175,11 @@ test('a malformed catalog is a compile error that says where', () => {
 });
 
 test('the catalog hash changes with any change to the catalog', () => {
-  const base = { name: 'c', entities: [], tools: [{ name: 't', intent: 'observe', radius: 'none', args: { type: 'object' } }] };
+  const base = {
+    name: 'c',
+    entities: [],
+    tools: [{ name: 't', intent: 'observe', radius: 'none', args: { type: 'object' } }],
+  };
   const a = compileCatalog(base);
   const b = compileCatalog({ ...base, tools: [{ ...base.tools[0], radius: 'node' }] });
   assert.ok(a.ok && b.ok);

@@ -82,7 +82,15 @@ test('sizes are bounded', () => {
 test('arguments must be plain JSON data', () => {
   const cyclic: Record<string, unknown> = {};
   cyclic.self = cyclic;
-  for (const args of [{ at: new Date(0) }, { f: () => 1 }, { n: Number.NaN }, { n: Number.POSITIVE_INFINITY }, { u: undefined }, cyclic, { big: 1n }])
+  for (const args of [
+    { at: new Date(0) },
+    { f: () => 1 },
+    { n: Number.NaN },
+    { n: Number.POSITIVE_INFINITY },
+    { u: undefined },
+    cyclic,
+    { big: 1n },
+  ])
     assert.notEqual(codeOf({ ...valid, args }), 'ok');
 });
 

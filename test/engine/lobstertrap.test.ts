@@ -9,18 +9,27 @@ import {
 } from '../../src/engine/index.js';
 
 const read = (payload: unknown) => parseLobsterTrapBlock(extractLobsterTrapBlock(payload));
-const riskBlock = (risk: number) => ({ verdict: 'ALLOW', ingress: { detected: { risk_score: risk }, action: 'ALLOW' } });
+const riskBlock = (risk: number) => ({
+  verdict: 'ALLOW',
+  ingress: { detected: { risk_score: risk }, action: 'ALLOW' },
+});
 
 test('a whole chat completion response and its bare _lobstertrap block read the same', () => {
   const block = {
     request_id: 'req-1',
     verdict: 'DENY',
-    ingress: { detected: { risk_score: 0.8, contains_injection_patterns: true }, action: 'DENY', rule_name: 'block_prompt_injection' },
+    ingress: {
+      detected: { risk_score: 0.8, contains_injection_patterns: true },
+      action: 'DENY',
+      rule_name: 'block_prompt_injection',
+    },
   };
   const whole = {
     id: 'lobstertrap-deny',
     object: 'chat.completion',
-    choices: [{ index: 0, message: { role: 'assistant', content: '[LOBSTER TRAP] Blocked' }, finish_reason: 'stop' }],
+    choices: [
+      { index: 0, message: { role: 'assistant', content: '[LOBSTER TRAP] Blocked' }, finish_reason: 'stop' },
+    ],
     _lobstertrap: block,
   };
   assert.deepEqual(read(whole), read(block));
@@ -29,10 +38,20 @@ test('a whole chat completion response and its bare _lobstertrap block read the 
 });
 
 test('a chat response without _lobstertrap, null and undefined mean no conversation-layer signal', () => {
-  for (const payload of [undefined, null, { id: 'chatcmpl-1', object: 'chat.completion', choices: [] }, { _lobstertrap: null }]) {
+  for (const payload of [
+    undefined,
+    null,
+    { id: 'chatcmpl-1', object: 'chat.completion', choices: [] },
+    { _lobstertrap: null },
+  ]) {
     const signal = read(payload);
     assert.equal(signal.present, false);
-    assert.deepEqual(foldConversationSignal('trusted', false, signal), { trust: 'trusted', injection_flag: false, corroborates: false, notes: [] });
+    assert.deepEqual(foldConversationSignal('trusted', false, signal), {
+      trust: 'trusted',
+      injection_flag: false,
+      corroborates: false,
+      notes: [],
+    });
   }
 });
 
@@ -48,7 +67,8 @@ test('risk and detections are the max and OR over ingress and egress; verdict fa
 });
 
 test('risk at or above 0.6 makes provenance untrusted', () => {
-  for (const risk of [0.6, 0.75, 1]) assert.equal(foldConversationSignal('trusted', false, read(riskBlock(risk))).trust, 'untrusted');
+  for (const risk of [0.6, 0.75, 1])
+    assert.equal(foldConversationSignal('trusted', false, read(riskBlock(risk))).trust, 'untrusted');
 });
 
 test('risk in [0.3, 0.6) lowers provenance one notch', () => {
@@ -73,10 +93,18 @@ test('each taint detection sets the injection flag; PII alone does not', () => {
     'contains_role_impersonation',
     'contains_malware_request',
   ]) {
-    const fold = foldConversationSignal('trusted', false, read({ verdict: 'ALLOW', ingress: { detected: { [field]: true } } }));
+    const fold = foldConversationSignal(
+      'trusted',
+      false,
+      read({ verdict: 'ALLOW', ingress: { detected: { [field]: true } } }),
+    );
     assert.equal(fold.injection_flag, true, field);
   }
-  const pii = foldConversationSignal('trusted', false, read({ verdict: 'ALLOW', ingress: { detected: { contains_pii: true } } }));
+  const pii = foldConversationSignal(
+    'trusted',
+    false,
+    read({ verdict: 'ALLOW', ingress: { detected: { contains_pii: true } } }),
+  );
   assert.equal(pii.injection_flag, false);
 });
 
@@ -86,7 +114,8 @@ test('blocking verdicts set the flag; only DENY and QUARANTINE corroborate', () 
     assert.equal(fold.injection_flag, true, verdict);
     assert.equal(fold.corroborates, ['DENY', 'QUARANTINE'].includes(verdict.toUpperCase()), verdict);
   }
-  for (const verdict of ['ALLOW', 'LOG']) assert.equal(foldConversationSignal('trusted', false, read({ verdict })).injection_flag, false);
+  for (const verdict of ['ALLOW', 'LOG'])
+    assert.equal(foldConversationSignal('trusted', false, read({ verdict })).injection_flag, false);
 });
 
 test('an unknown verdict fails closed: it sets the flag without corroborating', () => {
@@ -97,13 +126,18 @@ test('an unknown verdict fails closed: it sets the flag without corroborating', 
 });
 
 test('mismatches: info is dropped, critical and warning set the flag and corroborate', () => {
-  const info = read({ verdict: 'ALLOW', ingress: { mismatches: [{ field: 'paths', declared: [], detected: ['/tmp'], severity: 'info' }] } });
+  const info = read({
+    verdict: 'ALLOW',
+    ingress: { mismatches: [{ field: 'paths', declared: [], detected: ['/tmp'], severity: 'info' }] },
+  });
   assert.deepEqual(info.mismatches, []);
   assert.equal(foldConversationSignal('trusted', false, info).injection_flag, false);
 
   const critical = read({
     verdict: 'ALLOW',
-    ingress: { mismatches: [{ field: 'intent', declared: 'general', detected: 'system', severity: 'critical' }] },
+    ingress: {
+      mismatches: [{ field: 'intent', declared: 'general', detected: 'system', severity: 'critical' }],
+    },
   });
   assert.deepEqual(critical.mismatches, ['intent (critical)']);
   const fold = foldConversationSignal('trusted', false, critical);
@@ -116,8 +150,17 @@ test('mismatches: info is dropped, critical and warning set the flag and corrobo
 
 test('corroboration comes from injection, obfuscation or exfiltration, not from credentials alone', () => {
   for (const field of ['contains_injection_patterns', 'contains_obfuscation', 'contains_exfiltration'])
-    assert.equal(foldConversationSignal('trusted', false, read({ ingress: { detected: { [field]: true } } })).corroborates, true, field);
-  assert.equal(foldConversationSignal('trusted', false, read({ ingress: { detected: { contains_credentials: true } } })).corroborates, false);
+    assert.equal(
+      foldConversationSignal('trusted', false, read({ ingress: { detected: { [field]: true } } }))
+        .corroborates,
+      true,
+      field,
+    );
+  assert.equal(
+    foldConversationSignal('trusted', false, read({ ingress: { detected: { contains_credentials: true } } }))
+      .corroborates,
+    false,
+  );
 });
 
 test('a malformed block fails closed: untrusted, flag set, no corroboration', () => {
@@ -137,11 +180,20 @@ test('a malformed block fails closed: untrusted, flag set, no corroboration', ()
     assert.equal(signal.present, true, JSON.stringify(block));
     assert.notEqual(signal.malformed, null, JSON.stringify(block));
     const fold = foldConversationSignal('trusted', false, signal);
-    assert.deepEqual([fold.trust, fold.injection_flag, fold.corroborates], ['untrusted', true, false], JSON.stringify(block));
+    assert.deepEqual(
+      [fold.trust, fold.injection_flag, fold.corroborates],
+      ['untrusted', true, false],
+      JSON.stringify(block),
+    );
   }
 });
 
 test('the fold never raises trust and never clears the flag', () => {
   const clean = read({ verdict: 'ALLOW', ingress: { detected: { risk_score: 0 } } });
-  assert.deepEqual(foldConversationSignal('untrusted', true, clean), { trust: 'untrusted', injection_flag: true, corroborates: false, notes: [] });
+  assert.deepEqual(foldConversationSignal('untrusted', true, clean), {
+    trust: 'untrusted',
+    injection_flag: true,
+    corroborates: false,
+    notes: [],
+  });
 });

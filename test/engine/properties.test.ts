@@ -4,22 +4,36 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import {
-  DEMO_CATALOG,
-  INTENT_CLASSES,
-  TRUST_LEVELS,
   canonicalJson,
   classifyAction,
+  DEMO_CATALOG,
   evaluate,
+  INTENT_CLASSES,
   severity,
+  TRUST_LEVELS,
 } from '../../src/engine/index.js';
 
 const TOOLS = [...DEMO_CATALOG.tools.keys()];
 const ENTITY_IDS = [...DEMO_CATALOG.entities.keys()];
 const CHUNK_IDS = ['c0', 'c1', 'c2', 'c3', 'c4'];
-const ARG_NAMES = ['target', 'source', 'summary', 'workload', 'site', 'vm_id', 'target_node', 'node_id', 'percent', 'vlan_id', 'device_id'];
+const ARG_NAMES = [
+  'target',
+  'source',
+  'summary',
+  'workload',
+  'site',
+  'vm_id',
+  'target_node',
+  'node_id',
+  'percent',
+  'vlan_id',
+  'device_id',
+];
 
 const ids = (kind: string, role?: string) =>
-  [...DEMO_CATALOG.entities.values()].filter((e) => e.kind === kind && (role === undefined || e.role === role)).map((e) => e.id);
+  [...DEMO_CATALOG.entities.values()]
+    .filter((e) => e.kind === kind && (role === undefined || e.role === role))
+    .map((e) => e.id);
 const one = (kind: string, role?: string) => fc.constantFrom(...ids(kind, role));
 /** Arguments that fit each demo tool, so most generated requests get past classification. */
 const VALID_ARGS: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
@@ -35,36 +49,55 @@ const VALID_ARGS: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
   quarantine_node: fc.record({ node_id: one('node') }),
 };
 const rarely = fc.constantFrom(false, false, false, false, false, false, true);
-const junkArgs = fc.dictionary(fc.constantFrom(...ARG_NAMES), fc.oneof(fc.constantFrom(...ENTITY_IDS), fc.integer(), fc.string()), { maxKeys: 3 });
+const junkArgs = fc.dictionary(
+  fc.constantFrom(...ARG_NAMES),
+  fc.oneof(fc.constantFrom(...ENTITY_IDS), fc.integer(), fc.string()),
+  { maxKeys: 3 },
+);
 const chunk = (id: string) =>
   fc.record({ id: fc.constant(id), trust: fc.constantFrom(...TRUST_LEVELS), injection_suspected: rarely });
 const chunks = fc.subarray(CHUNK_IDS).chain((ids) => fc.tuple(...ids.map(chunk)));
 /** Citations mostly of chunks that exist, sometimes of one that does not. */
 const citations = (known: string[]) =>
   fc.oneof(
-    { weight: 4, arbitrary: fc.subarray(known, { minLength: Math.min(1, known.length), maxLength: Math.min(3, known.length) }) },
+    {
+      weight: 4,
+      arbitrary: fc.subarray(known, {
+        minLength: Math.min(1, known.length),
+        maxLength: Math.min(3, known.length),
+      }),
+    },
     { weight: 1, arbitrary: fc.subarray([...CHUNK_IDS, 'ghost'], { maxLength: 3 }) },
   );
-const envelope = (known: string[]) => fc
-  .oneof({ weight: 5, arbitrary: fc.constantFrom(...TOOLS) }, { weight: 1, arbitrary: fc.constantFrom('format_all_disks', 'execute_shell') })
-  .chain((tool) =>
-    fc.oneof({ weight: 6, arbitrary: VALID_ARGS[tool] ?? junkArgs }, { weight: 1, arbitrary: junkArgs }).chain((args) => {
-      const c = classifyAction(DEMO_CATALOG, tool, args);
-      const declared = c.ok
-        ? fc.oneof({ weight: 3, arbitrary: fc.constant(c.intent) }, { weight: 1, arbitrary: fc.constantFrom(...INTENT_CLASSES) })
-        : fc.constantFrom(...INTENT_CLASSES);
-      return fc.record(
-        {
-          intent: declared,
-          tool: fc.constant(tool),
-          args: fc.constant(args),
-          source_signals: citations(known),
-          agent_confidence: fc.double({ min: 0, max: 1, noNaN: true }),
-        },
-        { requiredKeys: ['intent', 'tool', 'args', 'source_signals'] },
-      );
-    }),
-  );
+const envelope = (known: string[]) =>
+  fc
+    .oneof(
+      { weight: 5, arbitrary: fc.constantFrom(...TOOLS) },
+      { weight: 1, arbitrary: fc.constantFrom('format_all_disks', 'execute_shell') },
+    )
+    .chain((tool) =>
+      fc
+        .oneof({ weight: 6, arbitrary: VALID_ARGS[tool] ?? junkArgs }, { weight: 1, arbitrary: junkArgs })
+        .chain((args) => {
+          const c = classifyAction(DEMO_CATALOG, tool, args);
+          const declared = c.ok
+            ? fc.oneof(
+                { weight: 3, arbitrary: fc.constant(c.intent) },
+                { weight: 1, arbitrary: fc.constantFrom(...INTENT_CLASSES) },
+              )
+            : fc.constantFrom(...INTENT_CLASSES);
+          return fc.record(
+            {
+              intent: declared,
+              tool: fc.constant(tool),
+              args: fc.constant(args),
+              source_signals: citations(known),
+              agent_confidence: fc.double({ min: 0, max: 1, noNaN: true }),
+            },
+            { requiredKeys: ['intent', 'tool', 'args', 'source_signals'] },
+          );
+        }),
+    );
 
 const VERDICTS = ['ALLOW', 'LOG', 'FLAG', 'HUMAN_REVIEW', 'RATE_LIMIT', 'DENY', 'QUARANTINE'] as const;
 const DETECTIONS = [
@@ -82,10 +115,22 @@ interface LtBlock {
 }
 // Mostly clean blocks, so that risk alone often decides: a fold that raised trust would show.
 const ltBlock: fc.Arbitrary<LtBlock> = fc.record({
-  verdict: fc.oneof({ weight: 4, arbitrary: fc.constantFrom('ALLOW', 'LOG') }, { weight: 2, arbitrary: fc.constantFrom(...VERDICTS) }),
+  verdict: fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom('ALLOW', 'LOG') },
+    { weight: 2, arbitrary: fc.constantFrom(...VERDICTS) },
+  ),
   ingress: fc.record({
-    detected: fc.record({ risk_score: fc.double({ min: 0, max: 1, noNaN: true }), ...Object.fromEntries(DETECTIONS.map((d) => [d, rarely])) }),
-    mismatches: fc.array(fc.record({ field: fc.constantFrom('intent', 'commands', 'paths'), severity: fc.constantFrom('info', 'info', 'warning', 'critical') }), { maxLength: 1 }),
+    detected: fc.record({
+      risk_score: fc.double({ min: 0, max: 1, noNaN: true }),
+      ...Object.fromEntries(DETECTIONS.map((d) => [d, rarely])),
+    }),
+    mismatches: fc.array(
+      fc.record({
+        field: fc.constantFrom('intent', 'commands', 'paths'),
+        severity: fc.constantFrom('info', 'info', 'warning', 'critical'),
+      }),
+      { maxLength: 1 },
+    ),
   }),
 });
 const request = chunks.chain((cs) =>
@@ -101,19 +146,35 @@ const request = chunks.chain((cs) =>
 );
 
 /** A block with one more signal than `b`: a detection, more risk, an actionable mismatch, or a stronger verdict. */
-const VERDICT_STRENGTH: Record<string, number> = { ALLOW: 0, LOG: 0, FLAG: 1, HUMAN_REVIEW: 1, RATE_LIMIT: 1, DENY: 2, QUARANTINE: 2 };
+const VERDICT_STRENGTH: Record<string, number> = {
+  ALLOW: 0,
+  LOG: 0,
+  FLAG: 1,
+  HUMAN_REVIEW: 1,
+  RATE_LIMIT: 1,
+  DENY: 2,
+  QUARANTINE: 2,
+};
 const moreSignal = (b: LtBlock) =>
   fc.oneof(
-    fc.constantFrom(...DETECTIONS).map((d) => ({ ...b, ingress: { ...b.ingress, detected: { ...b.ingress.detected, [d]: true } } })),
+    fc
+      .constantFrom(...DETECTIONS)
+      .map((d) => ({ ...b, ingress: { ...b.ingress, detected: { ...b.ingress.detected, [d]: true } } })),
     fc.double({ min: 0, max: 1, noNaN: true }).map((r) => ({
       ...b,
-      ingress: { ...b.ingress, detected: { ...b.ingress.detected, risk_score: Math.max(r, b.ingress.detected.risk_score as number) } },
+      ingress: {
+        ...b.ingress,
+        detected: { ...b.ingress.detected, risk_score: Math.max(r, b.ingress.detected.risk_score as number) },
+      },
     })),
     fc.constantFrom('warning', 'critical').map((severity) => ({
       ...b,
       ingress: { ...b.ingress, mismatches: [...b.ingress.mismatches, { field: 'intent', severity }] },
     })),
-    fc.constantFrom(...VERDICTS).map((v) => ({ ...b, verdict: (VERDICT_STRENGTH[v] ?? 0) >= (VERDICT_STRENGTH[b.verdict] ?? 0) ? v : b.verdict })),
+    fc.constantFrom(...VERDICTS).map((v) => ({
+      ...b,
+      verdict: (VERDICT_STRENGTH[v] ?? 0) >= (VERDICT_STRENGTH[b.verdict] ?? 0) ? v : b.verdict,
+    })),
   );
 
 const decisionOf = (raw: unknown) => {
@@ -124,7 +185,12 @@ const decisionOf = (raw: unknown) => {
 
 function reverseKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(reverseKeys);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reverseKeys(x)]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.entries(v)
+        .reverse()
+        .map(([k, x]) => [k, reverseKeys(x)]),
+    );
   return v;
 }
 
@@ -144,14 +210,25 @@ test('determinism: the same request gives the same record, whatever its key orde
 test('monotone fold: adding any conversation-layer signal never lowers severity', () => {
   fc.assert(
     fc.property(
-      request.chain((raw) => fc.tuple(fc.constant(raw), ltBlock.chain((a) => fc.tuple(fc.constant(a), moreSignal(a))))),
+      request.chain((raw) =>
+        fc.tuple(
+          fc.constant(raw),
+          ltBlock.chain((a) => fc.tuple(fc.constant(a), moreSignal(a))),
+        ),
+      ),
       ([raw, [a, b]]) => {
         const { lobstertrap: _, ...bare } = raw;
         const none = decisionOf(bare);
         const withA = decisionOf({ ...bare, lobstertrap: a });
         const withB = decisionOf({ ...bare, lobstertrap: { _lobstertrap: b } });
-        assert.ok(severity(withA.decision) >= severity(none.decision), `${none.decision} → ${withA.decision}`);
-        assert.ok(severity(withB.decision) >= severity(withA.decision), `${withA.decision} → ${withB.decision}`);
+        assert.ok(
+          severity(withA.decision) >= severity(none.decision),
+          `${none.decision} → ${withA.decision}`,
+        );
+        assert.ok(
+          severity(withB.decision) >= severity(withA.decision),
+          `${withA.decision} → ${withB.decision}`,
+        );
       },
     ),
     { numRuns: 2000 },
@@ -164,12 +241,19 @@ test('monotone provenance: a more tainted chunk, cited or only seen in the sessi
       const present = raw.chunks.some((c) => c.id === id);
       const tainted = present
         ? raw.chunks.map((c) =>
-            c.id !== id ? c : how === 'flag' ? { ...c, injection_suspected: true } : { ...c, trust: TRUST_LEVELS[Math.max(0, TRUST_LEVELS.indexOf(c.trust) - 1)] as string },
+            c.id !== id
+              ? c
+              : how === 'flag'
+                ? { ...c, injection_suspected: true }
+                : { ...c, trust: TRUST_LEVELS[Math.max(0, TRUST_LEVELS.indexOf(c.trust) - 1)] as string },
           )
         : [...raw.chunks, { id, trust: 'untrusted', injection_suspected: how === 'flag' }];
       const after = decisionOf({ ...raw, chunks: tainted, provenance_mode: 'session' });
       const sessionBefore = decisionOf({ ...raw, provenance_mode: 'session' });
-      assert.ok(severity(after.decision) >= severity(sessionBefore.decision), `${sessionBefore.decision} → ${after.decision}`);
+      assert.ok(
+        severity(after.decision) >= severity(sessionBefore.decision),
+        `${sessionBefore.decision} → ${after.decision}`,
+      );
     }),
     { numRuns: 1000 },
   );
@@ -190,12 +274,20 @@ test('fail closed: arbitrary JSON never throws, and whatever is allowed was clas
     }
   };
   fc.assert(fc.property(fc.jsonValue({ maxDepth: 5 }), check), { numRuns: 3000 });
-  fc.assert(fc.property(fc.anything({ maxDepth: 4, withNullPrototype: true, withObjectString: true }), check), { numRuns: 2000 });
   fc.assert(
-    fc.property(request, fc.jsonValue({ maxDepth: 3 }), fc.constantFrom('envelope', 'chunks', 'lobstertrap', 'provenance_mode', 'extra'), (raw, junk, where) => {
-      check({ ...raw, [where]: junk });
-      check({ ...raw, envelope: { ...raw.envelope, [where === 'extra' ? 'tool' : 'args']: junk } });
-    }),
+    fc.property(fc.anything({ maxDepth: 4, withNullPrototype: true, withObjectString: true }), check),
+    { numRuns: 2000 },
+  );
+  fc.assert(
+    fc.property(
+      request,
+      fc.jsonValue({ maxDepth: 3 }),
+      fc.constantFrom('envelope', 'chunks', 'lobstertrap', 'provenance_mode', 'extra'),
+      (raw, junk, where) => {
+        check({ ...raw, [where]: junk });
+        check({ ...raw, envelope: { ...raw.envelope, [where === 'extra' ? 'tool' : 'args']: junk } });
+      },
+    ),
     { numRuns: 2000 },
   );
 });

@@ -26,7 +26,13 @@ test('no citation at all is untrusted and injection-suspected', () => {
 test('an unresolvable citation is untrusted and injection-suspected, and recorded as unresolved', () => {
   const p = resolveProvenance(['t', 'ghost'], [T], 'cited_only');
   assert.deepEqual([p.trust, p.injection_flag], ['untrusted', true]);
-  assert.deepEqual(p.sources[1], { id: 'ghost', resolved: false, trust: 'untrusted', injection_suspected: true, cited: true });
+  assert.deepEqual(p.sources[1], {
+    id: 'ghost',
+    resolved: false,
+    trust: 'untrusted',
+    injection_suspected: true,
+    cited: true,
+  });
 });
 
 test('session mode: an uncited chunk the session has seen taints the result; cited-only mode ignores it', () => {
@@ -42,7 +48,10 @@ test('session mode: an uncited chunk the session has seen taints the result; cit
   );
   const cited = resolveProvenance(['t'], [T, U, I], 'cited_only');
   assert.deepEqual([cited.trust, cited.injection_flag], ['trusted', false]);
-  assert.deepEqual(cited.sources.map((s) => s.id), ['t']);
+  assert.deepEqual(
+    cited.sources.map((s) => s.id),
+    ['t'],
+  );
 });
 
 test('a citation repeated is counted once', () => {
@@ -55,7 +64,10 @@ test('chunks are validated strictly and may not repeat an id', () => {
     return r.ok ? 'ok' : r.error.code;
   };
   assert.equal(code([T, S]), 'ok');
-  assert.equal(code([{ ...T, channel: 'syslog', content_hash: 'sha256:00', ingested_at: '2026-11-22T03:14:00Z' }]), 'ok');
+  assert.equal(
+    code([{ ...T, channel: 'syslog', content_hash: 'sha256:00', ingested_at: '2026-11-22T03:14:00Z' }]),
+    'ok',
+  );
   assert.equal(code([T, T]), 'E_CHUNK_INVALID');
   assert.equal(code([{ ...T, trust: 'very' }]), 'E_CHUNK_INVALID');
   assert.equal(code([{ ...T, injection_suspected: 'no' }]), 'E_CHUNK_INVALID');

@@ -1,7 +1,7 @@
 // The engine has no I/O, no clock, no randomness and no dependencies (DESIGN.md §2). Checked on the source.
 
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -16,10 +16,14 @@ test('engine files import only each other and node:crypto (for SHA-256)', () => 
   for (const file of files(engineDir)) {
     const source = readFileSync(file, 'utf8');
     for (const [, specifier] of source.matchAll(/(?:import|export)[^'"]*from\s+'([^']+)'/g)) {
-      const allowed = specifier === 'node:crypto' || specifier?.startsWith('./') || specifier?.startsWith('../');
+      const allowed =
+        specifier === 'node:crypto' || specifier?.startsWith('./') || specifier?.startsWith('../');
       assert.ok(allowed, `${file} imports ${specifier}`);
       if (specifier?.startsWith('../'))
-        assert.ok(join(file, '..', specifier).startsWith(engineDir), `${file} reaches outside the engine: ${specifier}`);
+        assert.ok(
+          join(file, '..', specifier).startsWith(engineDir),
+          `${file} reaches outside the engine: ${specifier}`,
+        );
     }
     assert.doesNotMatch(source, /\bimport\(/, `${file} uses a dynamic import`);
   }
@@ -28,7 +32,14 @@ test('engine files import only each other and node:crypto (for SHA-256)', () => 
 test('engine files use no clock, randomness, environment or process', () => {
   for (const file of files(engineDir)) {
     const source = readFileSync(file, 'utf8');
-    for (const banned of [/Date\.now|new Date\(/, /Math\.random|randomBytes|randomUUID|getRandomValues/, /process\./, /performance\./, /setTimeout|setInterval/, /\brequire\(/])
+    for (const banned of [
+      /Date\.now|new Date\(/,
+      /Math\.random|randomBytes|randomUUID|getRandomValues/,
+      /process\./,
+      /performance\./,
+      /setTimeout|setInterval/,
+      /\brequire\(/,
+    ])
       assert.doesNotMatch(source, banned, `${file} uses ${banned}`);
   }
 });

@@ -2,10 +2,11 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_ENGINE, DEFAULT_RULESET, compileRuleset, replayRecord } from '../../src/engine/index.js';
+import { compileRuleset, DEFAULT_ENGINE, DEFAULT_RULESET, replayRecord } from '../../src/engine/index.js';
 import { decideVector, vectorNamed } from './vectors.js';
 
-const recorded = () => JSON.parse(JSON.stringify(decideVector(vectorNamed('reference scenario with Lobster Trap'))));
+const recorded = () =>
+  JSON.parse(JSON.stringify(decideVector(vectorNamed('reference scenario with Lobster Trap'))));
 
 test('a recorded decision replays identically', () => {
   const outcome = replayRecord(recorded(), DEFAULT_ENGINE);
@@ -31,7 +32,9 @@ test('a record whose request was edited no longer matches its inputs_hash', () =
 });
 
 test('a changed ruleset shows up as a ruleset_hash difference, and as a decision difference where it matters', () => {
-  const source = structuredClone(DEFAULT_RULESET.source) as { rules: { id: string; decision: string; escalate?: unknown }[] };
+  const source = structuredClone(DEFAULT_RULESET.source) as {
+    rules: { id: string; decision: string; escalate?: unknown }[];
+  };
   const r2 = source.rules.find((r) => r.id === 'R2');
   assert.ok(r2);
   delete r2.escalate;

@@ -7,9 +7,11 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import canonicalize from 'canonicalize';
 import { parse } from 'yaml';
-import { DEFAULT_RULESET, compileRuleset, findNonMonotoneStep } from '../../src/engine/index.js';
+import { compileRuleset, DEFAULT_RULESET, findNonMonotoneStep } from '../../src/engine/index.js';
 
-const yamlSource = parse(readFileSync(new URL('../../src/engine/builtin/ruleset.yaml', import.meta.url), 'utf8'));
+const yamlSource = parse(
+  readFileSync(new URL('../../src/engine/builtin/ruleset.yaml', import.meta.url), 'utf8'),
+);
 const clone = () => structuredClone(yamlSource) as { version: string; rules: Record<string, unknown>[] };
 
 test('the default ruleset is R1-R9 in order with the DESIGN.md §4 decisions', () => {
@@ -31,7 +33,9 @@ test('the default ruleset is R1-R9 in order with the DESIGN.md §4 decisions', (
 });
 
 test('the ruleset hash is sha256 over the RFC 8785 canonical JSON of the YAML data', () => {
-  const expected = `sha256:${createHash('sha256').update(canonicalize(yamlSource) as string).digest('hex')}`;
+  const expected = `sha256:${createHash('sha256')
+    .update(canonicalize(yamlSource) as string)
+    .digest('hex')}`;
   assert.equal(DEFAULT_RULESET.hash, expected);
 });
 
@@ -57,7 +61,10 @@ test('R6 written literally as "semi_trusted and destructive" is refused as not m
   const compiled = compileRuleset(literal);
   assert.ok(!compiled.ok);
   assert.equal(compiled.error.code, 'E_RULESET_NOT_MONOTONE');
-  assert.match(compiled.error.detail, /provenance=trusted .* gives DENY, but .*provenance=semi_trusted .* gives HUMAN_REVIEW/);
+  assert.match(
+    compiled.error.detail,
+    /provenance=trusted .* gives DENY, but .*provenance=semi_trusted .* gives HUMAN_REVIEW/,
+  );
 });
 
 test('a ruleset where the injection flag loosens the verdict is refused', () => {
@@ -79,15 +86,55 @@ test('malformed rulesets are compile errors that say where', () => {
     [(r) => ((r.rules[8] as { decision: string }).decision = 'ALLOW'), /catch-all must fail closed/],
     [(r) => ((r.rules[2] as { when: unknown[] }).when = []), /only the last rule may be a catch-all/],
     [(r) => ((r.rules[0] as { id: string }).id = 'R2'), /"R2" is used twice/],
-    [(r) => ((r.rules[0] as { when: unknown[] }).when = [{ field: 'mood', op: 'equals', value: 'x' }]), /field: must be one of/],
-    [(r) => ((r.rules[0] as { when: unknown[] }).when = [{ field: 'provenance', op: 'like', value: 'x' }]), /op: must be one of/],
-    [(r) => ((r.rules[0] as { when: unknown[] }).when = [{ field: 'provenance', op: 'equals', value: 'verified' }]), /value: must be one of/],
-    [(r) => ((r.rules[0] as { when: unknown[] }).when = [{ field: 'provenance', op: 'in', value: [] }]), /non-empty list/],
-    [(r) => ((r.rules[0] as { when: unknown[] }).when = [{ field: 'provenance', op: 'equals', ref: 'blast_radius' }]), /same vocabulary/],
-    [(r) => ((r.rules[0] as { when: unknown[] }).when = [{ field: 'injection_flag', op: 'at_least', value: true }]), /needs an ordered field/],
-    [(r) => ((r.rules[1] as { escalate: unknown }).escalate = { to: 'ALLOW', when: 'conversation_layer_corroborates' }), /more severe/],
-    [(r) => ((r.rules[1] as { escalate: unknown }).escalate = { to: 'QUARANTINE', when: 'full_moon' }), /escalate.when/],
-    [(r) => ((r.rules[0] as { explain: string }).explain = 'because {secret}'), /unknown placeholder \{secret\}/],
+    [
+      (r) => ((r.rules[0] as { when: unknown[] }).when = [{ field: 'mood', op: 'equals', value: 'x' }]),
+      /field: must be one of/,
+    ],
+    [
+      (r) => ((r.rules[0] as { when: unknown[] }).when = [{ field: 'provenance', op: 'like', value: 'x' }]),
+      /op: must be one of/,
+    ],
+    [
+      (r) =>
+        ((r.rules[0] as { when: unknown[] }).when = [
+          { field: 'provenance', op: 'equals', value: 'verified' },
+        ]),
+      /value: must be one of/,
+    ],
+    [
+      (r) => ((r.rules[0] as { when: unknown[] }).when = [{ field: 'provenance', op: 'in', value: [] }]),
+      /non-empty list/,
+    ],
+    [
+      (r) =>
+        ((r.rules[0] as { when: unknown[] }).when = [
+          { field: 'provenance', op: 'equals', ref: 'blast_radius' },
+        ]),
+      /same vocabulary/,
+    ],
+    [
+      (r) =>
+        ((r.rules[0] as { when: unknown[] }).when = [
+          { field: 'injection_flag', op: 'at_least', value: true },
+        ]),
+      /needs an ordered field/,
+    ],
+    [
+      (r) =>
+        ((r.rules[1] as { escalate: unknown }).escalate = {
+          to: 'ALLOW',
+          when: 'conversation_layer_corroborates',
+        }),
+      /more severe/,
+    ],
+    [
+      (r) => ((r.rules[1] as { escalate: unknown }).escalate = { to: 'QUARANTINE', when: 'full_moon' }),
+      /escalate.when/,
+    ],
+    [
+      (r) => ((r.rules[0] as { explain: string }).explain = 'because {secret}'),
+      /unknown placeholder \{secret\}/,
+    ],
     [(r) => ((r as unknown as { owner: string }).owner = 'x'), /unknown field "owner"/],
   ];
   for (const [edit, detail] of cases) {
@@ -111,7 +158,12 @@ test('ordered conditions compare along the vocabulary order', () => {
   const compiled = compileRuleset(source);
   assert.ok(compiled.ok, compiled.ok ? '' : compiled.error.detail);
   const r0 = compiled.value.rules[0];
-  const base = { declared_intent: 'observe', detected_intent: 'observe', provenance: 'trusted', injection_flag: false } as const;
+  const base = {
+    declared_intent: 'observe',
+    detected_intent: 'observe',
+    provenance: 'trusted',
+    injection_flag: false,
+  } as const;
   assert.equal(r0?.matches({ ...base, blast_radius: 'node' }), false);
   assert.equal(r0?.matches({ ...base, blast_radius: 'vlan' }), true);
   assert.equal(r0?.matches({ ...base, blast_radius: 'region' }), true);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_RULESET } from '../../src/engine/index.js';
-import { VECTORS, decideVector, vectorNamed } from './vectors.js';
+import { decideVector, VECTORS, vectorNamed } from './vectors.js';
 
 test('every rule R1-R9 has at least one vector', () => {
   const rules = new Set(VECTORS.map((v) => v.expect.rule));
@@ -30,10 +30,18 @@ test('the reference scenario records the cited syslog chunk and the detected sit
     blast_radius: 'site',
     injection_flag: true,
   });
-  assert.equal(record.tool, 'isolate_network_device', 'the network.isolate alias resolves to the catalog tool');
+  assert.equal(
+    record.tool,
+    'isolate_network_device',
+    'the network.isolate alias resolves to the catalog tool',
+  );
   assert.equal(record.sources.length, 1);
   assert.deepEqual(
-    { resolved: record.sources[0]?.resolved, trust: record.sources[0]?.trust, suspected: record.sources[0]?.injection_suspected },
+    {
+      resolved: record.sources[0]?.resolved,
+      trust: record.sources[0]?.trust,
+      suspected: record.sources[0]?.injection_suspected,
+    },
     { resolved: true, trust: 'semi_trusted', suspected: true },
   );
   assert.equal(record.conversation_layer.verdict, 'DENY');
@@ -56,7 +64,13 @@ test('agent confidence and estimated radius are recorded but never change the de
     [1, 'region'],
     [0.5, 'workload'],
   ] as const) {
-    const record = decideVector({ ...v, input: { ...v.input, envelope: { ...envelope, agent_confidence: confidence, estimated_blast_radius: radius } } });
+    const record = decideVector({
+      ...v,
+      input: {
+        ...v.input,
+        envelope: { ...envelope, agent_confidence: confidence, estimated_blast_radius: radius },
+      },
+    });
     assert.equal(record.decision, 'ALLOW');
     assert.equal(record.inputs.blast_radius, 'node');
     assert.equal(record.request.envelope.agent_confidence, confidence);

@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
   type CompiledCatalog,
+  compileCatalog,
   DEFAULT_RULESET,
   DEMO_CATALOG,
   type DecisionRecord,
-  compileCatalog,
   decide,
   parseDecisionRequest,
 } from '../../src/engine/index.js';
