@@ -14,6 +14,7 @@ export { sha256Canonical } from './hash.js';
 export { LIMITS } from './limits.js';
 export type { ConversationSignal } from './lobstertrap.js';
 export {
+  DETECTION_FIELDS,
   extractLobsterTrapBlock,
   foldConversationSignal,
   parseLobsterTrapBlock,

@@ -62,17 +62,6 @@ export function compileArgsSchema(schema: unknown, at: string): Result<ArgsValid
     const expected = canonicalJson(s.const);
     checks.push((v, p) => (safeCanonical(v) === expected ? null : `${p}: must be ${expected}`));
   }
-  for (const [key, cmp] of [
-    ['minLength', (n: number, m: number) => n >= m],
-    ['maxLength', (n: number, m: number) => n <= m],
-  ] as const) {
-    const bound = s[key];
-    if (bound === undefined) continue;
-    if (!isCount(bound)) return bad(`${key} must be a non-negative integer`);
-    checks.push((v, p) =>
-      typeof v !== 'string' || cmp([...v].length, bound) ? null : `${p}: length violates ${key} ${bound}`,
-    );
-  }
   if (s.pattern !== undefined) {
     if (typeof s.pattern !== 'string') return bad('pattern must be a string');
     let re: RegExp;
@@ -83,25 +72,17 @@ export function compileArgsSchema(schema: unknown, at: string): Result<ArgsValid
     }
     checks.push((v, p) => (typeof v !== 'string' || re.test(v) ? null : `${p}: does not match ${s.pattern}`));
   }
-  for (const [key, cmp] of [
-    ['minimum', (n: number, m: number) => n >= m],
-    ['maximum', (n: number, m: number) => n <= m],
-  ] as const) {
+  for (const [key, measure, integerBound] of BOUNDS) {
     const bound = s[key];
     if (bound === undefined) continue;
-    if (typeof bound !== 'number' || !Number.isFinite(bound)) return bad(`${key} must be a number`);
-    checks.push((v, p) => (typeof v !== 'number' || cmp(v, bound) ? null : `${p}: violates ${key} ${bound}`));
-  }
-  for (const [key, cmp] of [
-    ['minItems', (n: number, m: number) => n >= m],
-    ['maxItems', (n: number, m: number) => n <= m],
-  ] as const) {
-    const bound = s[key];
-    if (bound === undefined) continue;
-    if (!isCount(bound)) return bad(`${key} must be a non-negative integer`);
-    checks.push((v, p) =>
-      !Array.isArray(v) || cmp(v.length, bound) ? null : `${p}: violates ${key} ${bound}`,
-    );
+    if (typeof bound !== 'number' || !Number.isFinite(bound) || (integerBound && !isCount(bound)))
+      return bad(`${key} must be a ${integerBound ? 'non-negative integer' : 'number'}`);
+    const atLeast = key.startsWith('min');
+    checks.push((v, p) => {
+      const n = measure(v);
+      if (n === null || (atLeast ? n >= bound : n <= bound)) return null;
+      return `${p}: violates ${key} ${bound}`;
+    });
   }
   if (s.items !== undefined) {
     const item = compileArgsSchema(s.items, `${at}.items`);
@@ -175,6 +156,16 @@ function compileObjectKeywords(s: Record<string, unknown>, at: string): Result<A
     return null;
   });
 }
+
+/** Numeric bounds: the keyword, what it measures (null: does not apply to this value), integer bound? */
+const BOUNDS: [string, (v: unknown) => number | null, boolean][] = [
+  ['minLength', (v) => (typeof v === 'string' ? [...v].length : null), true],
+  ['maxLength', (v) => (typeof v === 'string' ? [...v].length : null), true],
+  ['minimum', (v) => (typeof v === 'number' ? v : null), false],
+  ['maximum', (v) => (typeof v === 'number' ? v : null), false],
+  ['minItems', (v) => (Array.isArray(v) ? v.length : null), true],
+  ['maxItems', (v) => (Array.isArray(v) ? v.length : null), true],
+];
 
 function hasType(v: unknown, t: JsonType): boolean {
   switch (t) {

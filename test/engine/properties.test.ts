@@ -7,6 +7,7 @@ import {
   canonicalJson,
   classifyAction,
   DEMO_CATALOG,
+  DETECTION_FIELDS,
   evaluate,
   INTENT_CLASSES,
   severity,
@@ -100,15 +101,7 @@ const envelope = (known: string[]) =>
     );
 
 const VERDICTS = ['ALLOW', 'LOG', 'FLAG', 'HUMAN_REVIEW', 'RATE_LIMIT', 'DENY', 'QUARANTINE'] as const;
-const DETECTIONS = [
-  'contains_injection_patterns',
-  'contains_obfuscation',
-  'contains_exfiltration',
-  'contains_credentials',
-  'contains_pii',
-  'contains_role_impersonation',
-  'contains_malware_request',
-] as const;
+const DETECTIONS = DETECTION_FIELDS;
 interface LtBlock {
   verdict: (typeof VERDICTS)[number];
   ingress: { detected: Record<string, number | boolean>; mismatches: { field: string; severity: string }[] };
