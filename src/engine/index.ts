@@ -29,18 +29,7 @@ export type { CompiledRule, CompiledRuleset, RuleInputs } from './ruleset.js';
 export { compileRuleset, findNonMonotoneStep, firstMatchingRule } from './ruleset.js';
 export * from './vocabulary.js';
 
-import { DEFAULT_ENGINE } from './builtin/index.js';
-import type { DecisionRecord, Engine } from './decide.js';
-import { decide } from './decide.js';
-import type { Result } from './errors.js';
-import { parseDecisionRequest } from './request.js';
-
-/** Parse a raw request and decide it: an invalid request is an error value, never an exception. */
-export function evaluate(raw: unknown, engine: Engine = DEFAULT_ENGINE): Result<DecisionRecord> {
-  const request = parseDecisionRequest(raw);
-  if (!request.ok) return request;
-  return { ok: true, value: decide(request.value, engine) };
-}
+export { evaluate } from './evaluate.js';
 export type { ReplayOutcome } from './replay.js';
 export { replayRecord } from './replay.js';
 export { isPlainObject } from './strict_object.js';
