@@ -1,15 +1,19 @@
 // `npm run bench -- NAME [--iterations N]`: runs one named benchmark (or all) and prints its figures.
 
+import { runAuditBench } from './audit.js';
 import { runEngineBench } from './engine.js';
 
-const BENCHES: Record<string, (o: { iterations: number; warmup: number }) => void> = {
+const BENCHES: Record<string, (o: { iterations: number; warmup: number }) => void | Promise<void>> = {
   engine: runEngineBench,
+  audit: runAuditBench,
 };
 
 const args = process.argv.slice(2);
 const iterationsFlag = args.indexOf('--iterations');
 const iterations = iterationsFlag >= 0 ? Number(args[iterationsFlag + 1]) : 200_000;
-const names = args.filter((a, i) => !a.startsWith('--') && i !== iterationsFlag + 1);
+const names = args.filter(
+  (a, i) => !a.startsWith('--') && !(iterationsFlag >= 0 && i === iterationsFlag + 1),
+);
 const selected = names.length > 0 ? names : Object.keys(BENCHES);
 for (const name of selected) {
   const bench = BENCHES[name];
@@ -17,5 +21,5 @@ for (const name of selected) {
     console.error(`unknown benchmark "${name}"; known: ${Object.keys(BENCHES).join(', ')}`);
     process.exit(2);
   }
-  bench({ iterations, warmup: Math.min(50_000, iterations) });
+  await bench({ iterations, warmup: Math.min(50_000, iterations) });
 }

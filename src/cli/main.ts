@@ -4,7 +4,14 @@
 import { Command } from 'commander';
 import { decideCommand } from './decide_command.js';
 import { demoCommand } from './demo_command.js';
+import {
+  auditExportCommand,
+  auditProofCommand,
+  auditVerifyCommand,
+  auditVerifyReceiptCommand,
+} from './audit_command.js';
 import { runCommand } from './io.js';
+import { keysGenerateCommand, keysShowCommand } from './keys_command.js';
 import { replayCommand } from './replay_command.js';
 import { rulesetHashCommand, rulesetShowCommand } from './ruleset_command.js';
 
@@ -41,6 +48,58 @@ ruleset
   .command('hash')
   .description('print the ruleset hash (sha256 over RFC 8785 canonical JSON)')
   .action(() => runCommand(rulesetHashCommand));
+
+const keys = program.command('keys').description("the audit log's Ed25519 signing key");
+keys
+  .command('generate')
+  .description('generate the log key in <data>/keys (never replaces one)')
+  .option('-d, --data-dir <dir>', 'data directory (default $CARAPACE_DATA_DIR or ./.carapace)')
+  .option('--origin <name>', 'log origin and key name', 'carapace.local/audit')
+  .action((options: { dataDir?: string; origin?: string }) => runCommand(() => keysGenerateCommand(options)));
+keys
+  .command('show')
+  .description("print the log's verifier key (C2SP vkey)")
+  .option('-d, --data-dir <dir>', 'data directory')
+  .option('--origin <name>', 'log origin and key name', 'carapace.local/audit')
+  .action((options: { dataDir?: string; origin?: string }) => runCommand(() => keysShowCommand(options)));
+
+const audit = program.command('audit').description('the tamper-evident audit log');
+audit
+  .command('verify')
+  .description('check chain, tree, checkpoint signatures and consistency; exit 1 naming the first bad entry')
+  .argument('[path]', 'a data directory or an export bundle (default: the data directory)')
+  .option(
+    '-k, --key <vkey>',
+    'the log public key: a file or the vkey text (default: the key stored with the log)',
+  )
+  .option('--checkpoint <file>', 'a signed checkpoint seen before: the log must still contain it')
+  .option('--origin <name>', 'log origin', 'carapace.local/audit')
+  .action((path: string | undefined, options: { key?: string; checkpoint?: string; origin?: string }) =>
+    runCommand(() => auditVerifyCommand(path, options)),
+  );
+audit
+  .command('export')
+  .description('write a bundle (public key + every entry and checkpoint) that the verifier accepts')
+  .requiredOption('-o, --out <file>', 'bundle file to create')
+  .option('-d, --data-dir <dir>', 'data directory')
+  .action((options: { out: string; dataDir?: string }) => runCommand(() => auditExportCommand(options)));
+audit
+  .command('proof')
+  .description('write a receipt for entry SEQ: the entry, its inclusion proof and the covering checkpoint')
+  .argument('<seq>', 'entry number')
+  .option('-d, --data-dir <dir>', 'data directory')
+  .option('-o, --out <file>', 'write the receipt here instead of stdout')
+  .action((seq: string, options: { dataDir?: string; out?: string }) =>
+    runCommand(() => auditProofCommand(seq, options)),
+  );
+audit
+  .command('verify-receipt')
+  .description('check a receipt with nothing but the log public key')
+  .argument('<file>', 'receipt file')
+  .requiredOption('-k, --key <vkey>', 'the log public key: a file or the vkey text')
+  .action((file: string, options: { key: string }) =>
+    runCommand(() => auditVerifyReceiptCommand(file, options)),
+  );
 
 program
   .command('demo')

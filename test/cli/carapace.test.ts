@@ -2,37 +2,14 @@
 // vector through `decide`, errors as {error, code, detail} with exit 2, replay, ruleset, demo.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { DEFAULT_RULESET } from '../../src/engine/index.js';
 import { VECTORS, vectorNamed } from '../engine/vectors.js';
+import { carapace, json } from './run_carapace.js';
 
-const BIN = fileURLToPath(new URL('../../bin/carapace.js', import.meta.url));
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-function carapace(args: string[], input = ''): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.on('error', () => {}); // the CLI may stop reading an oversized input early
-    child.stdin.end(input);
-  });
-}
-const json = (run: Run) => JSON.parse(run.stdout) as Record<string, unknown>;
 const tmp = mkdtempSync(join(tmpdir(), 'carapace-cli-'));
 
 test('every decision vector piped into `carapace decide` gets its expected decision and rule', async () => {

@@ -1,0 +1,180 @@
+// The audit log: one append-only sequence of entries for both layers, hash-chained, each a leaf of an
+// RFC 6962 tree, with signed checkpoints emitted every N entries or T ms and recorded in the log itself.
+// Appends are group-committed: whatever queued while the previous batch was being made durable goes
+// out in the next single write + fdatasync, and each append resolves only once its entry is durable.
+
+import type { SigningKey } from '../crypto/ed25519_key.js';
+import { signCheckpoint } from './checkpoint.js';
+import { type AuditEntry, GENESIS_PREV, type SealedEntry, sealEntry } from './entry.js';
+import { MerkleTree } from './merkle.js';
+import type { AuditStore, RecoveryReport } from './store.js';
+
+export interface AuditLogOptions {
+  store: AuditStore;
+  /** Signs checkpoints; its name is the log's origin. */
+  key: SigningKey;
+  /** Emit a checkpoint once this many entries are durable and uncovered. */
+  checkpointEvery?: number;
+  /** …or once the oldest uncovered durable entry is this old. */
+  checkpointIntervalMs?: number;
+  clock?: () => Date;
+}
+
+export interface CheckpointPayload {
+  origin: string;
+  size: number;
+  /** Base64 root hash of the first `size` entries. */
+  root: string;
+  /** The signed note (C2SP tlog-checkpoint). */
+  note: string;
+}
+
+export class AuditLogError extends Error {
+  constructor(
+    readonly code: 'E_AUDIT_UNAVAILABLE' | 'E_AUDIT_CLOSED',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AuditLogError';
+  }
+}
+
+interface Pending {
+  sealed: SealedEntry;
+  resolve: (entry: AuditEntry) => void;
+  reject: (error: Error) => void;
+}
+
+export class AuditLog {
+  readonly tree = new MerkleTree();
+  private nextSeq = 0;
+  private lastHash = GENESIS_PREV;
+  private durable = 0;
+  private pending: Pending[] = [];
+  private flushing: Promise<void> | null = null;
+  private failure: Error | null = null;
+  private closed = false;
+  private latest: (CheckpointPayload & { seq: number }) | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly checkpointEvery: number;
+  private readonly clock: () => Date;
+
+  private constructor(private readonly options: AuditLogOptions) {
+    this.checkpointEvery = options.checkpointEvery ?? 1000;
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  /** Opens the store, rebuilds the tree, and records (durably) any tail the store had to cut. */
+  static async open(options: AuditLogOptions): Promise<{ log: AuditLog; recovery: RecoveryReport | null }> {
+    const log = new AuditLog(options);
+    const recovery = await options.store.open((entry, leafHash) => {
+      log.tree.append(leafHash);
+      log.nextSeq = entry.seq + 1;
+      log.lastHash = entry.hash;
+      if (entry.kind === 'checkpoint')
+        log.latest = { ...(entry.payload as CheckpointPayload), seq: entry.seq };
+    });
+    log.durable = log.nextSeq;
+    if (recovery) {
+      await log.append('recovery', recovery);
+      await log.checkpoint();
+    }
+    const interval = options.checkpointIntervalMs ?? 1000;
+    log.timer = setInterval(() => void log.checkpointIfDue(true).catch(() => {}), interval);
+    log.timer.unref();
+    return { log, recovery };
+  }
+
+  get origin(): string {
+    return this.options.key.name;
+  }
+  /** Entries sealed so far (durable or queued). */
+  get size(): number {
+    return this.nextSeq;
+  }
+  /** Entries known to be durable. */
+  get durableSize(): number {
+    return this.durable;
+  }
+  get latestCheckpoint(): (CheckpointPayload & { seq: number }) | null {
+    return this.latest;
+  }
+
+  /** Appends one entry; resolves when it is durable. Fails closed once the store has failed. */
+  append(kind: string, payload: unknown): Promise<AuditEntry> {
+    if (this.closed) return Promise.reject(new AuditLogError('E_AUDIT_CLOSED', 'the audit log is closed'));
+    if (this.failure)
+      return Promise.reject(
+        new AuditLogError('E_AUDIT_UNAVAILABLE', `the audit log is unavailable: ${this.failure.message}`),
+      );
+    let sealed: SealedEntry;
+    try {
+      sealed = sealEntry(this.nextSeq, this.clock().toISOString(), kind, payload, this.lastHash);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    this.nextSeq++;
+    this.lastHash = sealed.entry.hash;
+    this.tree.append(sealed.leafHash);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ sealed, resolve, reject });
+      this.flushing ??= this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      try {
+        await this.options.store.append(batch.map((p) => p.sealed));
+      } catch (e) {
+        // Sequence numbers and the tree have moved past what is durable: nothing more may be appended.
+        this.failure = e as Error;
+        for (const p of [...batch, ...this.pending.splice(0)])
+          p.reject(new AuditLogError('E_AUDIT_UNAVAILABLE', (e as Error).message));
+        break;
+      }
+      this.durable += batch.length;
+      for (const p of batch) p.resolve(p.sealed.entry);
+      await this.checkpointIfDue(false);
+    }
+    this.flushing = null;
+  }
+
+  /** Queues a checkpoint when N entries, or (on the timer) any entry, are durable but uncovered. */
+  private async checkpointIfDue(onTimer: boolean): Promise<void> {
+    const coveredThrough = this.latest ? this.latest.seq + 1 : 0; // the checkpoint entry itself needs no cover
+    const uncovered = this.durable - coveredThrough;
+    if (uncovered <= 0 || this.failure || this.closed) return;
+    if (uncovered >= this.checkpointEvery || onTimer) void this.checkpoint().catch(() => {});
+  }
+
+  /** Signs a checkpoint over every durable entry and records it; resolves when it is durable. */
+  async checkpoint(): Promise<(CheckpointPayload & { seq: number }) | null> {
+    const size = this.durable;
+    if (
+      size === 0 ||
+      (this.latest && this.latest.size === size) ||
+      (this.latest && this.latest.seq + 1 === size)
+    )
+      return this.latest;
+    const root = this.tree.root(size);
+    const note = signCheckpoint({ origin: this.origin, size, rootHash: root }, this.options.key);
+    const payload: CheckpointPayload = { origin: this.origin, size, root: root.toString('base64'), note };
+    this.latest = { ...payload, seq: this.nextSeq };
+    const entry = await this.append('checkpoint', payload);
+    return { ...payload, seq: entry.seq };
+  }
+
+  /** Waits for queued entries, records a final checkpoint, and closes the store. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.timer) clearInterval(this.timer);
+    await this.flushing;
+    if (!this.failure) await this.checkpoint();
+    await this.flushing;
+    this.closed = true;
+    await this.options.store.close();
+  }
+}

@@ -1,0 +1,127 @@
+// `carapace audit verify|export|proof|verify-receipt`: everything an auditor needs, offline.
+
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { readBundle, writeBundle } from '../audit/bundle.js';
+import { openCheckpoint } from '../audit/checkpoint.js';
+import { DEFAULT_ORIGIN, readDataDirLog, segmentsDir } from '../audit/log_files.js';
+import { buildReceipt, ProofError } from '../audit/proof.js';
+import { verifyReceipt } from '../audit/receipt.js';
+import { type LogSource, verifyLog } from '../audit/verify.js';
+import { readVerifierKey } from '../crypto/ed25519_key.js';
+import { formatVerifierKey, parseVerifierKey, type VerifierKey } from '../crypto/signed_note.js';
+import { resolveDataDir } from './data_dir.js';
+import { failure, parseJson, printJson, readTextFile } from './io.js';
+
+function loadKey(keyOption: string): VerifierKey {
+  try {
+    return readVerifierKey(keyOption);
+  } catch (e) {
+    throw failure('E_KEY_INVALID', 'cannot read the verifier key', (e as Error).message);
+  }
+}
+
+export async function auditVerifyCommand(
+  path: string | undefined,
+  options: { key?: string; checkpoint?: string; origin?: string },
+): Promise<number> {
+  const target = path ?? resolveDataDir(undefined);
+  if (!existsSync(target))
+    throw failure('E_FILE_UNREADABLE', 'nothing to verify', `${target} does not exist`);
+  let sources: LogSource[];
+  let ownKey: VerifierKey | null;
+  if (statSync(target).isDirectory()) {
+    const log = await readDataDirLog(target, options.origin ?? DEFAULT_ORIGIN);
+    sources = log.sources;
+    ownKey = log.vkey;
+  } else {
+    const bundle = await readBundle(target).catch((e: Error) => {
+      throw failure('E_BUNDLE_MALFORMED', 'not an audit bundle', e.message);
+    });
+    sources = [bundle.source];
+    ownKey = parseVerifierKey(bundle.header.vkey);
+  }
+  const key = options.key ? loadKey(options.key) : ownKey;
+  if (!key) throw failure('E_KEY_MISSING', 'no verifier key', 'pass --key with the log public key (vkey)');
+  let knownCheckpoint: { size: number; rootHash: Buffer } | undefined;
+  if (options.checkpoint) {
+    try {
+      knownCheckpoint = openCheckpoint(readTextFile(options.checkpoint), key, key.name);
+    } catch (e) {
+      throw failure('E_CHECKPOINT_INVALID', 'the known checkpoint does not verify', (e as Error).message);
+    }
+  }
+
+  const result = verifyLog(sources, knownCheckpoint ? { key, knownCheckpoint } : { key });
+  const keyNote = options.key
+    ? `key ${formatVerifierKey(key)}`
+    : `key ${formatVerifierKey(key)} taken from the log itself (pass --key to check against a key you trust)`;
+  if (result.ok) {
+    const tail =
+      result.uncovered > 0 ? `; ${result.uncovered} newest entries not yet under a checkpoint` : '';
+    process.stdout.write(
+      `OK: ${result.entries} entries, ${result.checkpoints} checkpoints (latest covers ${result.covered}), ${result.recoveries} recoveries, root ${result.root}${tail}; ${keyNote}\n`,
+    );
+    return 0;
+  }
+  process.stdout.write(`FAIL at seq ${result.seq} (${result.where}): ${result.problem}\n`);
+  return 1;
+}
+
+export async function auditExportCommand(options: {
+  dataDir?: string;
+  out: string;
+  origin?: string;
+}): Promise<number> {
+  const dataDir = resolveDataDir(options.dataDir);
+  const log = await readDataDirLog(dataDir, options.origin ?? DEFAULT_ORIGIN);
+  if (!log.vkey) throw failure('E_KEY_MISSING', 'no log key', `no public key for the log in ${dataDir}/keys`);
+  const entries = await writeBundle(
+    options.out,
+    { origin: log.vkey.name, vkey: formatVerifierKey(log.vkey) },
+    segmentsDir(dataDir),
+    log.segments,
+  ).catch((e: NodeJS.ErrnoException) => {
+    throw failure(
+      e.code === 'EEXIST' ? 'E_FILE_EXISTS' : 'E_FILE_UNWRITABLE',
+      'cannot write the bundle',
+      `${options.out}: ${e.code ?? e.message}`,
+    );
+  });
+  printJson({ bundle: options.out, entries, origin: log.vkey.name, vkey: formatVerifierKey(log.vkey) });
+  return 0;
+}
+
+export async function auditProofCommand(
+  seqText: string,
+  options: { dataDir?: string; out?: string; origin?: string },
+): Promise<number> {
+  if (!/^(0|[1-9]\d{0,15})$/.test(seqText))
+    throw failure('E_REQUEST_INVALID', 'invalid seq', `${seqText} is not an entry number`);
+  const dataDir = resolveDataDir(options.dataDir);
+  const log = await readDataDirLog(dataDir, options.origin ?? DEFAULT_ORIGIN);
+  let receipt;
+  try {
+    receipt = buildReceipt(log.sources, Number(seqText));
+  } catch (e) {
+    if (e instanceof ProofError) throw failure(e.code, 'cannot make a receipt', e.message);
+    throw e;
+  }
+  const text = `${JSON.stringify(receipt, null, 2)}\n`;
+  if (options.out) writeFileSync(options.out, text, { flag: 'wx', mode: 0o644 });
+  else process.stdout.write(text);
+  return 0;
+}
+
+export function auditVerifyReceiptCommand(file: string, options: { key: string }): number {
+  const key = loadKey(options.key);
+  const receipt = parseJson(readTextFile(file), 'receipt');
+  const result = verifyReceipt(receipt, key);
+  if (result.ok) {
+    process.stdout.write(
+      `OK: entry ${result.seq} (${result.kind}) is in log ${result.origin}, under a checkpoint of size ${result.size} signed by ${formatVerifierKey(key)}\n`,
+    );
+    return 0;
+  }
+  process.stdout.write(`FAIL: ${result.problem}\n`);
+  return 1;
+}
