@@ -3,7 +3,6 @@
 // body that `hash` and the Merkle leaf cover: checking a line needs two hashes and no JSON parse.
 
 import { hash as sha256 } from 'node:crypto';
-import { hashLeaf } from './merkle.js';
 
 const PREFIX = Buffer.from('{"hash":"sha256:', 'latin1');
 const HASH_END = PREFIX.length + 64; // the closing quote of the hash
@@ -23,8 +22,9 @@ export interface DecodedLine {
 }
 
 /**
- * Decodes and checks one line (without its newline). The buffer must be the caller's own copy: one
- * byte of it is rewritten to form the body in place. Returns what is wrong as a string.
+ * Decodes and checks one line (without its newline). The buffer must be the caller's own: two bytes
+ * of it are rewritten so that the body and the leaf input (0x00 ‖ body) are views, not copies.
+ * Returns what is wrong as a string.
  */
 export function decodeLine(line: Buffer): DecodedLine | string {
   if (line.length < BODY_START + 2 || !line.subarray(0, PREFIX.length).equals(PREFIX))
@@ -39,6 +39,7 @@ export function decodeLine(line: Buffer): DecodedLine | string {
   const head = KIND.exec(body.toString('latin1', 0, Math.min(body.length, 80)));
   const tail = TAIL.exec(body.toString('latin1', Math.max(0, body.length - 200)));
   if (!head || !tail) return 'not an audit entry {seq, ts, kind, payload, prev, hash}';
+  line[HASH_END] = 0x00; // '"' → the RFC 6962 leaf prefix, right before the body
   return {
     hash: `sha256:${recordedHex}`,
     seq: Number(tail[2]),
@@ -46,7 +47,7 @@ export function decodeLine(line: Buffer): DecodedLine | string {
     ts: tail[3] as string,
     kind: head[1] as string,
     body,
-    leafHash: hashLeaf(body),
+    leafHash: sha256('sha256', line.subarray(HASH_END), 'buffer'),
   };
 }
 

@@ -166,11 +166,13 @@ const INITIAL_SLOTS = 64;
 /**
  * An append-only RFC 6962 tree over leaf hashes, held in memory, that answers for every size it has had.
  * Level l keeps the hashes of its complete subtrees of 2^l leaves, floor(size / 2^l) of them, side by side in
- * one growable buffer; incomplete subtrees are never stored, and a root or proof rebuilds the few it needs.
+ * one growable buffer. Incomplete subtrees are never stored: a root or proof for a size rebuilds the few on
+ * that size's right border (O(log n) hashes), and keeps them for as long as the same size is asked for.
  */
 export class MerkleTree {
   readonly #levels: Buffer[] = [];
   #size = 0;
+  #border: { size: number; hashes: readonly Buffer[] } = { size: 0, hashes: [] };
 
   /** A tree holding `hashes` in order. Requires each to be HASH_SIZE bytes. */
   static fromLeafHashes(hashes: Iterable<Uint8Array>): MerkleTree {
@@ -262,27 +264,40 @@ export class MerkleTree {
   }
 
   /**
-   * MTH(D[start:end]) from stored complete subtrees, one per set bit of end - start, folded right to left.
+   * MTH(D[start:end]): a stored node when complete, else a node on the right border of the tree of `end`.
    * Requires start < end <= size, start a multiple of the least power of two >= end - start.
    */
   #subtreeRoot(start: number, end: number): Buffer {
-    let root: Buffer | undefined;
-    let pieceEnd = end;
-    for (let level = 0, rest = end - start; rest > 0; level++, rest = Math.floor(rest / 2)) {
-      if (rest % 2 === 0) continue;
-      const width = 2 ** level;
-      pieceEnd -= width;
-      if (root === undefined) {
-        root = this.#node(level, pieceEnd / width);
-      } else {
-        const offset = (pieceEnd / width) * HASH_SIZE;
-        this.#level(level).copy(nodeInput, 1, offset, offset + HASH_SIZE);
-        nodeInput.set(root, 1 + HASH_SIZE);
-        root = hash('sha256', nodeInput, 'buffer');
+    const width = end - start;
+    const level = bitLength(width - 1);
+    if (width === 2 ** level) return this.#node(level, start / width);
+    const node = this.#rightBorder(end)[level];
+    if (node === undefined) throw new RangeError(`no level ${level} in a tree of size ${end}`);
+    return Buffer.from(node);
+  }
+
+  /**
+   * For each level up to the root, the hash of the subtree holding leaf size - 1, complete or not: one hash
+   * per incomplete level with a left sibling. Kept for the last size asked; a size's border never changes.
+   * Requires 1 <= size <= this.size.
+   */
+  #rightBorder(size: number): readonly Buffer[] {
+    if (this.#border.size === size) return this.#border.hashes;
+    const last = size - 1;
+    let subtree = this.#node(0, last);
+    const hashes = [subtree];
+    for (let level = 1, child = last; level <= bitLength(last); level++, child = Math.floor(child / 2)) {
+      if (size % 2 ** level === 0) {
+        subtree = this.#node(level, Math.floor(child / 2));
+      } else if (child % 2 === 1) {
+        this.#level(level - 1).copy(nodeInput, 1, (child - 1) * HASH_SIZE, child * HASH_SIZE);
+        nodeInput.set(subtree, 1 + HASH_SIZE);
+        subtree = hash('sha256', nodeInput, 'buffer');
       }
+      hashes.push(subtree);
     }
-    if (root === undefined) throw new RangeError(`empty range [${start}, ${end})`);
-    return root;
+    this.#border = { size, hashes };
+    return hashes;
   }
 
   /** A copy of the stored hash of complete subtree `index` at `level`. Requires it to be stored. */

@@ -6,7 +6,7 @@ import { openCheckpoint } from '../audit/checkpoint.js';
 import { DEFAULT_ORIGIN, readDataDirLog, segmentsDir } from '../audit/log_files.js';
 import { buildReceipt, ProofError } from '../audit/proof.js';
 import { verifyReceipt } from '../audit/receipt.js';
-import { type LogSource, verifyLog } from '../audit/verify.js';
+import { type LogSource, verifyLogParallel } from '../audit/verify.js';
 import { readVerifierKey } from '../crypto/ed25519_key.js';
 import { formatVerifierKey, parseVerifierKey, type VerifierKey } from '../crypto/signed_note.js';
 import { resolveDataDir } from './data_dir.js';
@@ -51,7 +51,7 @@ export async function auditVerifyCommand(
     }
   }
 
-  const result = verifyLog(sources, knownCheckpoint ? { key, knownCheckpoint } : { key });
+  const result = await verifyLogParallel(sources, knownCheckpoint ? { key, knownCheckpoint } : { key });
   const keyNote = options.key
     ? `key ${formatVerifierKey(key)}`
     : `key ${formatVerifierKey(key)} taken from the log itself (pass --key to check against a key you trust)`;
@@ -59,7 +59,7 @@ export async function auditVerifyCommand(
     const tail =
       result.uncovered > 0 ? `; ${result.uncovered} newest entries not yet under a checkpoint` : '';
     process.stdout.write(
-      `OK: ${result.entries} entries, ${result.checkpoints} checkpoints (latest covers ${result.covered}), ${result.recoveries} recoveries, root ${result.root}${tail}; ${keyNote}\n`,
+      `OK: ${result.entries} entries, ${plural(result.checkpoints, 'checkpoint')} (latest covers ${result.covered}), ${plural(result.recoveries, 'recovery', 'recoveries')}, root ${result.root}${tail}; ${keyNote}\n`,
     );
     return 0;
   }
@@ -124,4 +124,8 @@ export function auditVerifyReceiptCommand(file: string, options: { key: string }
   }
   process.stdout.write(`FAIL: ${result.problem}\n`);
   return 1;
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }

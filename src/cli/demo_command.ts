@@ -1,8 +1,12 @@
 // `carapace demo` (what `npm start` runs for now): the decision engine on the demo data hall's
-// scenarios, read from examples/scenarios/. The gateway, audit log and executors come in later issues.
+// scenarios, read from examples/scenarios/, each decision recorded in the audit log of the data
+// directory. The gateway and executors come in later issues.
 
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openDataDirLog } from '../audit/log_files.js';
 import { DEFAULT_ENGINE, evaluate } from '../engine/index.js';
+import { resolveDataDir } from './data_dir.js';
 import { parseJson, readTextFile } from './io.js';
 
 const SCENARIOS: [file: string, story: string][] = [
@@ -18,27 +22,48 @@ const SCENARIOS: [file: string, story: string][] = [
   ['unknown-tool', 'a tool the catalog does not know'],
 ];
 
-export function demoCommand(): number {
+export async function demoCommand(options: { dataDir?: string }): Promise<number> {
   const dir = new URL('../../examples/scenarios/', import.meta.url);
+  const dataDir = resolveDataDir(options.dataDir);
+  const { log, keyCreated } = await openDataDirLog(dataDir);
   const out: string[] = [
     'Carapace: action-layer security gateway for AI agents.',
     '',
     'What runs today: the pure decision engine (rule matrix R1-R9, demo data hall catalog, provenance,',
-    'Lobster Trap fold). Not built yet: the HTTP gateway and console on http://localhost:8787, the signed',
-    'audit log, execution tokens and the network-namespace data hall; they arrive in later releases.',
+    'Lobster Trap fold) and the signed, tamper-evident audit log. Not built yet: the HTTP gateway and',
+    'console on http://localhost:8787, execution tokens and the network-namespace data hall; they arrive',
+    'in later releases. The Lobster Trap blocks in the scenarios are hand-written, not from a real proxy.',
     '',
     `ruleset ${DEFAULT_ENGINE.ruleset.version} ${DEFAULT_ENGINE.ruleset.hash}`,
     `catalog ${DEFAULT_ENGINE.catalog.name} ${DEFAULT_ENGINE.catalog.hash}`,
+    `audit   ${join(dataDir, 'audit')}${keyCreated ? ' (new log; its signing key was generated in ' + join(dataDir, 'keys') + ')' : ''}`,
     '',
   ];
+  const first = log.size;
   for (const [file, story] of SCENARIOS) {
     const path = new URL(`${file}.json`, dir);
     const result = evaluate(parseJson(readTextFile(fileURLToPath(path)), file));
     out.push(`- ${story}`, `  examples/scenarios/${file}.json`);
-    if (!result.ok) out.push(`  error ${result.error.code}: ${result.error.detail}`, '');
-    else out.push(`  ${result.value.decision} by ${result.value.rule}: ${result.value.explanation}`, '');
+    if (!result.ok) {
+      out.push(`  error ${result.error.code}: ${result.error.detail}`, '');
+      continue;
+    }
+    const record = result.value;
+    // Both layers, chained: the conversation-layer verdict first, then the action-layer decision.
+    if (record.conversation_layer.present)
+      await log.append('conversation.verdict', record.conversation_layer);
+    const entry = await log.append('decision', record);
+    out.push(
+      `  ${record.decision} by ${record.rule}: ${record.explanation}`,
+      `  audit entry ${entry.seq}`,
+      '',
+    );
   }
-  out.push('Decide your own: npx carapace decide < examples/scenarios/reference-scenario.json');
+  await log.close();
+  out.push(
+    `Recorded audit entries ${first}..${log.size - 1}. Check them: npx carapace audit verify${options.dataDir ? ` ${dataDir}` : ''}`,
+    'Decide your own: npx carapace decide < examples/scenarios/reference-scenario.json',
+  );
   process.stdout.write(`${out.join('\n')}\n`);
   return 0;
 }

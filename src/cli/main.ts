@@ -103,7 +103,8 @@ audit
 
 program
   .command('demo')
-  .description('run the engine on the demo data hall scenarios')
-  .action(() => runCommand(demoCommand));
+  .description('run the engine on the demo data hall scenarios and record each decision in the audit log')
+  .option('-d, --data-dir <dir>', 'data directory (default $CARAPACE_DATA_DIR or ./.carapace)')
+  .action((options: { dataDir?: string }) => runCommand(() => demoCommand(options)));
 
 await program.parseAsync(process.argv);

@@ -173,3 +173,34 @@ test('a log verified with the wrong public key fails at its first checkpoint', a
       lines.map((l) => JSON.parse(l)).findIndex((e) => e.kind === 'checkpoint'),
     );
 });
+
+test('parallel verification (worker threads) agrees with the single-threaded verifier, and locates tampering the same', async () => {
+  const { verifyLogParallel } = await import('../../src/audit/verify.js');
+  const fresh = async () => (await readDataDirLog(fixture.dataDir)).sources;
+  const single = verifyLog(await fresh(), { key: fixture.vkey });
+  const parallel = await verifyLogParallel(await fresh(), { key: fixture.vkey }, { threads: 3, minBytes: 0 });
+  assert.deepEqual(parallel, single);
+  assert.ok(parallel.ok);
+
+  for (const at of [
+    Math.floor(original.length * 0.2),
+    Math.floor(original.length * 0.55),
+    original.length - 40,
+  ]) {
+    const bytes = Buffer.from(original);
+    bytes[at] = (bytes[at] as number) ^ 0x20;
+    writeFileSync(path, bytes);
+    const a = verifyLog(await fresh(), { key: fixture.vkey });
+    const b = await verifyLogParallel(await fresh(), { key: fixture.vkey }, { threads: 3, minBytes: 0 });
+    assert.equal(a.ok, false);
+    assert.deepEqual(b, a, `byte ${at}`);
+  }
+  writeLines(
+    path,
+    lines.filter((_, i) => i !== 40),
+  );
+  const dropped = await verifyLogParallel(await fresh(), { key: fixture.vkey }, { threads: 3, minBytes: 0 });
+  restore();
+  assert.equal(dropped.ok, false);
+  if (!dropped.ok) assert.equal(dropped.seq, 40);
+});

@@ -153,10 +153,23 @@ test('`ruleset hash` and `ruleset show` print the compiled default ruleset and i
   );
 });
 
-test('`demo` (what npm start runs) decides the demo scenarios and says what is not built yet', async () => {
-  const run = await carapace(['demo']);
-  assert.equal(run.code, 0, run.stderr);
+test('`demo` (what npm start runs) decides the demo scenarios, records both layers in the audit log, and says what is not built yet', async () => {
+  const dataDir = join(tmp, 'demo');
+  const run = await carapace(['demo', '--data-dir', dataDir]);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.match(run.stdout, /QUARANTINE by R2/);
   assert.match(run.stdout, /ALLOW by R7/);
   assert.match(run.stdout, /Not built yet/);
+  assert.match(run.stdout, /hand-written, not from a real proxy/);
+  const verify = await carapace(['audit', 'verify', dataDir]);
+  assert.equal(verify.code, 0, verify.stdout);
+  assert.match(verify.stdout, /^OK: 1[0-9] entries/);
+  const receipt = join(tmp, 'demo-receipt.json');
+  const seq = /QUARANTINE by R2[^\n]*\n {2}audit entry (\d+)/.exec(run.stdout)?.[1];
+  assert.ok(seq, 'the demo names the audit entry of the quarantined action');
+  assert.equal((await carapace(['audit', 'proof', seq, '--data-dir', dataDir, '--out', receipt])).code, 0);
+  const vkey = (await carapace(['keys', 'show', '--data-dir', dataDir])).stdout.trim();
+  const checked = await carapace(['audit', 'verify-receipt', receipt, '--key', vkey]);
+  assert.equal(checked.code, 0, checked.stdout);
+  assert.match(checked.stdout, new RegExp(`^OK: entry ${seq} \\(decision\\)`));
 });
