@@ -181,6 +181,28 @@ export class MerkleTree {
     return tree;
   }
 
+  /**
+   * Appends two leaves at once with their parent already computed elsewhere (parallel verification
+   * hashes pairs in worker threads). Requires an even size, HASH_SIZE-byte hashes, and
+   * parent = hashChildren(left, right); returns the index of the left leaf.
+   */
+  appendPair(left: Uint8Array, right: Uint8Array, parent: Uint8Array): number {
+    if (this.#size % 2 !== 0)
+      throw new RangeError(`appendPair needs an even size, the tree has ${this.#size} leaves`);
+    if (left.length !== HASH_SIZE || right.length !== HASH_SIZE || parent.length !== HASH_SIZE)
+      throw new RangeError(`pair hashes must be ${HASH_SIZE} bytes`);
+    const index = this.#size;
+    this.#store(0, index, left);
+    this.#store(0, index + 1, right);
+    this.#store(1, index / 2, parent);
+    for (let level = 1, node = index / 2; node % 2 === 1; level++, node = (node - 1) / 2) {
+      this.#level(level).copy(nodeInput, 1, (node - 1) * HASH_SIZE, (node + 1) * HASH_SIZE);
+      this.#store(level + 1, (node - 1) / 2, hash('sha256', nodeInput, 'buffer'));
+    }
+    this.#size = index + 2;
+    return index;
+  }
+
   /** Number of leaves appended so far. */
   get size(): number {
     return this.#size;

@@ -2,7 +2,8 @@
 // its seq and its link to the line before, and collect leaf hashes and checkpoint bodies. It needs
 // nothing from other ranges, so ranges can be scanned in parallel (verify_worker.ts).
 
-import { decodeLine } from './entry_line.js';
+import { locateLine, sameBytes } from './entry_line.js';
+import { hashChildren } from './merkle.js';
 
 export interface ScannedRange {
   /** Byte offset of the range's first line. */
@@ -11,6 +12,11 @@ export interface ScannedRange {
   count: number;
   /** count × 32 bytes. */
   leafHashes: Buffer;
+  /**
+   * Parents of the leaf pairs (2k, 2k+1) that lie wholly in this range, in order, 32 bytes each: the
+   * first pair starts at local index firstSeq % 2. Saves the tree builder half of its hashing.
+   */
+  pairHashes: Buffer;
   firstSeq: number | null;
   firstPrev: string | null;
   lastHash: string | null;
@@ -26,11 +32,12 @@ export interface ScannedRange {
  * bytes are decoded in place, so they are consumed.
  */
 export function scanLines(bytes: Buffer, start: number, end: number): ScannedRange {
-  const leafHashes = Buffer.allocUnsafe(estimateLines(bytes, start, end) * 32);
+  let leaves = Buffer.allocUnsafe(estimateLines(bytes, start, end) * 32);
   const range: ScannedRange = {
     start,
     count: 0,
-    leafHashes,
+    leafHashes: leaves,
+    pairHashes: Buffer.alloc(0),
     firstSeq: null,
     firstPrev: null,
     lastHash: null,
@@ -38,32 +45,33 @@ export function scanLines(bytes: Buffer, start: number, end: number): ScannedRan
     recoveries: 0,
     error: null,
   };
+  let pairs = Buffer.allocUnsafe(Math.ceil(leaves.length / 2) + 32);
+  let pairCount = 0;
+  let lastHashHex = -1; // where the previous line's hash hex digits are in `bytes`
   let offset = start;
-  let leaves = leafHashes;
   while (offset < end) {
     const newline = bytes.indexOf(0x0a, offset);
-    const fail = (problem: string) => {
-      range.error = { index: range.count, offset, problem };
-    };
     if (newline === -1 || newline >= end) {
-      fail('incomplete last line (no newline): the log was cut mid-entry');
+      range.error = {
+        index: range.count,
+        offset,
+        problem: 'incomplete last line (no newline): the log was cut mid-entry',
+      };
       break;
     }
-    const decoded = decodeLine(bytes.subarray(offset, newline));
-    if (typeof decoded === 'string') {
-      fail(decoded);
-      break;
+    const line = locateLine(bytes, offset, newline);
+    let problem: string | null = typeof line === 'string' ? line : null;
+    if (typeof line !== 'string') {
+      if (range.firstSeq === null) {
+        range.firstSeq = line.seq;
+        range.firstPrev = `sha256:${bytes.toString('latin1', line.prevHex, line.prevHex + 64)}`;
+      } else if (line.seq !== range.firstSeq + range.count)
+        problem = `seq is ${line.seq}, expected ${range.firstSeq + range.count}: entries were dropped, added or reordered`;
+      else if (!sameBytes(bytes, lastHashHex, bytes, line.prevHex, 64))
+        problem = `prev is sha256:${bytes.toString('latin1', line.prevHex, line.prevHex + 64)}, but the entry before has hash sha256:${bytes.toString('latin1', lastHashHex, lastHashHex + 64)}`;
     }
-    if (range.firstSeq === null) {
-      range.firstSeq = decoded.seq;
-      range.firstPrev = decoded.prev;
-    } else if (decoded.seq !== range.firstSeq + range.count) {
-      fail(
-        `seq is ${decoded.seq}, expected ${range.firstSeq + range.count}: entries were dropped, added or reordered`,
-      );
-      break;
-    } else if (decoded.prev !== range.lastHash) {
-      fail(`prev is ${decoded.prev}, but the entry before has hash ${range.lastHash}`);
+    if (problem !== null || typeof line === 'string') {
+      range.error = { index: range.count, offset, problem: problem ?? 'unreadable line' };
       break;
     }
     if ((range.count + 1) * 32 > leaves.length) {
@@ -71,15 +79,29 @@ export function scanLines(bytes: Buffer, start: number, end: number): ScannedRan
       leaves.copy(grown);
       leaves = grown;
     }
-    decoded.leafHash.copy(leaves, range.count * 32);
-    if (decoded.kind === 'checkpoint')
-      range.checkpoints.push({ index: range.count, body: decoded.body.toString('utf8') });
-    else if (decoded.kind === 'recovery') range.recoveries++;
-    range.lastHash = decoded.hash;
+    line.leafHash.copy(leaves, range.count * 32);
+    if (range.count > 0 && ((range.firstSeq as number) + range.count) % 2 === 1) {
+      if ((pairCount + 1) * 32 > pairs.length) {
+        const grown = Buffer.allocUnsafe(pairs.length * 2 + 32 * 1024);
+        pairs.copy(grown);
+        pairs = grown;
+      }
+      hashChildren(leaves.subarray((range.count - 1) * 32, range.count * 32), line.leafHash).copy(
+        pairs,
+        pairCount * 32,
+      );
+      pairCount++;
+    }
+    if (line.isCheckpoint)
+      range.checkpoints.push({ index: range.count, body: bytes.toString('utf8', line.bodyStart, newline) });
+    else if (line.isRecovery) range.recoveries++;
+    lastHashHex = line.hashHex;
     range.count++;
     offset = newline + 1;
   }
+  if (lastHashHex >= 0) range.lastHash = `sha256:${bytes.toString('latin1', lastHashHex, lastHashHex + 64)}`;
   range.leafHashes = leaves.subarray(0, range.count * 32);
+  range.pairHashes = pairs.subarray(0, pairCount * 32);
   return range;
 }
 

@@ -46,46 +46,62 @@ export interface VerifyOptions {
 
 /** Verifies a whole log in this thread. It decodes lines in place, so the sources' bytes are consumed. */
 export function verifyLog(sources: readonly LogSource[], options: VerifyOptions): VerifyResult {
-  return combineRanges(
-    sources.map((source) => ({
+  const checker = new LogChecker(options);
+  for (const source of sources) {
+    const failure = checker.add({
       source,
       base: 0,
       range: scanLines(source.bytes, source.start, source.bytes.length),
-    })),
-    options,
-  );
+    });
+    if (failure) return failure;
+  }
+  return checker.finish();
 }
 
-/** Below this many bytes a source is scanned in this thread: starting workers would cost more. */
+/** Sources smaller than this are scanned in this thread: starting workers would cost more. */
 const PARALLEL_BYTES = 8 * 1024 * 1024;
+/** Larger sources are cut into line-aligned ranges of about this size, handed to workers in turn. */
+const RANGE_BYTES = 8 * 1024 * 1024;
 
 /**
- * verifyLog with the per-line work (two SHA-256 per entry) spread over worker threads; the chain links
- * between ranges, the tree and the checkpoints are then checked here, in order.
+ * verifyLog with the per-line work (two SHA-256 per entry) done by a pool of worker threads, while
+ * this thread checks the links between ranges, builds the tree and checks checkpoints, in order, as
+ * ranges come back.
  */
 export async function verifyLogParallel(
   sources: readonly LogSource[],
   options: VerifyOptions,
-  { threads = availableParallelism(), minBytes = PARALLEL_BYTES } = {},
+  { threads = availableParallelism(), minBytes = PARALLEL_BYTES, rangeBytes = RANGE_BYTES } = {},
 ): Promise<VerifyResult> {
-  const jobs: Promise<ScannedSource>[] = [];
-  for (const source of sources) {
-    if (threads < 2 || source.bytes.length - source.start < minBytes) {
-      jobs.push(
-        Promise.resolve({
-          source,
-          base: 0,
-          range: scanLines(source.bytes, source.start, source.bytes.length),
-        }),
-      );
-      continue;
+  const pool = threads >= 2 ? new ScanPool(threads) : null;
+  try {
+    const jobs: Promise<ScannedSource>[] = [];
+    for (const source of sources) {
+      const length = source.bytes.length - source.start;
+      if (!pool || length < minBytes) {
+        jobs.push(
+          Promise.resolve({
+            source,
+            base: 0,
+            range: scanLines(source.bytes, source.start, source.bytes.length),
+          }),
+        );
+        continue;
+      }
+      for (const [from, to] of splitLineAligned(source.bytes, source.start, Math.ceil(length / rangeBytes)))
+        jobs.push(
+          pool.scan(source.bytes.subarray(from, to)).then((range) => ({ source, base: from, range })),
+        );
     }
-    for (const [from, to] of splitLineAligned(source.bytes, source.start, threads))
-      jobs.push(
-        scanInWorker(source.bytes.subarray(from, to)).then((range) => ({ source, base: from, range })),
-      );
+    const checker = new LogChecker(options);
+    for (const job of jobs) {
+      const failure = checker.add(await job);
+      if (failure) return failure;
+    }
+    return checker.finish();
+  } finally {
+    await pool?.close();
   }
-  return combineRanges(await Promise.all(jobs), options);
 }
 
 interface ScannedSource {
@@ -107,93 +123,148 @@ function startWorker(): Worker {
   });
 }
 
-function scanInWorker(bytes: Buffer): Promise<ScannedRange> {
-  return new Promise((resolve, reject) => {
-    const worker = startWorker();
-    worker.once('message', (range: ScannedRange & { leafHashes: Uint8Array }) => {
-      void worker.terminate();
-      resolve({
-        ...range,
-        leafHashes: Buffer.from(
-          range.leafHashes.buffer,
-          range.leafHashes.byteOffset,
-          range.leafHashes.byteLength,
-        ),
+/** A fixed set of workers, each scanning one range at a time; ranges queue in the order given. */
+class ScanPool {
+  private readonly idle: Worker[] = [];
+  private readonly all: Worker[] = [];
+  private readonly queue: {
+    bytes: Buffer;
+    resolve: (r: ScannedRange) => void;
+    reject: (e: Error) => void;
+  }[] = [];
+  private readonly busy = new Map<Worker, (typeof this.queue)[number]>();
+
+  constructor(size: number) {
+    for (let i = 0; i < size; i++) {
+      const worker = startWorker();
+      worker.on('message', (range: ScannedRange & { leafHashes: Uint8Array; pairHashes: Uint8Array }) => {
+        const job = this.busy.get(worker);
+        this.busy.delete(worker);
+        this.idle.push(worker);
+        job?.resolve({
+          ...range,
+          leafHashes: Buffer.from(
+            range.leafHashes.buffer,
+            range.leafHashes.byteOffset,
+            range.leafHashes.byteLength,
+          ),
+        });
+        this.pump();
       });
+      worker.on('error', (e) => {
+        this.busy.get(worker)?.reject(e);
+        for (const job of this.queue.splice(0)) job.reject(e);
+      });
+      this.all.push(worker);
+      this.idle.push(worker);
+    }
+  }
+
+  scan(bytes: Buffer): Promise<ScannedRange> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ bytes, resolve, reject });
+      this.pump();
     });
-    worker.once('error', reject);
-    const copy = new Uint8Array(bytes); // the worker gets its own copy, transferred rather than cloned
-    worker.postMessage({ bytes: copy }, [copy.buffer]);
-  });
+  }
+
+  private pump(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const worker = this.idle.pop() as Worker;
+      const job = this.queue.shift() as (typeof this.queue)[number];
+      this.busy.set(worker, job);
+      const copy = new Uint8Array(job.bytes); // the worker's own copy, transferred rather than cloned
+      worker.postMessage({ bytes: copy }, [copy.buffer]);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.all.map((w) => w.terminate()));
+  }
 }
 
-function combineRanges(scanned: readonly ScannedSource[], options: VerifyOptions): VerifyResult {
-  const tree = new MerkleTree();
-  let prev = GENESIS_PREV;
-  let seq = 0;
-  let checkpoints = 0;
-  let recoveries = 0;
-  let last: { seq: number; size: number; root: Buffer } | null = null;
-  const summary = (): VerifySummary => ({
-    entries: seq,
-    checkpoints,
-    recoveries,
-    covered: last?.size ?? 0,
-    root: tree.root().toString('hex'),
-    uncovered: last ? seq - last.seq - 1 : seq,
-  });
-  const failAt = (where: string, problem: string): VerifyResult => ({
-    ok: false,
-    seq,
-    where,
-    problem,
-    ...summary(),
-  });
+/** Checks scanned ranges in log order: links between ranges, the tree, every checkpoint. */
+class LogChecker {
+  private readonly tree = new MerkleTree();
+  private prev = GENESIS_PREV;
+  private seq = 0;
+  private checkpoints = 0;
+  private recoveries = 0;
+  private last: { seq: number; size: number; root: Buffer } | null = null;
 
-  for (const { source, base, range } of scanned) {
+  constructor(private readonly options: VerifyOptions) {}
+
+  private summary(): VerifySummary {
+    return {
+      entries: this.seq,
+      checkpoints: this.checkpoints,
+      recoveries: this.recoveries,
+      covered: this.last?.size ?? 0,
+      root: this.tree.root().toString('hex'),
+      uncovered: this.last ? this.seq - this.last.seq - 1 : this.seq,
+    };
+  }
+
+  private failAt(where: string, problem: string): VerifyResult {
+    return { ok: false, seq: this.seq, where, problem, ...this.summary() };
+  }
+
+  /** Takes the next range; returns the failure if it holds one. */
+  add({ source, base, range }: ScannedSource): VerifyResult | null {
     if (range.count > 0) {
       const where = `${source.name} byte ${base + range.start}`;
-      if (range.firstSeq !== seq)
-        return failAt(
+      if (range.firstSeq !== this.seq)
+        return this.failAt(
           where,
-          `seq is ${range.firstSeq}, expected ${seq}: entries were dropped, added or reordered`,
+          `seq is ${range.firstSeq}, expected ${this.seq}: entries were dropped, added or reordered`,
         );
-      if (range.firstPrev !== prev)
-        return failAt(where, `prev is ${range.firstPrev}, but entry ${seq - 1} has hash ${prev}`);
+      if (range.firstPrev !== this.prev)
+        return this.failAt(
+          where,
+          `prev is ${range.firstPrev}, but entry ${this.seq - 1} has hash ${this.prev}`,
+        );
     }
     let next = 0;
+    let pair = 0;
+    const leaf = (i: number) => range.leafHashes.subarray(i * 32, i * 32 + 32);
     for (let i = 0; i < range.count; i++) {
-      tree.append(range.leafHashes.subarray(i * 32, i * 32 + 32));
+      // Whole pairs come with their parent from the scan; a leaf whose partner is in another range does not.
+      if (this.seq % 2 === 0 && i + 1 < range.count && (pair + 1) * 32 <= range.pairHashes.length)
+        this.tree.appendPair(leaf(i), leaf(i + 1), range.pairHashes.subarray(pair * 32, ++pair * 32));
+      else if (this.tree.size === this.seq) this.tree.append(leaf(i));
       const checkpoint = range.checkpoints[next];
       if (checkpoint?.index === i) {
         next++;
         const payload = (JSON.parse(checkpoint.body) as { payload: unknown }).payload;
-        const checked = checkCheckpoint(payload, seq, tree, last, options.key);
-        if (typeof checked === 'string') return failAt(`${source.name}, entry ${seq}`, checked);
-        last = { seq, size: checked.size, root: checked.root };
-        checkpoints++;
+        const checked = checkCheckpoint(payload, this.seq, this.tree, this.last, this.options.key);
+        if (typeof checked === 'string') return this.failAt(`${source.name}, entry ${this.seq}`, checked);
+        this.last = { seq: this.seq, size: checked.size, root: checked.root };
+        this.checkpoints++;
       }
-      seq++;
+      this.seq++;
     }
-    recoveries += range.recoveries;
-    if (range.count > 0) prev = range.lastHash as string;
-    if (range.error) return failAt(`${source.name} byte ${base + range.error.offset}`, range.error.problem);
+    this.recoveries += range.recoveries;
+    if (range.count > 0) this.prev = range.lastHash as string;
+    if (range.error)
+      return this.failAt(`${source.name} byte ${base + range.error.offset}`, range.error.problem);
+    return null;
   }
 
-  const known = options.knownCheckpoint;
-  if (known) {
-    if (known.size > seq)
-      return failAt(
-        'end of log',
-        `a known checkpoint covers ${known.size} entries but the log has only ${seq}: it was cut`,
-      );
-    if (!tree.root(known.size).equals(known.rootHash))
-      return failAt(
-        'end of log',
-        `the first ${known.size} entries do not match the known checkpoint: the log was rewritten`,
-      );
+  finish(): VerifyResult {
+    const known = this.options.knownCheckpoint;
+    if (known) {
+      if (known.size > this.seq)
+        return this.failAt(
+          'end of log',
+          `a known checkpoint covers ${known.size} entries but the log has only ${this.seq}: it was cut`,
+        );
+      if (!this.tree.root(known.size).equals(known.rootHash))
+        return this.failAt(
+          'end of log',
+          `the first ${known.size} entries do not match the known checkpoint: the log was rewritten`,
+        );
+    }
+    return { ok: true, ...this.summary() };
   }
-  return { ok: true, ...summary() };
 }
 
 function checkCheckpoint(

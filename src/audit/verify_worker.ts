@@ -6,6 +6,8 @@ import { scanLines } from './scan_lines.js';
 parentPort?.on('message', (message: { bytes: Uint8Array }) => {
   const bytes = Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength);
   const range = scanLines(bytes, 0, bytes.length);
-  const leafHashes = new Uint8Array(range.leafHashes); // its own ArrayBuffer, so it can be transferred
-  parentPort?.postMessage({ ...range, leafHashes }, [leafHashes.buffer]);
+  // Own ArrayBuffers, so that they can be transferred rather than copied.
+  const leafHashes = new Uint8Array(range.leafHashes);
+  const pairHashes = new Uint8Array(range.pairHashes);
+  parentPort?.postMessage({ ...range, leafHashes, pairHashes }, [leafHashes.buffer, pairHashes.buffer]);
 });
