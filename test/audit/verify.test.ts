@@ -178,7 +178,11 @@ test('parallel verification (worker threads) agrees with the single-threaded ver
   const { verifyLogParallel } = await import('../../src/audit/verify.js');
   const fresh = async () => (await readDataDirLog(fixture.dataDir)).sources;
   const single = verifyLog(await fresh(), { key: fixture.vkey });
-  const parallel = await verifyLogParallel(await fresh(), { key: fixture.vkey }, { threads: 3, minBytes: 0, rangeBytes: 4096 });
+  const parallel = await verifyLogParallel(
+    await fresh(),
+    { key: fixture.vkey },
+    { threads: 3, minBytes: 0, rangeBytes: 4096 },
+  );
   assert.deepEqual(parallel, single);
   assert.ok(parallel.ok);
 
@@ -191,7 +195,11 @@ test('parallel verification (worker threads) agrees with the single-threaded ver
     bytes[at] = (bytes[at] as number) ^ 0x20;
     writeFileSync(path, bytes);
     const a = verifyLog(await fresh(), { key: fixture.vkey });
-    const b = await verifyLogParallel(await fresh(), { key: fixture.vkey }, { threads: 3, minBytes: 0, rangeBytes: 4096 });
+    const b = await verifyLogParallel(
+      await fresh(),
+      { key: fixture.vkey },
+      { threads: 3, minBytes: 0, rangeBytes: 4096 },
+    );
     assert.equal(a.ok, false);
     assert.deepEqual(b, a, `byte ${at}`);
   }
@@ -199,7 +207,11 @@ test('parallel verification (worker threads) agrees with the single-threaded ver
     path,
     lines.filter((_, i) => i !== 40),
   );
-  const dropped = await verifyLogParallel(await fresh(), { key: fixture.vkey }, { threads: 3, minBytes: 0, rangeBytes: 4096 });
+  const dropped = await verifyLogParallel(
+    await fresh(),
+    { key: fixture.vkey },
+    { threads: 3, minBytes: 0, rangeBytes: 4096 },
+  );
   restore();
   assert.equal(dropped.ok, false);
   if (!dropped.ok) assert.equal(dropped.seq, 40);
