@@ -4,6 +4,7 @@
 // because those keys sort last. Checking a line needs two hashes, byte comparisons, and no JSON parse.
 
 import { hash as sha256 } from 'node:crypto';
+import type { AuditEntry } from './entry.js';
 
 const PREFIX = Buffer.from('{"hash":"sha256:', 'latin1');
 const HASH_START = PREFIX.length;
@@ -154,14 +155,7 @@ export function decodeLine(line: Buffer): DecodedLine | string {
 }
 
 /** The full entry of a decoded line (JSON-parses the body; use where the payload is needed). */
-export function entryOfLine(decoded: DecodedLine): {
-  seq: number;
-  ts: string;
-  kind: string;
-  payload: unknown;
-  prev: string;
-  hash: string;
-} {
+export function entryOfLine(decoded: DecodedLine): AuditEntry {
   const body = JSON.parse(decoded.body.toString('utf8')) as { payload: unknown };
   return {
     seq: decoded.seq,
