@@ -14,6 +14,7 @@ import { runCommand } from './io.js';
 import { keysGenerateCommand, keysShowCommand } from './keys_command.js';
 import { replayCommand } from './replay_command.js';
 import { rulesetHashCommand, rulesetShowCommand } from './ruleset_command.js';
+import { serveCommand } from './serve_command.js';
 
 const program = new Command();
 program
@@ -99,6 +100,17 @@ audit
   .requiredOption('-k, --key <vkey>', 'the log public key: a file or the vkey text')
   .action((file: string, options: { key: string }) =>
     runCommand(() => auditVerifyReceiptCommand(file, options)),
+  );
+
+program
+  .command('serve')
+  .description('run the gateway HTTP API (in progress: see the README)')
+  .option('-d, --data-dir <dir>', 'data directory (default $CARAPACE_DATA_DIR or ./.carapace)')
+  .option('-p, --port <port>', 'port', '8787')
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--dev', 'create a dev admin and print its API key once')
+  .action((options: { dataDir?: string; port?: string; host?: string; dev?: boolean }) =>
+    runCommand(() => serveCommand(options)),
   );
 
 program

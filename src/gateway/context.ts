@@ -1,0 +1,101 @@
+// What every route needs, and the decision pipeline they share: resolve the cited and session chunks
+// from the store (never from the caller), run the engine, and record both layers in the audit log.
+
+import type { AuditEntry } from '../audit/entry.js';
+import type { AuditLog } from '../audit/log.js';
+import type { SigningKey } from '../crypto/ed25519_key.js';
+import { type DecisionRecord, type Engine, evaluate, isPlainObject } from '../engine/index.js';
+import type { Principal, Store } from '../store/store.js';
+import { GatewayError } from './gateway_error.js';
+
+export interface GatewayContext {
+  store: Store;
+  audit: AuditLog;
+  engine: Engine;
+  /** Signs execution tokens. */
+  tokenKey: SigningKey;
+  /** Epoch milliseconds; injected so tests control time. */
+  now: () => number;
+  reviewTtlMs: number;
+  tokenTtlMs: number;
+}
+
+/** Decides an agent's proposed action from a request body `{envelope, _lobstertrap?}`. No side effects. */
+export async function decideForAgent(
+  ctx: GatewayContext,
+  agent: Principal,
+  body: unknown,
+): Promise<DecisionRecord> {
+  if (!isPlainObject(body))
+    throw new GatewayError(400, 'E_REQUEST_INVALID', 'invalid request', 'the body must be a JSON object');
+  const unknown = Object.keys(body).filter((k) => k !== 'envelope' && k !== '_lobstertrap');
+  if (unknown.length > 0)
+    throw new GatewayError(
+      400,
+      'E_REQUEST_INVALID',
+      'invalid request',
+      `request: unknown field "${unknown[0]}"`,
+    );
+  const envelope = body.envelope;
+  const cited =
+    isPlainObject(envelope) && Array.isArray(envelope.source_signals) ? envelope.source_signals : [];
+  const session = isPlainObject(envelope) && typeof envelope.session === 'string' ? envelope.session : null;
+
+  // Provenance comes from the store: what each chunk's channel made it, and what this agent's session saw.
+  const ids = new Set<string>(cited.filter((c): c is string => typeof c === 'string').slice(0, 64));
+  if (session) for (const id of await ctx.store.sessionChunkIds(session, agent.id)) ids.add(id);
+  const chunks = (await ctx.store.getChunks([...ids])).map((c) => ({
+    id: c.id,
+    trust: c.trust,
+    injection_suspected: c.injection_suspected,
+    channel: c.channel,
+  }));
+
+  const result = evaluate(
+    {
+      envelope,
+      chunks,
+      ...(body._lobstertrap !== undefined ? { lobstertrap: { _lobstertrap: body._lobstertrap } } : {}),
+    },
+    ctx.engine,
+  );
+  if (!result.ok) {
+    const status = result.error.code === 'E_INPUT_TOO_LARGE' ? 413 : 400;
+    throw new GatewayError(status, result.error.code, result.error.error, result.error.detail);
+  }
+  return result.value;
+}
+
+/** Records the conversation-layer verdict (if any) and the decision, durably; both or an error. */
+export async function auditDecision(
+  ctx: GatewayContext,
+  agent: Principal,
+  record: DecisionRecord,
+): Promise<AuditEntry> {
+  try {
+    if (record.conversation_layer.present)
+      await ctx.audit.append('conversation.verdict', { agent: agent.id, signal: record.conversation_layer });
+    return await ctx.audit.append('decision', { agent: agent.id, record });
+  } catch (e) {
+    throw new GatewayError(
+      503,
+      'E_AUDIT_UNAVAILABLE',
+      'the audit log cannot record this decision',
+      (e as Error).message,
+    );
+  }
+}
+
+/** Audits an event that is not a decision; an audit failure is a 503, never a silent loss. */
+export async function auditEvent(ctx: GatewayContext, kind: string, payload: unknown): Promise<AuditEntry> {
+  try {
+    return await ctx.audit.append(kind, payload);
+  } catch (e) {
+    throw new GatewayError(
+      503,
+      'E_AUDIT_UNAVAILABLE',
+      'the audit log cannot record this event',
+      (e as Error).message,
+    );
+  }
+}

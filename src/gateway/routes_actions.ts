@@ -1,0 +1,128 @@
+// The action routes. /v1/decide answers what would happen; /v1/actions decides, records the decision
+// durably, and then mints a token (ALLOW), opens a review (HUMAN_REVIEW) or refuses (DENY, QUARANTINE);
+// /v1/execute redeems a token once and runs the bound action. No token, no action.
+
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import {
+  mintExecutionToken,
+  redeemExecutionToken,
+  storeRedemptionLedger,
+  TokenError,
+} from '../tokens/index.js';
+import { authenticate, requireRole } from './auth.js';
+import { strictBody } from './body.js';
+import { auditDecision, auditEvent, decideForAgent, type GatewayContext } from './context.js';
+import { GatewayError } from './gateway_error.js';
+
+export function actionRoutes(app: FastifyInstance, ctx: GatewayContext): void {
+  app.post('/v1/decide', async (request) => {
+    const agent = await authenticate(ctx.store, request.headers.authorization);
+    requireRole(agent, ['agent']);
+    return { record: await decideForAgent(ctx, agent, request.body) };
+  });
+
+  app.post('/v1/actions', async (request, reply) => {
+    const agent = await authenticate(ctx.store, request.headers.authorization);
+    requireRole(agent, ['agent']);
+    const record = await decideForAgent(ctx, agent, request.body);
+    const entry = await auditDecision(ctx, agent, record);
+    const audit = { seq: entry.seq, hash: entry.hash };
+    const answer = {
+      decision: record.decision,
+      rule: record.rule,
+      explanation: record.explanation,
+      audit,
+      record,
+    };
+
+    if (record.decision === 'ALLOW') {
+      const now = ctx.now();
+      const { token, claims } = await mintExecutionToken({
+        key: ctx.tokenKey,
+        agentId: agent.id,
+        tool: record.tool as string,
+        args: record.request.envelope.args,
+        decisionHash: entry.hash,
+        rulesetHash: record.ruleset_hash,
+        now,
+        ttlMs: ctx.tokenTtlMs,
+      });
+      return reply
+        .code(200)
+        .send({ ...answer, token, token_expires_at: new Date(claims.exp_ms).toISOString() });
+    }
+    if (record.decision === 'HUMAN_REVIEW') {
+      const now = ctx.now();
+      const review = await ctx.store.createReview({
+        id: `rev_${randomUUID().replaceAll('-', '')}`,
+        agent_id: agent.id,
+        envelope: record.request.envelope as unknown as Parameters<
+          typeof ctx.store.createReview
+        >[0]['envelope'],
+        decision_record_hash: entry.hash,
+        created_at: new Date(now).toISOString(),
+        expires_at: new Date(now + ctx.reviewTtlMs).toISOString(),
+        required_approvals: record.inputs.blast_radius === 'region' ? 2 : 1,
+      });
+      await auditEvent(ctx, 'review.requested', {
+        review: review.id,
+        agent: agent.id,
+        decision: entry.hash,
+        expires_at: review.expires_at,
+      });
+      return reply
+        .code(202)
+        .send({
+          ...answer,
+          review: {
+            id: review.id,
+            status: review.status,
+            expires_at: review.expires_at,
+            poll_url: `/v1/reviews/${review.id}`,
+          },
+        });
+    }
+    return reply.code(200).send(answer);
+  });
+
+  app.post('/v1/execute', async (request) => {
+    const agent = await authenticate(ctx.store, request.headers.authorization);
+    requireRole(agent, ['agent']);
+    const body = strictBody(request.body, ['token', 'tool', 'args'], []);
+    if (typeof body.token !== 'string' || typeof body.tool !== 'string')
+      throw new GatewayError(400, 'E_REQUEST_INVALID', 'invalid request', 'token and tool must be strings');
+    const tool = ctx.engine.catalog.tools.get(body.tool)?.name ?? body.tool;
+    const now = ctx.now();
+    let claims: Awaited<ReturnType<typeof redeemExecutionToken>>;
+    try {
+      claims = await redeemExecutionToken(body.token, {
+        publicKey: ctx.tokenKey.publicKey,
+        issuer: ctx.tokenKey.name,
+        now,
+        expect: { agentId: agent.id, tool, args: body.args },
+        ledger: storeRedemptionLedger(ctx.store),
+      });
+    } catch (e) {
+      if (!(e instanceof TokenError)) throw e;
+      await auditEvent(ctx, 'execution.refused', { agent: agent.id, tool, code: e.code, reason: e.message });
+      throw new GatewayError(403, e.code, 'execution refused', e.message);
+    }
+    await auditEvent(ctx, 'execution', {
+      agent: agent.id,
+      jti: claims.jti,
+      tool,
+      action: claims.act,
+      decision: claims.dec,
+    });
+    // The built-in `echo` executor: it acts on nothing and records the call. Real executors are issue 5.
+    const result = {
+      executor: 'echo',
+      tool,
+      args: body.args,
+      executed_at: new Date(ctx.now()).toISOString(),
+    };
+    const done = await auditEvent(ctx, 'execution.result', { agent: agent.id, jti: claims.jti, result });
+    return { result, audit: { seq: done.seq, hash: done.hash } };
+  });
+}

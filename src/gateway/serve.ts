@@ -1,0 +1,79 @@
+// Starts the gateway on a data directory: the SQLite store, the audit log, the token key, and the
+// Fastify app; closes them in order on shutdown so the audit log is flushed and checkpointed.
+
+import { join } from 'node:path';
+import { findKeyFiles, generateLogKey, openDataDirLog } from '../audit/log_files.js';
+import { readSigningKey } from '../crypto/ed25519_key.js';
+import { DEFAULT_ENGINE } from '../engine/index.js';
+import { openSqliteStore } from '../store/sqlite_store.js';
+import { buildGateway } from './app.js';
+import { generateApiKey, hashApiKey } from './auth.js';
+import type { GatewayContext } from './context.js';
+
+export const TOKEN_KEY_NAME = 'carapace.local/exec';
+
+export interface RunningGateway {
+  url: string;
+  ctx: GatewayContext;
+  /** The dev admin's key, when `dev` created one (shown once). */
+  devAdminKey: string | null;
+  close(): Promise<void>;
+}
+
+export async function startGateway(options: {
+  dataDir: string;
+  port?: number;
+  host?: string;
+  dev?: boolean;
+  now?: () => number;
+  tokenTtlMs?: number;
+  reviewTtlMs?: number;
+}): Promise<RunningGateway> {
+  const store = await openSqliteStore(join(options.dataDir, 'carapace.db'));
+  const { log } = await openDataDirLog(options.dataDir);
+  const found = findKeyFiles(options.dataDir, TOKEN_KEY_NAME);
+  const tokenKey = found
+    ? readSigningKey(found.privatePath, TOKEN_KEY_NAME)
+    : generateLogKey(options.dataDir, TOKEN_KEY_NAME).key;
+  const now = options.now ?? Date.now;
+  const ctx: GatewayContext = {
+    store,
+    audit: log,
+    engine: DEFAULT_ENGINE,
+    tokenKey,
+    now,
+    reviewTtlMs: options.reviewTtlMs ?? 15 * 60 * 1000,
+    tokenTtlMs: options.tokenTtlMs ?? 5000,
+  };
+
+  let devAdminKey: string | null = null;
+  if (options.dev) {
+    devAdminKey = generateApiKey();
+    const name = `dev-admin-${Date.now().toString(36)}`;
+    await store.createPrincipal({
+      id: `admin:${name}`,
+      name,
+      role: 'admin',
+      api_key_hash: hashApiKey(devAdminKey),
+      created_at: new Date(now()).toISOString(),
+    });
+    await log.append('admin.principal_created', {
+      by: 'carapace serve --dev',
+      principal: `admin:${name}`,
+      role: 'admin',
+    });
+  }
+
+  const app = buildGateway(ctx);
+  const address = await app.listen({ port: options.port ?? 8787, host: options.host ?? '127.0.0.1' });
+  return {
+    url: address,
+    ctx,
+    devAdminKey,
+    async close() {
+      await app.close();
+      await log.close();
+      await store.close();
+    },
+  };
+}
