@@ -31,13 +31,11 @@ export function buildGateway(ctx: GatewayContext): FastifyInstance {
     }
     const e = error as { statusCode?: number; code?: string; message: string };
     if (e.statusCode === 413 || e.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
-      return reply
-        .code(413)
-        .send({
-          error: 'body too large',
-          code: 'E_INPUT_TOO_LARGE',
-          detail: `the limit is ${BODY_LIMIT_BYTES} bytes`,
-        });
+      return reply.code(413).send({
+        error: 'body too large',
+        code: 'E_INPUT_TOO_LARGE',
+        detail: `the limit is ${BODY_LIMIT_BYTES} bytes`,
+      });
     if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500)
       return reply
         .code(e.statusCode)

@@ -71,17 +71,15 @@ export function actionRoutes(app: FastifyInstance, ctx: GatewayContext): void {
         decision: entry.hash,
         expires_at: review.expires_at,
       });
-      return reply
-        .code(202)
-        .send({
-          ...answer,
-          review: {
-            id: review.id,
-            status: review.status,
-            expires_at: review.expires_at,
-            poll_url: `/v1/reviews/${review.id}`,
-          },
-        });
+      return reply.code(202).send({
+        ...answer,
+        review: {
+          id: review.id,
+          status: review.status,
+          expires_at: review.expires_at,
+          poll_url: `/v1/reviews/${review.id}`,
+        },
+      });
     }
     return reply.code(200).send(answer);
   });
