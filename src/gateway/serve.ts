@@ -12,6 +12,13 @@ import type { GatewayContext } from './context.js';
 
 export const TOKEN_KEY_NAME = 'carapace.local/exec';
 
+/** Channels `--dev` creates: what the demo data hall's agents read from. */
+export const DEMO_CHANNELS: [name: string, trust: 'untrusted' | 'semi_trusted' | 'trusted'][] = [
+  ['syslog', 'semi_trusted'],
+  ['operator-console', 'trusted'],
+  ['web', 'untrusted'],
+];
+
 export interface RunningGateway {
   url: string;
   ctx: GatewayContext;
@@ -48,6 +55,15 @@ export async function startGateway(options: {
 
   let devAdminKey: string | null = null;
   if (options.dev) {
+    // The demo data hall's ingestion channels, each with its fixed trust level.
+    for (const [name, trust] of DEMO_CHANNELS)
+      if (!(await store.getChannel(name)))
+        await store.createChannel({
+          name,
+          trust,
+          created_by: 'carapace serve --dev',
+          created_at: new Date(now()).toISOString(),
+        });
     devAdminKey = generateApiKey();
     const name = `dev-admin-${Date.now().toString(36)}`;
     await store.createPrincipal({

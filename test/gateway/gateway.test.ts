@@ -24,12 +24,18 @@ const keys: Record<string, string> = {};
 
 before(async () => {
   h = await startHarness();
+  // `--dev` creates the demo data hall's channels; their trust is fixed and a second create is refused.
   for (const [name, trust] of [
     ['syslog', 'semi_trusted'],
     ['operator-console', 'trusted'],
     ['web', 'untrusted'],
-  ] as const)
-    assert.equal((await h.call('POST', '/v1/admin/channels', h.adminKey, { name, trust })).status, 201);
+  ] as const) {
+    assert.equal((await h.gateway.ctx.store.getChannel(name))?.trust, trust);
+    assert.equal(
+      (await h.call('POST', '/v1/admin/channels', h.adminKey, { name, trust: 'trusted' })).status,
+      409,
+    );
+  }
   keys.collector = await principal(h, 'syslog-collector', 'service', 'syslog');
   keys.agent = await principal(h, 'ops-agent', 'agent', 'operator-console');
   keys.other = await principal(h, 'other-agent', 'agent', 'web');
