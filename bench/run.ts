@@ -2,10 +2,12 @@
 
 import { runAuditBench } from './audit.js';
 import { runEngineBench } from './engine.js';
+import { runGatewayBench } from './gateway.js';
 
 const BENCHES: Record<string, (o: { iterations: number; warmup: number }) => void | Promise<void>> = {
   engine: runEngineBench,
   audit: runAuditBench,
+  gateway: runGatewayBench,
 };
 
 const args = process.argv.slice(2);

@@ -1,7 +1,8 @@
 // The `carapace` command line. Every command prints JSON (or plain text where it says so) and exits
 // 0 on success, 1 when a check finds a difference, 2 with {error, code, detail} for input it cannot take.
 
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { agentsAddCommand, agentsListCommand, channelsAddCommand } from './agents_command.js';
 import { decideCommand } from './decide_command.js';
 import { demoCommand } from './demo_command.js';
 import {
@@ -10,9 +11,11 @@ import {
   auditVerifyCommand,
   auditVerifyReceiptCommand,
 } from './audit_command.js';
+import { DEFAULT_GATEWAY_URL } from './gateway_client.js';
 import { runCommand } from './io.js';
 import { keysGenerateCommand, keysShowCommand } from './keys_command.js';
 import { replayCommand } from './replay_command.js';
+import { reviewDecideCommand, reviewListCommand } from './review_command.js';
 import { rulesetHashCommand, rulesetShowCommand } from './ruleset_command.js';
 import { serveCommand } from './serve_command.js';
 
@@ -111,6 +114,56 @@ program
   .option('--dev', 'create a dev admin and print its API key once')
   .action((options: { dataDir?: string; port?: string; host?: string; dev?: boolean }) =>
     runCommand(() => serveCommand(options)),
+  );
+
+// Commands that talk to a running gateway. The API key comes from $CARAPACE_API_KEY only; --api-key is
+// declared (hidden) just so that it is refused with an explanation instead of echoed in a usage error.
+function gatewayCommand(parent: Command, name: string, description: string): Command {
+  return parent
+    .command(name)
+    .description(description)
+    .option('--url <url>', `gateway URL (default $CARAPACE_URL or ${DEFAULT_GATEWAY_URL})`)
+    .addOption(new Option('--api-key [key]', 'refused: set $CARAPACE_API_KEY').hideHelp());
+}
+type Conn = { url?: string; apiKey?: string | boolean };
+
+const agents = program.command('agents').description('principals on a running gateway (admin key)');
+gatewayCommand(agents, 'add', 'create a principal; prints its API key, shown this once')
+  .argument('<name>', 'principal name')
+  .requiredOption('--role <role>', 'agent, approver, admin, auditor or service')
+  .option('--channel <channel>', 'the ingestion channel it is bound to')
+  .action((name: string, options: Conn & { role: string; channel?: string }) =>
+    runCommand(() => agentsAddCommand(name, options)),
+  );
+gatewayCommand(agents, 'list', 'list principals (never their keys)').action((options: Conn) =>
+  runCommand(() => agentsListCommand(options)),
+);
+
+const channels = program
+  .command('channels')
+  .description('ingestion channels on a running gateway (admin key)');
+gatewayCommand(channels, 'add', 'create an ingestion channel with a fixed trust level')
+  .argument('<name>', 'channel name')
+  .requiredOption('--trust <trust>', 'untrusted, semi_trusted or trusted')
+  .action((name: string, options: Conn & { trust: string }) =>
+    runCommand(() => channelsAddCommand(name, options)),
+  );
+
+const review = program.command('review').description('human reviews on a running gateway (approver key)');
+gatewayCommand(review, 'list', 'list reviews')
+  .option('--status <status>', 'pending, approved, rejected or expired')
+  .action((options: Conn & { status?: string }) => runCommand(() => reviewListCommand(options)));
+gatewayCommand(review, 'approve', 'approve a review (the gateway re-evaluates the action first)')
+  .argument('<id>', 'review id (rev_...)')
+  .option('--note <text>', 'a note for the audit log')
+  .action((id: string, options: Conn & { note?: string }) =>
+    runCommand(() => reviewDecideCommand('approve', id, options)),
+  );
+gatewayCommand(review, 'reject', 'reject a review')
+  .argument('<id>', 'review id (rev_...)')
+  .option('--note <text>', 'why (required)')
+  .action((id: string, options: Conn & { note?: string }) =>
+    runCommand(() => reviewDecideCommand('reject', id, options)),
   );
 
 program

@@ -1,14 +1,20 @@
-// The gateway's composition root: a Fastify app with every route area registered, one error shape
-// ({error, code, detail}) for everything that goes wrong, and health endpoints.
+// The gateway's composition root: a Fastify app with every route area registered as a plugin, one
+// error shape ({error, code, detail}) for everything that goes wrong, health, OpenAPI and metrics.
 
-import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { StoreError } from '../store/store_error.js';
+import { admitRequest } from './auth.js';
 import type { GatewayContext } from './context.js';
 import { GatewayError } from './gateway_error.js';
+import { METRICS_CONTENT_TYPE } from './metrics.js';
+import { openApiOptions } from './openapi.js';
 import { actionRoutes } from './routes_actions.js';
 import { adminRoutes } from './routes_admin.js';
 import { ingestRoutes } from './routes_ingest.js';
 import { reviewRoutes } from './routes_reviews.js';
+import { healthSchema, metricsSchema, openapiSchema, readySchema } from './schemas.js';
+import { gatewayErrorFromValidation } from './validation_error.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -18,10 +24,36 @@ const STORE_STATUS: Record<string, number> = {
   E_STORE_INVALID: 400,
 };
 
-export function buildGateway(ctx: GatewayContext): FastifyInstance {
-  const app = Fastify({ bodyLimit: BODY_LIMIT_BYTES, logger: false, return503OnClosing: true });
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
-  app.setErrorHandler((error, _request, reply) => {
+export function buildGateway(
+  ctx: GatewayContext,
+  options: { logger?: FastifyBaseLogger } = {},
+): FastifyInstance {
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT_BYTES,
+    return503OnClosing: true,
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    // Reject, never repair: no stripping of unknown fields, no type coercion, no defaults filled in.
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
+    },
+  }) as unknown as FastifyInstance;
+
+  app.decorateRequest('principal', null);
+
+  app.setErrorHandler((error, request, reply) => {
+    const e = error as {
+      statusCode?: number;
+      code?: string;
+      message: string;
+      validation?: Parameters<typeof gatewayErrorFromValidation>[0];
+      validationContext?: string;
+    };
+    if (e.validation) {
+      const invalid = gatewayErrorFromValidation(e.validation, e.validationContext);
+      return reply.code(invalid.status).send(invalid.body);
+    }
     if (error instanceof GatewayError) return reply.code(error.status).send(error.body);
     if (error instanceof StoreError) {
       const status = STORE_STATUS[error.code] ?? 503;
@@ -29,7 +61,6 @@ export function buildGateway(ctx: GatewayContext): FastifyInstance {
         .code(status)
         .send({ error: 'request refused by the store', code: error.code, detail: error.message });
     }
-    const e = error as { statusCode?: number; code?: string; message: string };
     if (e.statusCode === 413 || e.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
       return reply.code(413).send({
         error: 'body too large',
@@ -40,7 +71,8 @@ export function buildGateway(ctx: GatewayContext): FastifyInstance {
       return reply
         .code(e.statusCode)
         .send({ error: 'bad request', code: 'E_REQUEST_INVALID', detail: e.message });
-    // Anything else is a bug: fail closed, say nothing about internals.
+    // Anything else is a bug: fail closed, say nothing about internals (the log has it).
+    request.log.error({ err: error }, 'internal error');
     return reply
       .code(500)
       .send({ error: 'internal error', code: 'E_INTERNAL', detail: 'the request was not carried out' });
@@ -51,17 +83,45 @@ export function buildGateway(ctx: GatewayContext): FastifyInstance {
       .send({ error: 'no such route', code: 'E_NOT_FOUND', detail: `${request.method} ${request.url}` }),
   );
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
-    const ready = ctx.audit.durableSize >= 0;
-    return reply
-      .code(ready ? 200 : 503)
-      .send({ status: ready ? 'ready' : 'not ready', audit_entries: ctx.audit.size });
+  // By route pattern, so ids in paths never multiply the label set; unmatched paths share one label.
+  app.addHook('onResponse', async (request, reply) => {
+    ctx.metrics.observeRequest(
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
   });
 
-  adminRoutes(app, ctx);
-  ingestRoutes(app, ctx);
-  actionRoutes(app, ctx);
-  reviewRoutes(app, ctx);
+  app.register(swagger, openApiOptions());
+  app.register(async (api) => {
+    api.get('/healthz', { schema: healthSchema }, async () => ({ status: 'ok' }));
+    api.get('/readyz', { schema: readySchema }, async (_request, reply) => {
+      const ready = ctx.audit.durableSize >= 0;
+      return reply
+        .code(ready ? 200 : 503)
+        .send({ status: ready ? 'ready' : 'not ready', audit_entries: ctx.audit.size });
+    });
+    api.get('/v1/openapi.json', { schema: openapiSchema }, async () => api.swagger());
+
+    // Unauthenticated from loopback only (a local Prometheus or sidecar). From anywhere else it needs
+    // an admin or auditor key. A reverse proxy on the same host makes every caller loopback: put the
+    // proxy's own access control in front of /metrics, or do not route it.
+    api.get(
+      '/metrics',
+      {
+        schema: metricsSchema,
+        onRequest: async (request) => {
+          if (!LOOPBACK.has(request.socket.remoteAddress ?? ''))
+            await admitRequest(ctx.store, request, ['admin', 'auditor']);
+        },
+      },
+      async (_request, reply) => reply.type(METRICS_CONTENT_TYPE).send(ctx.metrics.render(ctx.audit.size)),
+    );
+
+    adminRoutes(api, ctx);
+    ingestRoutes(api, ctx);
+    actionRoutes(api, ctx);
+    reviewRoutes(api, ctx);
+  });
   return app;
 }

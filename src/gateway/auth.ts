@@ -2,6 +2,7 @@
 // their SHA-256; every route names the roles it admits: no key → 401, wrong role → 403.
 
 import { createHash, randomBytes } from 'node:crypto';
+import type { FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { Principal, PrincipalRole, Store } from '../store/store.js';
 import { GatewayError } from './gateway_error.js';
 
@@ -46,4 +47,35 @@ export function requireRole(principal: Principal, roles: readonly PrincipalRole[
       'not allowed for this role',
       `${principal.role} may not use this route; it needs ${roles.join(' or ')}`,
     );
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated caller, set by `admit` before the body is parsed or validated. */
+    principal: Principal | null;
+  }
+}
+
+/**
+ * A route's onRequest hook: authenticate, then check the role, before the body is read. So a caller
+ * without a key learns 401 and a caller with the wrong role 403, whatever it sent.
+ */
+export function admit(store: Store, roles: readonly PrincipalRole[]): onRequestHookHandler {
+  return async (request) => admitRequest(store, request, roles);
+}
+
+export async function admitRequest(
+  store: Store,
+  request: FastifyRequest,
+  roles: readonly PrincipalRole[],
+): Promise<void> {
+  const principal = await authenticate(store, request.headers.authorization);
+  requireRole(principal, roles);
+  request.principal = principal;
+}
+
+/** The principal `admit` let through; a route without `admit` is a bug. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new Error(`route ${request.routeOptions.url ?? ''} has no admit hook`);
+  return request.principal;
 }

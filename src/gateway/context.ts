@@ -7,6 +7,7 @@ import type { SigningKey } from '../crypto/ed25519_key.js';
 import { type DecisionRecord, type Engine, evaluate, isPlainObject } from '../engine/index.js';
 import type { Principal, Store } from '../store/store.js';
 import { GatewayError } from './gateway_error.js';
+import type { Metrics } from './metrics.js';
 
 export interface GatewayContext {
   store: Store;
@@ -18,6 +19,8 @@ export interface GatewayContext {
   now: () => number;
   reviewTtlMs: number;
   tokenTtlMs: number;
+  /** Counters for GET /metrics. */
+  metrics: Metrics;
 }
 
 /** Decides an agent's proposed action from a request body `{envelope, _lobstertrap?}`. No side effects. */
@@ -73,9 +76,14 @@ export async function auditDecision(
   record: DecisionRecord,
 ): Promise<AuditEntry> {
   try {
-    if (record.conversation_layer.present)
-      await ctx.audit.append('conversation.verdict', { agent: agent.id, signal: record.conversation_layer });
-    return await ctx.audit.append('decision', { agent: agent.id, record });
+    // Sealed in the same tick, so the two layers' entries are adjacent in the log; both are durable
+    // before this resolves.
+    const verdict = record.conversation_layer.present
+      ? ctx.audit.append('conversation.verdict', { agent: agent.id, signal: record.conversation_layer })
+      : null;
+    const decision = ctx.audit.append('decision', { agent: agent.id, record });
+    await verdict;
+    return await decision;
   } catch (e) {
     throw new GatewayError(
       503,

@@ -10,23 +10,25 @@ import {
   storeRedemptionLedger,
   TokenError,
 } from '../tokens/index.js';
-import { authenticate, requireRole } from './auth.js';
+import { admit, principalOf } from './auth.js';
 import { strictBody } from './body.js';
 import { auditDecision, auditEvent, decideForAgent, type GatewayContext } from './context.js';
 import { GatewayError } from './gateway_error.js';
+import { actionSchema, decideSchema, executeSchema } from './schemas.js';
 
 export function actionRoutes(app: FastifyInstance, ctx: GatewayContext): void {
-  app.post('/v1/decide', async (request) => {
-    const agent = await authenticate(ctx.store, request.headers.authorization);
-    requireRole(agent, ['agent']);
-    return { record: await decideForAgent(ctx, agent, request.body) };
+  const agents = admit(ctx.store, ['agent']);
+  app.post('/v1/decide', { schema: decideSchema, onRequest: agents }, async (request) => {
+    const record = await decideForAgent(ctx, principalOf(request), request.body);
+    ctx.metrics.countDecision(record.decision, record.rule);
+    return { record };
   });
 
-  app.post('/v1/actions', async (request, reply) => {
-    const agent = await authenticate(ctx.store, request.headers.authorization);
-    requireRole(agent, ['agent']);
+  app.post('/v1/actions', { schema: actionSchema, onRequest: agents }, async (request, reply) => {
+    const agent = principalOf(request);
     const record = await decideForAgent(ctx, agent, request.body);
     const entry = await auditDecision(ctx, agent, record);
+    ctx.metrics.countDecision(record.decision, record.rule);
     const audit = { seq: entry.seq, hash: entry.hash };
     const answer = {
       decision: record.decision,
@@ -84,9 +86,8 @@ export function actionRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     return reply.code(200).send(answer);
   });
 
-  app.post('/v1/execute', async (request) => {
-    const agent = await authenticate(ctx.store, request.headers.authorization);
-    requireRole(agent, ['agent']);
+  app.post('/v1/execute', { schema: executeSchema, onRequest: agents }, async (request) => {
+    const agent = principalOf(request);
     const body = strictBody(request.body, ['token', 'tool', 'args'], []);
     if (typeof body.token !== 'string' || typeof body.tool !== 'string')
       throw new GatewayError(400, 'E_REQUEST_INVALID', 'invalid request', 'token and tool must be strings');
@@ -103,9 +104,11 @@ export function actionRoutes(app: FastifyInstance, ctx: GatewayContext): void {
       });
     } catch (e) {
       if (!(e instanceof TokenError)) throw e;
+      ctx.metrics.countRedemption(e.code);
       await auditEvent(ctx, 'execution.refused', { agent: agent.id, tool, code: e.code, reason: e.message });
       throw new GatewayError(403, e.code, 'execution refused', e.message);
     }
+    ctx.metrics.countRedemption('redeemed');
     await auditEvent(ctx, 'execution', {
       agent: agent.id,
       jti: claims.jti,

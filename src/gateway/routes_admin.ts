@@ -2,77 +2,85 @@
 
 import type { FastifyInstance } from 'fastify';
 import { PRINCIPAL_ROLES, type PrincipalRole, TRUST_LEVELS, type TrustLevel } from '../store/store.js';
-import { authenticate, generateApiKey, hashApiKey, requireRole } from './auth.js';
+import { admit, generateApiKey, hashApiKey, principalOf } from './auth.js';
 import { boundedString, strictBody } from './body.js';
 import { auditEvent, type GatewayContext } from './context.js';
 import { GatewayError } from './gateway_error.js';
-
-const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+import { channelCreateSchema, NAME, principalCreateSchema, principalListSchema } from './schemas.js';
 
 export function adminRoutes(app: FastifyInstance, ctx: GatewayContext): void {
-  app.post('/v1/admin/channels', async (request, reply) => {
-    const admin = await authenticate(ctx.store, request.headers.authorization);
-    requireRole(admin, ['admin']);
-    const body = strictBody(request.body, ['name', 'trust'], []);
-    const name = boundedString(body.name, 'name', 64, NAME);
-    if (!TRUST_LEVELS.includes(body.trust as TrustLevel))
-      throw new GatewayError(
-        400,
-        'E_REQUEST_INVALID',
-        'invalid request',
-        `trust: must be one of ${TRUST_LEVELS.join(', ')}`,
-      );
-    const channel = await ctx.store.createChannel({
-      name,
-      trust: body.trust as TrustLevel,
-      created_by: admin.id,
-      created_at: new Date(ctx.now()).toISOString(),
-    });
-    await auditEvent(ctx, 'admin.channel_created', {
-      by: admin.id,
-      channel: channel.name,
-      trust: channel.trust,
-    });
-    return reply.code(201).send(channel);
-  });
+  // The schemas validate first; the checks below stay as a second line that needs no schema.
+  const admins = admit(ctx.store, ['admin']);
+  app.post(
+    '/v1/admin/channels',
+    { schema: channelCreateSchema, onRequest: admins },
+    async (request, reply) => {
+      const admin = principalOf(request);
+      const body = strictBody(request.body, ['name', 'trust'], []);
+      const name = boundedString(body.name, 'name', 64, NAME);
+      if (!TRUST_LEVELS.includes(body.trust as TrustLevel))
+        throw new GatewayError(
+          400,
+          'E_REQUEST_INVALID',
+          'invalid request',
+          `trust: must be one of ${TRUST_LEVELS.join(', ')}`,
+        );
+      const channel = await ctx.store.createChannel({
+        name,
+        trust: body.trust as TrustLevel,
+        created_by: admin.id,
+        created_at: new Date(ctx.now()).toISOString(),
+      });
+      await auditEvent(ctx, 'admin.channel_created', {
+        by: admin.id,
+        channel: channel.name,
+        trust: channel.trust,
+      });
+      return reply.code(201).send(channel);
+    },
+  );
 
-  app.post('/v1/admin/principals', async (request, reply) => {
-    const admin = await authenticate(ctx.store, request.headers.authorization);
-    requireRole(admin, ['admin']);
-    const body = strictBody(request.body, ['name', 'role'], ['channel']);
-    const name = boundedString(body.name, 'name', 64, NAME);
-    if (!PRINCIPAL_ROLES.includes(body.role as PrincipalRole))
-      throw new GatewayError(
-        400,
-        'E_REQUEST_INVALID',
-        'invalid request',
-        `role: must be one of ${PRINCIPAL_ROLES.join(', ')}`,
-      );
-    const channel = body.channel === undefined ? undefined : boundedString(body.channel, 'channel', 64, NAME);
-    const key = generateApiKey();
-    const principal = await ctx.store.createPrincipal({
-      id: `${body.role as string}:${name}`,
-      name,
-      role: body.role as PrincipalRole,
-      api_key_hash: hashApiKey(key),
-      ...(channel ? { channel } : {}),
-      created_at: new Date(ctx.now()).toISOString(),
-    });
-    await auditEvent(ctx, 'admin.principal_created', {
-      by: admin.id,
-      principal: principal.id,
-      role: principal.role,
-      channel: channel ?? null,
-    });
-    // The key is in this response and nowhere else: not in the store, the audit log or the logs.
-    return reply
-      .code(201)
-      .send({ id: principal.id, name, role: principal.role, channel: channel ?? null, api_key: key });
-  });
+  app.post(
+    '/v1/admin/principals',
+    { schema: principalCreateSchema, onRequest: admins },
+    async (request, reply) => {
+      const admin = principalOf(request);
+      const body = strictBody(request.body, ['name', 'role'], ['channel']);
+      const name = boundedString(body.name, 'name', 64, NAME);
+      if (!PRINCIPAL_ROLES.includes(body.role as PrincipalRole))
+        throw new GatewayError(
+          400,
+          'E_REQUEST_INVALID',
+          'invalid request',
+          `role: must be one of ${PRINCIPAL_ROLES.join(', ')}`,
+        );
+      const channel =
+        body.channel === undefined ? undefined : boundedString(body.channel, 'channel', 64, NAME);
+      const key = generateApiKey();
+      const principal = await ctx.store.createPrincipal({
+        id: `${body.role as string}:${name}`,
+        name,
+        role: body.role as PrincipalRole,
+        api_key_hash: hashApiKey(key),
+        ...(channel ? { channel } : {}),
+        created_at: new Date(ctx.now()).toISOString(),
+      });
+      await auditEvent(ctx, 'admin.principal_created', {
+        by: admin.id,
+        principal: principal.id,
+        role: principal.role,
+        channel: channel ?? null,
+      });
+      // The key is in this response and nowhere else: not in the store, the audit log or the logs.
+      return reply
+        .code(201)
+        .send({ id: principal.id, name, role: principal.role, channel: channel ?? null, api_key: key });
+    },
+  );
 
-  app.get('/v1/admin/principals', async (request) => {
-    const admin = await authenticate(ctx.store, request.headers.authorization);
-    requireRole(admin, ['admin', 'auditor']);
-    return (await ctx.store.listPrincipals()).map(({ api_key_hash: _hash, ...p }) => p);
-  });
+  app.get(
+    '/v1/admin/principals',
+    { schema: principalListSchema, onRequest: admit(ctx.store, ['admin', 'auditor']) },
+    async () => (await ctx.store.listPrincipals()).map(({ api_key_hash: _hash, ...p }) => p),
+  );
 }

@@ -5,18 +5,16 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { scanForInjection } from '../inspect/injection.js';
-import { authenticate, requireRole } from './auth.js';
+import { admit, principalOf } from './auth.js';
 import { boundedString, strictBody } from './body.js';
 import { auditEvent, type GatewayContext } from './context.js';
 import { GatewayError } from './gateway_error.js';
-
-const MAX_CONTENT_CHARS = 256 * 1024;
-const SESSION = /^[A-Za-z0-9._:-]{1,128}$/;
+import { ingestSchema, MAX_AGENT_ID_CHARS, MAX_CONTENT_CHARS, SESSION } from './schemas.js';
 
 export function ingestRoutes(app: FastifyInstance, ctx: GatewayContext): void {
-  app.post('/v1/ingest', async (request, reply) => {
-    const principal = await authenticate(ctx.store, request.headers.authorization);
-    requireRole(principal, ['agent', 'service']);
+  const ingesters = admit(ctx.store, ['agent', 'service']);
+  app.post('/v1/ingest', { schema: ingestSchema, onRequest: ingesters }, async (request, reply) => {
+    const principal = principalOf(request);
     if (!principal.channel)
       throw new GatewayError(
         403,
@@ -37,7 +35,7 @@ export function ingestRoutes(app: FastifyInstance, ctx: GatewayContext): void {
           'not allowed for this role',
           'only a service names the agent a chunk was shown to',
         );
-      agentId = boundedString(body.agent, 'agent', 200);
+      agentId = boundedString(body.agent, 'agent', MAX_AGENT_ID_CHARS);
     }
     if (session && !agentId)
       throw new GatewayError(

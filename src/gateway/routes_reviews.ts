@@ -5,10 +5,11 @@
 import type { FastifyInstance } from 'fastify';
 import { REVIEW_STATUSES, type Review, type ReviewStatus } from '../store/store.js';
 import { mintExecutionToken } from '../tokens/index.js';
-import { authenticate, requireRole } from './auth.js';
+import { admit, principalOf } from './auth.js';
 import { boundedString, strictBody } from './body.js';
 import { auditEvent, decideForAgent, type GatewayContext } from './context.js';
 import { GatewayError } from './gateway_error.js';
+import { MAX_NOTE_CHARS, reviewDecisionSchema, reviewGetSchema, reviewListSchema } from './schemas.js';
 
 const OUTCOME_STATUS: Record<string, number> = {
   approved: 200,
@@ -20,9 +21,8 @@ const OUTCOME_STATUS: Record<string, number> = {
 };
 
 export function reviewRoutes(app: FastifyInstance, ctx: GatewayContext): void {
-  app.get('/v1/reviews', async (request) => {
-    const principal = await authenticate(ctx.store, request.headers.authorization);
-    requireRole(principal, ['approver', 'admin', 'auditor']);
+  const readers = admit(ctx.store, ['approver', 'admin', 'auditor']);
+  app.get('/v1/reviews', { schema: reviewListSchema, onRequest: readers }, async (request) => {
     const status = (request.query as { status?: string }).status;
     if (status !== undefined && !REVIEW_STATUSES.includes(status as ReviewStatus))
       throw new GatewayError(
@@ -35,9 +35,9 @@ export function reviewRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     return ctx.store.listReviews(status ? { status: status as ReviewStatus } : {});
   });
 
-  app.get('/v1/reviews/:id', async (request) => {
-    const principal = await authenticate(ctx.store, request.headers.authorization);
-    requireRole(principal, ['agent', 'approver', 'admin', 'auditor']);
+  const pollers = admit(ctx.store, ['agent', 'approver', 'admin', 'auditor']);
+  app.get('/v1/reviews/:id', { schema: reviewGetSchema, onRequest: pollers }, async (request) => {
+    const principal = principalOf(request);
     const review = await findReview(ctx, (request.params as { id: string }).id);
     if (principal.role === 'agent' && review.agent_id !== principal.id)
       throw new GatewayError(404, 'E_NOT_FOUND', 'no such review', 'an agent sees only its own reviews');
@@ -58,11 +58,12 @@ export function reviewRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   });
 
   for (const verb of ['approve', 'reject'] as const) {
-    app.post(`/v1/reviews/:id/${verb}`, async (request, reply) => {
-      const approver = await authenticate(ctx.store, request.headers.authorization);
-      requireRole(approver, ['approver']);
+    const approvers = admit(ctx.store, ['approver']);
+    const schema = reviewDecisionSchema(verb);
+    app.post(`/v1/reviews/:id/${verb}`, { schema, onRequest: approvers }, async (request, reply) => {
+      const approver = principalOf(request);
       const body = strictBody(request.body ?? {}, verb === 'reject' ? ['note'] : [], ['note']);
-      const note = body.note === undefined ? '' : boundedString(body.note, 'note', 4096);
+      const note = body.note === undefined ? '' : boundedString(body.note, 'note', MAX_NOTE_CHARS);
       const review = await findReview(ctx, (request.params as { id: string }).id);
 
       let approve = verb === 'approve';

@@ -2,6 +2,7 @@
 // Fastify app; closes them in order on shutdown so the audit log is flushed and checkpointed.
 
 import { join } from 'node:path';
+import type { DestinationStream } from 'pino';
 import { findKeyFiles, generateLogKey, openDataDirLog } from '../audit/log_files.js';
 import { readSigningKey } from '../crypto/ed25519_key.js';
 import { DEFAULT_ENGINE } from '../engine/index.js';
@@ -9,6 +10,8 @@ import { openSqliteStore } from '../store/sqlite_store.js';
 import { buildGateway } from './app.js';
 import { generateApiKey, hashApiKey } from './auth.js';
 import type { GatewayContext } from './context.js';
+import { createGatewayLogger } from './logger.js';
+import { Metrics } from './metrics.js';
 
 export const TOKEN_KEY_NAME = 'carapace.local/exec';
 
@@ -35,6 +38,10 @@ export async function startGateway(options: {
   now?: () => number;
   tokenTtlMs?: number;
   reviewTtlMs?: number;
+  /** pino level; default CARAPACE_LOG_LEVEL, else 'info'. */
+  logLevel?: string;
+  /** Where the JSON log lines go; default stdout. */
+  logStream?: DestinationStream;
 }): Promise<RunningGateway> {
   const store = await openSqliteStore(join(options.dataDir, 'carapace.db'));
   const { log } = await openDataDirLog(options.dataDir);
@@ -51,6 +58,7 @@ export async function startGateway(options: {
     now,
     reviewTtlMs: options.reviewTtlMs ?? 15 * 60 * 1000,
     tokenTtlMs: options.tokenTtlMs ?? 5000,
+    metrics: new Metrics(),
   };
 
   let devAdminKey: string | null = null;
@@ -80,7 +88,11 @@ export async function startGateway(options: {
     });
   }
 
-  const app = buildGateway(ctx);
+  const logger = createGatewayLogger({
+    ...(options.logLevel !== undefined ? { level: options.logLevel } : {}),
+    ...(options.logStream !== undefined ? { stream: options.logStream } : {}),
+  });
+  const app = buildGateway(ctx, { logger });
   const address = await app.listen({ port: options.port ?? 8787, host: options.host ?? '127.0.0.1' });
   return {
     url: address,

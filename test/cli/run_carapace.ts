@@ -11,9 +11,12 @@ export interface Run {
   stdout: string;
   stderr: string;
 }
-export function carapace(args: string[], input = ''): Promise<Run> {
+/** `env` is laid over the test's environment; a variable set to undefined is removed. */
+export function carapace(args: string[], input = '', env?: Record<string, string | undefined>): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT });
+    const childEnv = { ...process.env, ...env };
+    for (const [name, value] of Object.entries(childEnv)) if (value === undefined) delete childEnv[name];
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -23,7 +23,7 @@ export interface Harness {
 
 export async function startHarness(dataDir = mkdtempSync(join(tmpdir(), 'carapace-gw-'))): Promise<Harness> {
   const clock = { now: Date.parse('2026-11-22T03:14:00.000Z') };
-  const start = () => startGateway({ dataDir, port: 0, dev: true, now: () => clock.now });
+  const start = () => startGateway({ dataDir, port: 0, dev: true, now: () => clock.now, logLevel: 'silent' });
   let gateway = await start();
   const harness: Harness = {
     gateway,

@@ -1,0 +1,42 @@
+// `carapace agents` and `carapace channels`: an admin creates principals (the API key is printed once)
+// and ingestion channels with their fixed trust, through a running gateway's admin API.
+
+import { PRINCIPAL_ROLES, TRUST_LEVELS } from '../store/store.js';
+import { type ConnectionOptions, gatewayRequest, resolveConnection } from './gateway_client.js';
+import { failure, printJson } from './io.js';
+
+function oneOf(value: string, allowed: readonly string[], flag: string): string {
+  if (!allowed.includes(value))
+    throw failure('E_ARG_INVALID', `invalid ${flag}`, `${flag} must be one of ${allowed.join(', ')}`);
+  return value;
+}
+
+export async function agentsAddCommand(
+  name: string,
+  options: ConnectionOptions & { role: string; channel?: string },
+): Promise<number> {
+  const role = oneOf(options.role, PRINCIPAL_ROLES, '--role');
+  const conn = resolveConnection(options);
+  printJson(
+    await gatewayRequest(conn, 'POST', '/v1/admin/principals', {
+      name,
+      role,
+      ...(options.channel !== undefined ? { channel: options.channel } : {}),
+    }),
+  );
+  return 0;
+}
+
+export async function agentsListCommand(options: ConnectionOptions): Promise<number> {
+  printJson(await gatewayRequest(resolveConnection(options), 'GET', '/v1/admin/principals'));
+  return 0;
+}
+
+export async function channelsAddCommand(
+  name: string,
+  options: ConnectionOptions & { trust: string },
+): Promise<number> {
+  const trust = oneOf(options.trust, TRUST_LEVELS, '--trust');
+  printJson(await gatewayRequest(resolveConnection(options), 'POST', '/v1/admin/channels', { name, trust }));
+  return 0;
+}

@@ -1,0 +1,203 @@
+// The JSON schemas of every gateway route, declared with the route so Fastify validates before a
+// handler runs and the OpenAPI document describes exactly what is enforced. The envelope is not here.
+
+import { PRINCIPAL_ROLES, REVIEW_STATUSES, TRUST_LEVELS } from '../store/store.js';
+
+/** Channel and principal names. */
+export const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/** Session ids an ingesting caller may name. */
+export const SESSION = /^[A-Za-z0-9._:-]{1,128}$/;
+export const MAX_CONTENT_CHARS = 256 * 1024;
+export const MAX_NOTE_CHARS = 4096;
+export const MAX_AGENT_ID_CHARS = 200;
+
+const name = { type: 'string', minLength: 1, maxLength: 64, pattern: NAME.source } as const;
+
+/** Every error the gateway answers with. */
+export const errorBody = {
+  type: 'object',
+  required: ['error', 'code', 'detail'],
+  additionalProperties: false,
+  properties: {
+    error: { type: 'string', description: 'what went wrong, for a person' },
+    code: { type: 'string', description: 'stable code to branch on, e.g. E_REQUEST_INVALID' },
+    detail: { type: 'string', description: 'which field or value, and why' },
+  },
+} as const;
+
+const errors = { '4xx': errorBody, '5xx': errorBody } as const;
+
+/** Routes that take a key; the OpenAPI document marks the rest `security: []`. */
+const bearer = [{ bearer: [] }];
+const open: never[] = [];
+
+export const channelCreateSchema = {
+  summary: 'Create an ingestion channel with a fixed trust level (admin)',
+  tags: ['admin'],
+  security: bearer,
+  body: {
+    type: 'object',
+    required: ['name', 'trust'],
+    additionalProperties: false,
+    properties: { name, trust: { type: 'string', enum: [...TRUST_LEVELS] } },
+  },
+  response: errors,
+} as const;
+
+export const principalCreateSchema = {
+  summary: 'Create a principal; its API key is in this response only (admin)',
+  tags: ['admin'],
+  security: bearer,
+  body: {
+    type: 'object',
+    required: ['name', 'role'],
+    additionalProperties: false,
+    properties: { name, role: { type: 'string', enum: [...PRINCIPAL_ROLES] }, channel: name },
+  },
+  response: errors,
+} as const;
+
+export const principalListSchema = {
+  summary: 'List principals, without key hashes (admin, auditor)',
+  tags: ['admin'],
+  security: bearer,
+  response: errors,
+} as const;
+
+export const ingestSchema = {
+  summary: 'Ingest content through the caller’s channel (agent, service)',
+  tags: ['ingest'],
+  security: bearer,
+  body: {
+    type: 'object',
+    required: ['content'],
+    additionalProperties: false,
+    properties: {
+      content: { type: 'string', minLength: 1, maxLength: MAX_CONTENT_CHARS },
+      session: { type: 'string', minLength: 1, maxLength: 128, pattern: SESSION.source },
+      agent: {
+        type: 'string',
+        minLength: 1,
+        maxLength: MAX_AGENT_ID_CHARS,
+        description: 'the agent a service showed the content to (services only)',
+      },
+    },
+  },
+  response: errors,
+} as const;
+
+/** `{envelope, _lobstertrap?}`. The envelope's own rules live in the engine (src/engine/envelope.ts). */
+const decisionRequest = {
+  type: 'object',
+  required: ['envelope'],
+  additionalProperties: false,
+  properties: {
+    envelope: {
+      type: 'object',
+      description:
+        'the IntentEnvelope {intent, tool, args, target?, justification?, source_signals?, session?, agent_confidence?, estimated_blast_radius?}; validated by the engine (E_ENVELOPE_INVALID)',
+    },
+    _lobstertrap: {
+      description: 'the `_lobstertrap` block from an upstream Lobster Trap, folded as a signal',
+    },
+  },
+} as const;
+
+export const decideSchema = {
+  summary: 'Decide a proposed action without recording or acting on it (agent)',
+  tags: ['actions'],
+  security: bearer,
+  body: decisionRequest,
+  response: errors,
+} as const;
+
+export const actionSchema = {
+  summary: 'Decide and record a proposed action; ALLOW mints a token, HUMAN_REVIEW opens a review (agent)',
+  tags: ['actions'],
+  security: bearer,
+  body: decisionRequest,
+  response: errors,
+} as const;
+
+export const executeSchema = {
+  summary: 'Redeem an execution token once and run the bound action (agent)',
+  tags: ['actions'],
+  security: bearer,
+  body: {
+    type: 'object',
+    required: ['token', 'tool', 'args'],
+    additionalProperties: false,
+    properties: {
+      token: { type: 'string' },
+      tool: { type: 'string' },
+      args: { description: 'exactly the arguments the token was minted for' },
+    },
+  },
+  response: errors,
+} as const;
+
+export const reviewListSchema = {
+  summary: 'List reviews, optionally by status (approver, admin, auditor)',
+  tags: ['reviews'],
+  security: bearer,
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { status: { type: 'string', enum: [...REVIEW_STATUSES] } },
+  },
+  response: errors,
+} as const;
+
+const reviewParams = {
+  type: 'object',
+  required: ['id'],
+  additionalProperties: false,
+  properties: { id: { type: 'string', description: 'rev_ and 32 hex digits' } },
+} as const;
+
+export const reviewGetSchema = {
+  summary: 'One review; its agent gets a token once it is approved',
+  tags: ['reviews'],
+  security: bearer,
+  params: reviewParams,
+  response: errors,
+} as const;
+
+export function reviewDecisionSchema(verb: 'approve' | 'reject') {
+  return {
+    summary:
+      verb === 'approve'
+        ? 'Approve a review after re-evaluating it (approver)'
+        : 'Reject a review, with a note (approver)',
+    tags: ['reviews'],
+    security: bearer,
+    params: reviewParams,
+    body: {
+      // No body is an approval without a note.
+      type: ['object', 'null'],
+      ...(verb === 'reject' ? { required: ['note'] } : {}),
+      additionalProperties: false,
+      properties: { note: { type: 'string', minLength: 1, maxLength: MAX_NOTE_CHARS } },
+    },
+    response: errors,
+  } as const;
+}
+
+export const openapiSchema = {
+  summary: 'This OpenAPI document',
+  tags: ['meta'],
+  security: open,
+} as const;
+
+export const metricsSchema = {
+  summary: 'Prometheus metrics; without a key on loopback only (elsewhere admin or auditor)',
+  tags: ['meta'],
+  security: open,
+} as const;
+
+export const healthSchema = { summary: 'Liveness', tags: ['meta'], security: open } as const;
+export const readySchema = {
+  summary: 'Readiness: the audit log is open',
+  tags: ['meta'],
+  security: open,
+} as const;
