@@ -10,7 +10,9 @@ import {
   storeRedemptionLedger,
   TokenError,
 } from '../tokens/index.js';
+import { canonicalJson } from '../engine/index.js';
 import { admit, principalOf } from './auth.js';
+import { registerChunk, TOOL_OUTPUT_CHANNEL } from './chunks.js';
 import { strictBody } from './body.js';
 import { auditDecision, auditEvent, decideForAgent, type GatewayContext } from './context.js';
 import { GatewayError } from './gateway_error.js';
@@ -123,7 +125,16 @@ export function actionRoutes(app: FastifyInstance, ctx: GatewayContext): void {
       args: body.args,
       executed_at: new Date(ctx.now()).toISOString(),
     };
-    const done = await auditEvent(ctx, 'execution.result', { agent: agent.id, jti: claims.jti, result });
-    return { result, audit: { seq: done.seq, hash: done.hash } };
+    // The output is content from outside the gateway's trust: it becomes an untrusted, scanned chunk,
+    // so that an action justified by it is judged by where it came from.
+    const output = await registerChunk(ctx, TOOL_OUTPUT_CHANNEL, canonicalJson(result));
+    const done = await auditEvent(ctx, 'execution.result', {
+      agent: agent.id,
+      jti: claims.jti,
+      result,
+      output_chunk: output.chunk.id,
+      injection_suspected: output.chunk.injection_suspected,
+    });
+    return { result, output_chunk: output.chunk.id, audit: { seq: done.seq, hash: done.hash } };
   });
 }

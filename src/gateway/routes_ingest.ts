@@ -2,11 +2,10 @@
 // content-addressed chunk with the channel's trust (the caller can never set it), is scanned for
 // injection, and joins the session of the agent it was shown to.
 
-import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { scanForInjection } from '../inspect/injection.js';
 import { admit, principalOf } from './auth.js';
 import { boundedString, strictBody } from './body.js';
+import { registerChunk } from './chunks.js';
 import { auditEvent, type GatewayContext } from './context.js';
 import { GatewayError } from './gateway_error.js';
 import { ingestSchema, MAX_AGENT_ID_CHARS, MAX_CONTENT_CHARS, SESSION } from './schemas.js';
@@ -53,17 +52,7 @@ export function ingestRoutes(app: FastifyInstance, ctx: GatewayContext): void {
         'no ingestion channel',
         `channel ${principal.channel} does not exist`,
       );
-    const contentHash = createHash('sha256').update(content, 'utf8').digest('hex');
-    const scan = scanForInjection(content);
-    const { chunk, inserted } = await ctx.store.putChunk({
-      id: `chunk:sha256:${contentHash}`,
-      channel: channel.name,
-      trust: channel.trust,
-      injection_suspected: scan.suspected,
-      content_hash: `sha256:${contentHash}`,
-      ingested_at: new Date(ctx.now()).toISOString(),
-      bytes: Buffer.byteLength(content, 'utf8'),
-    });
+    const { chunk, inserted, matched } = await registerChunk(ctx, channel, content);
     if (session && agentId) await ctx.store.addSessionChunks(session, agentId, [chunk.id]);
     await auditEvent(ctx, 'ingest', {
       by: principal.id,
@@ -71,11 +60,11 @@ export function ingestRoutes(app: FastifyInstance, ctx: GatewayContext): void {
       channel: chunk.channel,
       trust: chunk.trust,
       injection_suspected: chunk.injection_suspected,
-      matched: scan.matched,
+      matched,
       session,
       agent: agentId,
       first_seen: inserted,
     });
-    return reply.code(inserted ? 201 : 200).send({ ...chunk, matched: scan.matched });
+    return reply.code(inserted ? 201 : 200).send({ ...chunk, matched });
   });
 }

@@ -9,6 +9,7 @@ import { DEFAULT_ENGINE } from '../engine/index.js';
 import { openSqliteStore } from '../store/sqlite_store.js';
 import { buildGateway } from './app.js';
 import { generateApiKey, hashApiKey } from './auth.js';
+import { TOOL_OUTPUT_CHANNEL } from './chunks.js';
 import type { GatewayContext } from './context.js';
 import { createGatewayLogger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -60,6 +61,14 @@ export async function startGateway(options: {
     tokenTtlMs: options.tokenTtlMs ?? 5000,
     metrics: new Metrics(),
   };
+
+  // Tool outputs enter through their own channel, which always exists.
+  if (!(await store.getChannel(TOOL_OUTPUT_CHANNEL.name)))
+    await store.createChannel({
+      ...TOOL_OUTPUT_CHANNEL,
+      created_by: 'carapace',
+      created_at: new Date(now()).toISOString(),
+    });
 
   let devAdminKey: string | null = null;
   if (options.dev) {

@@ -156,6 +156,9 @@ test('an allowed action gets a token that executes once, for that agent and thos
   });
   assert.equal(run.status, 200, JSON.stringify(run.body));
   assert.equal((run.body.result as { executor: string }).executor, 'echo');
+  // The output is registered as an untrusted chunk, from the tool-output channel.
+  const [output] = await h.gateway.ctx.store.getChunks([run.body.output_chunk as string]);
+  assert.deepEqual([output?.channel, output?.trust], ['tool-output', 'untrusted']);
   const replay = await h.call('POST', '/v1/execute', keys.agent as string, {
     token,
     tool: 'migrate_vm',
