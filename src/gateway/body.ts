@@ -43,3 +43,14 @@ export function boundedString(value: unknown, field: string, max: number, patter
     );
   return value;
 }
+
+export function oneOf<T extends string>(value: unknown, field: string, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T))
+    throw new GatewayError(
+      400,
+      'E_REQUEST_INVALID',
+      'invalid request',
+      `${field}: must be one of ${allowed.join(', ')}`,
+    );
+  return value as T;
+}

@@ -1,11 +1,10 @@
 // Admin routes: ingestion channels (with their fixed trust level) and principals (keys shown once).
 
 import type { FastifyInstance } from 'fastify';
-import { PRINCIPAL_ROLES, type PrincipalRole, TRUST_LEVELS, type TrustLevel } from '../store/store.js';
+import { PRINCIPAL_ROLES, TRUST_LEVELS } from '../store/store.js';
 import { admit, generateApiKey, hashApiKey, principalOf } from './auth.js';
-import { boundedString, strictBody } from './body.js';
+import { boundedString, oneOf, strictBody } from './body.js';
 import { auditEvent, type GatewayContext } from './context.js';
-import { GatewayError } from './gateway_error.js';
 import { channelCreateSchema, NAME, principalCreateSchema, principalListSchema } from './schemas.js';
 
 export function adminRoutes(app: FastifyInstance, ctx: GatewayContext): void {
@@ -18,16 +17,10 @@ export function adminRoutes(app: FastifyInstance, ctx: GatewayContext): void {
       const admin = principalOf(request);
       const body = strictBody(request.body, ['name', 'trust'], []);
       const name = boundedString(body.name, 'name', 64, NAME);
-      if (!TRUST_LEVELS.includes(body.trust as TrustLevel))
-        throw new GatewayError(
-          400,
-          'E_REQUEST_INVALID',
-          'invalid request',
-          `trust: must be one of ${TRUST_LEVELS.join(', ')}`,
-        );
+      const trust = oneOf(body.trust, 'trust', TRUST_LEVELS);
       const channel = await ctx.store.createChannel({
         name,
-        trust: body.trust as TrustLevel,
+        trust,
         created_by: admin.id,
         created_at: new Date(ctx.now()).toISOString(),
       });
@@ -47,20 +40,14 @@ export function adminRoutes(app: FastifyInstance, ctx: GatewayContext): void {
       const admin = principalOf(request);
       const body = strictBody(request.body, ['name', 'role'], ['channel']);
       const name = boundedString(body.name, 'name', 64, NAME);
-      if (!PRINCIPAL_ROLES.includes(body.role as PrincipalRole))
-        throw new GatewayError(
-          400,
-          'E_REQUEST_INVALID',
-          'invalid request',
-          `role: must be one of ${PRINCIPAL_ROLES.join(', ')}`,
-        );
+      const role = oneOf(body.role, 'role', PRINCIPAL_ROLES);
       const channel =
         body.channel === undefined ? undefined : boundedString(body.channel, 'channel', 64, NAME);
       const key = generateApiKey();
       const principal = await ctx.store.createPrincipal({
-        id: `${body.role as string}:${name}`,
+        id: `${role}:${name}`,
         name,
-        role: body.role as PrincipalRole,
+        role: role,
         api_key_hash: hashApiKey(key),
         ...(channel ? { channel } : {}),
         created_at: new Date(ctx.now()).toISOString(),
