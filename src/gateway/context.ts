@@ -4,7 +4,15 @@
 import type { AuditEntry } from '../audit/entry.js';
 import type { AuditLog } from '../audit/log.js';
 import type { SigningKey } from '../crypto/ed25519_key.js';
-import { type DecisionRecord, type Engine, evaluate, isPlainObject } from '../engine/index.js';
+import {
+  CanonicalText,
+  type DecisionRecord,
+  decide,
+  type Engine,
+  isPlainObject,
+  parseDecisionRequest,
+  toCanonicalJson,
+} from '../engine/index.js';
 import type { Principal, Store } from '../store/store.js';
 import { GatewayError } from './gateway_error.js';
 import type { Metrics } from './metrics.js';
@@ -23,12 +31,18 @@ export interface GatewayContext {
   metrics: Metrics;
 }
 
+/** A decision record and its RFC 8785 text, made once and used for the audit entry and the response. */
+export interface GatewayDecision {
+  record: DecisionRecord;
+  json: CanonicalText;
+}
+
 /** Decides an agent's proposed action from a request body `{envelope, _lobstertrap?}`. No side effects. */
 export async function decideForAgent(
   ctx: GatewayContext,
   agent: Principal,
   body: unknown,
-): Promise<DecisionRecord> {
+): Promise<GatewayDecision> {
   if (!isPlainObject(body))
     throw new GatewayError(400, 'E_REQUEST_INVALID', 'invalid request', 'the body must be a JSON object');
   const unknown = Object.keys(body).filter((k) => k !== 'envelope' && k !== '_lobstertrap');
@@ -54,26 +68,27 @@ export async function decideForAgent(
     channel: c.channel,
   }));
 
-  const result = evaluate(
-    {
-      envelope,
-      chunks,
-      ...(body._lobstertrap !== undefined ? { lobstertrap: { _lobstertrap: body._lobstertrap } } : {}),
-    },
-    ctx.engine,
-  );
-  if (!result.ok) {
-    const status = result.error.code === 'E_INPUT_TOO_LARGE' ? 413 : 400;
-    throw new GatewayError(status, result.error.code, result.error.error, result.error.detail);
+  const parsed = parseDecisionRequest({
+    envelope,
+    chunks,
+    ...(body._lobstertrap !== undefined ? { lobstertrap: { _lobstertrap: body._lobstertrap } } : {}),
+  });
+  if (!parsed.ok) {
+    const status = parsed.error.code === 'E_INPUT_TOO_LARGE' ? 413 : 400;
+    throw new GatewayError(status, parsed.error.code, parsed.error.error, parsed.error.detail);
   }
-  return result.value;
+  const record = decide(parsed.value, ctx.engine);
+  // The request inside the record was canonicalised when it was parsed: embed that text, not a new walk.
+  const text = toCanonicalJson({ ...record, request: new CanonicalText(parsed.value.canonical) }, 64);
+  if (!text.ok) throw new Error(`the engine made a record that is not JSON: ${text.path}: ${text.reason}`);
+  return { record, json: new CanonicalText(text.json) };
 }
 
 /** Records the conversation-layer verdict (if any) and the decision, durably; both or an error. */
 export async function auditDecision(
   ctx: GatewayContext,
   agent: Principal,
-  record: DecisionRecord,
+  { record, json }: GatewayDecision,
 ): Promise<AuditEntry> {
   try {
     // Sealed in the same tick, so the two layers' entries are adjacent in the log; both are durable
@@ -81,7 +96,7 @@ export async function auditDecision(
     const verdict = record.conversation_layer.present
       ? ctx.audit.append('conversation.verdict', { agent: agent.id, signal: record.conversation_layer })
       : null;
-    const decision = ctx.audit.append('decision', { agent: agent.id, record });
+    const decision = ctx.audit.append('decision', { agent: agent.id, record: json });
     await verdict;
     return await decision;
   } catch (e) {

@@ -18,18 +18,21 @@ import { auditDecision, auditEvent, decideForAgent, type GatewayContext } from '
 import { GatewayError } from './gateway_error.js';
 import { actionSchema, decideSchema, executeSchema } from './schemas.js';
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+
 export function actionRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   const agents = admit(ctx.store, ['agent']);
-  app.post('/v1/decide', { schema: decideSchema, onRequest: agents }, async (request) => {
-    const record = await decideForAgent(ctx, principalOf(request), request.body);
+  app.post('/v1/decide', { schema: decideSchema, onRequest: agents }, async (request, reply) => {
+    const { record, json } = await decideForAgent(ctx, principalOf(request), request.body);
     ctx.metrics.countDecision(record.decision, record.rule);
-    return { record };
+    return reply.type(JSON_TYPE).send(`{"record":${json.json}}`);
   });
 
   app.post('/v1/actions', { schema: actionSchema, onRequest: agents }, async (request, reply) => {
     const agent = principalOf(request);
-    const record = await decideForAgent(ctx, agent, request.body);
-    const entry = await auditDecision(ctx, agent, record);
+    const decided = await decideForAgent(ctx, agent, request.body);
+    const { record } = decided;
+    const entry = await auditDecision(ctx, agent, decided);
     ctx.metrics.countDecision(record.decision, record.rule);
     const audit = { seq: entry.seq, hash: entry.hash };
     const answer = {
@@ -37,8 +40,13 @@ export function actionRoutes(app: FastifyInstance, ctx: GatewayContext): void {
       rule: record.rule,
       explanation: record.explanation,
       audit,
-      record,
     };
+    // The record goes out as the canonical text already made for the audit entry, not serialised again.
+    const send = (status: number, fields: Record<string, unknown>) =>
+      reply
+        .code(status)
+        .type(JSON_TYPE)
+        .send(`${JSON.stringify(fields).slice(0, -1)},"record":${decided.json.json}}`);
 
     if (record.decision === 'ALLOW') {
       const now = ctx.now();
@@ -52,9 +60,7 @@ export function actionRoutes(app: FastifyInstance, ctx: GatewayContext): void {
         now,
         ttlMs: ctx.tokenTtlMs,
       });
-      return reply
-        .code(200)
-        .send({ ...answer, token, token_expires_at: new Date(claims.exp_ms).toISOString() });
+      return send(200, { ...answer, token, token_expires_at: new Date(claims.exp_ms).toISOString() });
     }
     if (record.decision === 'HUMAN_REVIEW') {
       const now = ctx.now();
@@ -75,7 +81,7 @@ export function actionRoutes(app: FastifyInstance, ctx: GatewayContext): void {
         decision: entry.hash,
         expires_at: review.expires_at,
       });
-      return reply.code(202).send({
+      return send(202, {
         ...answer,
         review: {
           id: review.id,
@@ -85,7 +91,7 @@ export function actionRoutes(app: FastifyInstance, ctx: GatewayContext): void {
         },
       });
     }
-    return reply.code(200).send(answer);
+    return send(200, answer);
   });
 
   app.post('/v1/execute', { schema: executeSchema, onRequest: agents }, async (request) => {

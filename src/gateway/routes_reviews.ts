@@ -73,7 +73,9 @@ export function reviewRoutes(app: FastifyInstance, ctx: GatewayContext): void {
         // Re-evaluate against what holds now (revocations, new taint in the session, a changed ruleset).
         const agent = await ctx.store.getPrincipal(review.agent_id);
         const now =
-          agent && !agent.disabled ? await decideForAgent(ctx, agent, { envelope: review.envelope }) : null;
+          agent && !agent.disabled
+            ? (await decideForAgent(ctx, agent, { envelope: review.envelope })).record
+            : null;
         if (!now || now.decision === 'DENY' || now.decision === 'QUARANTINE') {
           reevaluation = now
             ? `${now.decision} by ${now.rule}: ${now.explanation}`

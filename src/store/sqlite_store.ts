@@ -1,5 +1,8 @@
 // The embedded store engine: one SQLite file (WAL, synchronous=FULL) that several gateway processes
-// may share; every atomic operation is a single statement or a BEGIN IMMEDIATE transaction.
+// may share; every atomic operation is a single statement or a BEGIN IMMEDIATE transaction. Chunks are
+// cached once read: first write wins, so a stored chunk never changes and a cached one is never stale.
+// Nothing else is cached, so a write by another instance (a disabled key, a chunk shown to a session)
+// is seen by the very next read here.
 
 import { chmodSync, closeSync, constants, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
@@ -17,6 +20,7 @@ import {
   checkSafeInteger,
 } from './check_input.js';
 import { decodeChannel, decodeChunk, decodePrincipal, decodeReview } from './decode_row.js';
+import { ReadCache } from './read_cache.js';
 import { nextReviewState } from './review_decision.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, SCHEMA_VERSION_TABLE } from './sqlite_schema.js';
 import type {
@@ -125,9 +129,13 @@ export async function openSqliteStore(path: string): Promise<SqliteStore> {
   }
 }
 
+/** Chunks kept in memory: a working set of sessions' worth, about 200 bytes each. */
+const CHUNK_CACHE_ENTRIES = 50_000;
+
 class SqliteStoreEngine implements SqliteStore {
   private open = true;
   private readonly sql;
+  private readonly chunks = new ReadCache<Chunk>(CHUNK_CACHE_ENTRIES);
 
   constructor(private readonly db: Database.Database) {
     const p = (source: string) => db.prepare<unknown[], Row>(source);
@@ -306,14 +314,15 @@ class SqliteStoreEngine implements SqliteStore {
     this.live();
     const wanted = [...new Set(checkIdentifiers(ids, 'ids'))];
     if (wanted.length === 0) return [];
-    const found = new Map<string, Chunk>();
-    for (const row of this.sql.chunksByIds.all(JSON.stringify(wanted))) {
-      const chunk = decodeChunk(row);
-      found.set(chunk.id, chunk);
-    }
+    const missing = wanted.filter((id) => this.chunks.get(id) === undefined);
+    if (missing.length > 0)
+      for (const row of this.sql.chunksByIds.all(JSON.stringify(missing))) {
+        const chunk = decodeChunk(row);
+        this.chunks.set(chunk.id, chunk);
+      }
     return wanted.flatMap((id) => {
-      const chunk = found.get(id);
-      return chunk === undefined ? [] : [chunk];
+      const chunk = this.chunks.get(id);
+      return chunk === undefined ? [] : [{ ...chunk }];
     });
   }
 

@@ -1,10 +1,9 @@
 // Mints the single-use execution token that lets an executor run exactly one allowed action: an
 // EdDSA compact JWS bound to the action, the decision, the ruleset, the agent and its DPoP key.
 
-import { randomBytes } from 'node:crypto';
-import { CompactSign } from 'jose';
+import { type KeyObject, randomBytes, sign } from 'node:crypto';
 import type { SigningKey } from '../crypto/ed25519_key.js';
-import { LIMITS, toCanonicalJson } from '../engine/index.js';
+import { canonicalJson, LIMITS, toCanonicalJson } from '../engine/index.js';
 import { actionHash } from './action_hash.js';
 import {
   DEFAULT_TTL_MS,
@@ -96,12 +95,32 @@ export async function mintExecutionToken(
   };
   const payload = toCanonicalJson(claims, 2);
   if (!payload.ok) invalid(`the claims are not JSON: ${payload.reason}`);
-  // Members in lexicographic order: jose serialises them as given, so the header is canonical JSON.
-  const token = await new CompactSign(new TextEncoder().encode(payload.json))
-    .setProtectedHeader({ alg: 'EdDSA', kid: executionKeyId(key.publicKey), typ: EXECUTION_TOKEN_TYPE })
-    .sign(key.privateKey);
+  const signingInput = `${encodedHeader(key.publicKey)}.${Buffer.from(payload.json).toString('base64url')}`;
+  const signature = await signEd25519(signingInput, key.privateKey);
+  const token = `${signingInput}.${signature.toString('base64url')}`;
   if (token.length > MAX_TOKEN_CHARS) invalid(`the token would be ${token.length} characters`);
   return { token, claims };
+}
+
+/** The protected header, per key: canonical JSON (members in lexicographic order), base64url. */
+const headers = new WeakMap<KeyObject, string>();
+function encodedHeader(publicKey: KeyObject): string {
+  let encoded = headers.get(publicKey);
+  if (encoded === undefined) {
+    const header = { alg: 'EdDSA', kid: executionKeyId(publicKey), typ: EXECUTION_TOKEN_TYPE };
+    encoded = Buffer.from(canonicalJson(header)).toString('base64url');
+    headers.set(publicKey, encoded);
+  }
+  return encoded;
+}
+
+/** EdDSA over the JWS signing input, computed on the libuv thread pool rather than the event loop. */
+function signEd25519(signingInput: string, privateKey: KeyObject): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    sign(null, Buffer.from(signingInput), privateKey, (error, signature) =>
+      error ? reject(error) : resolve(signature),
+    ),
+  );
 }
 
 function invalid(what: string): never {

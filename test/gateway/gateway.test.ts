@@ -9,6 +9,7 @@ import { readDataDirLog, segmentsDir } from '../../src/audit/log_files.js';
 import { listSegments } from '../../src/audit/segment_store.js';
 import { verifyLog } from '../../src/audit/verify.js';
 import { findKeyFiles } from '../../src/audit/log_files.js';
+import { canonicalJson, replayRecord } from '../../src/engine/index.js';
 import { type Harness, principal, startHarness } from './harness.js';
 
 const POISON =
@@ -111,6 +112,36 @@ test('the reference scenario: the poisoned syslog line cited for a spine isolati
 
   const denied = await h.call('POST', '/v1/actions', keys.agent as string, { envelope });
   assert.deepEqual([denied.body.decision, denied.body.rule, denied.body.token], ['DENY', 'R2', undefined]);
+});
+
+test('the record in the answer is the record in the audit entry, byte for byte, and it replays', async () => {
+  const chunk = await ingestFor(keys.agent as string, TELEMETRY, 's-record');
+  const envelope = {
+    intent: 'remediate_reversible',
+    tool: 'migrate_vm',
+    args: { vm_id: 'vm-02', target_node: 'node-sj-01-03' },
+    source_signals: [chunk.id],
+    session: 's-record',
+  };
+  const decided = await h.call('POST', '/v1/decide', keys.agent as string, { envelope });
+  const acted = await h.call('POST', '/v1/actions', keys.agent as string, { envelope });
+  assert.equal(acted.status, 200);
+  assert.equal(acted.body.decision, 'ALLOW');
+  assert.deepEqual(decided.body.record, acted.body.record);
+  const seq = (acted.body.audit as { seq: number }).seq;
+  const line = readFileSync(
+    `${segmentsDir(h.dataDir)}/${(await listSegments(segmentsDir(h.dataDir)))[0]}`,
+    'utf8',
+  ).split('\n')[seq] as string;
+  const entry = JSON.parse(line) as { kind: string; payload: { record: unknown } };
+  assert.equal(entry.kind, 'decision');
+  assert.equal(canonicalJson(entry.payload.record), canonicalJson(acted.body.record));
+  assert.ok(
+    line.includes(`"record":${canonicalJson(acted.body.record)}`),
+    'the entry holds the canonical record',
+  );
+  const replayed = replayRecord(acted.body.record, h.gateway.ctx.engine);
+  assert.ok(replayed.identical, JSON.stringify(replayed.differences));
 });
 
 test('an allowed action gets a token that executes once, for that agent and those arguments only', async () => {

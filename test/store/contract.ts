@@ -192,6 +192,35 @@ export function storeContract(engine: string, open: () => Promise<OpenedStore>):
           await rejectsWith(store.setPrincipalDisabled('nobody', true), 'E_STORE_NOT_FOUND');
         }));
 
+      test('a principal disabled through a second instance is disabled here on the next read', (t) =>
+        withStore(async ({ store, second }) => {
+          if (!second) return t.skip(`${engine} has no second instance`);
+          await store.createPrincipal(principal('agent-a'));
+          const other = await second();
+          // Both instances read the key first, so any cache they keep holds the enabled principal.
+          assert.equal((await store.principalByKeyHash(keyHash('key-agent-a')))?.disabled, false);
+          assert.equal((await other.principalByKeyHash(keyHash('key-agent-a')))?.disabled, false);
+          await other.setPrincipalDisabled('agent-a', true);
+          assert.equal((await store.principalByKeyHash(keyHash('key-agent-a')))?.disabled, true);
+          await store.setPrincipalDisabled('agent-a', false);
+          assert.equal((await other.principalByKeyHash(keyHash('key-agent-a')))?.disabled, false);
+        }));
+
+      test('what a read returns is a copy: changing it changes nothing stored', () =>
+        withStore(async ({ store }) => {
+          await seed(store);
+          await store.putChunk(chunk('poison', 'web', 'untrusted', { injection_suspected: true }));
+          await store.addSessionChunks('s1', 'agent-a', ['poison']);
+          const p = await store.principalByKeyHash(keyHash('key-agent-a'));
+          if (p) p.role = 'admin';
+          const [c] = await store.getChunks(['poison']);
+          if (c) c.trust = 'trusted';
+          (await store.sessionChunkIds('s1', 'agent-a')).pop();
+          assert.equal((await store.principalByKeyHash(keyHash('key-agent-a')))?.role, 'agent');
+          assert.equal((await store.getChunks(['poison']))[0]?.trust, 'untrusted');
+          assert.deepEqual(await store.sessionChunkIds('s1', 'agent-a'), ['poison']);
+        }));
+
       test('principals are listed in creation order', () =>
         withStore(async ({ store }) => {
           await store.createPrincipal(principal('b', { created_at: at(2) }));
@@ -328,6 +357,20 @@ export function storeContract(engine: string, open: () => Promise<OpenedStore>):
           await store.addSessionChunks('shared-id', 'agent-b', ['clean']);
           assert.deepEqual(await store.sessionChunkIds('shared-id', 'agent-a'), ['poison']);
           assert.deepEqual(await store.sessionChunkIds('shared-id', 'agent-b'), ['clean']);
+        }));
+
+      test("a chunk shown through a second instance is in this instance's session at once", (t) =>
+        withStore(async ({ store, second }) => {
+          if (!second) return t.skip(`${engine} has no second instance`);
+          await seed(store);
+          await store.putChunk(chunk('clean', 'operator-console', 'trusted'));
+          await store.addSessionChunks('s1', 'agent-a', ['clean']);
+          assert.deepEqual(await store.sessionChunkIds('s1', 'agent-a'), ['clean']);
+          const other = await second();
+          await other.putChunk(chunk('poison', 'web', 'untrusted', { injection_suspected: true }));
+          await other.addSessionChunks('s1', 'agent-a', ['poison']);
+          assert.deepEqual(await store.sessionChunkIds('s1', 'agent-a'), ['clean', 'poison']);
+          assert.equal((await store.getChunks(['poison']))[0]?.trust, 'untrusted');
         }));
 
       test('a session takes only existing chunks of an existing agent, all or nothing', () =>
