@@ -13,6 +13,8 @@ import {
   parseDecisionRequest,
   toCanonicalJson,
 } from '../engine/index.js';
+import type { TokenGate } from '../executors/executor.js';
+import type { ExecutorRegistry } from '../executors/registry.js';
 import type { Principal, Store } from '../store/store.js';
 import { GatewayError } from './gateway_error.js';
 import type { Metrics } from './metrics.js';
@@ -29,6 +31,10 @@ export interface GatewayContext {
   tokenTtlMs: number;
   /** Counters for GET /metrics. */
   metrics: Metrics;
+  /** Which executor runs which tool; every one of them acts only through `gate`. */
+  executors: ExecutorRegistry;
+  /** Verifies, redeems and audits an execution token before any executor acts. */
+  gate: TokenGate;
 }
 
 /** A decision record and its RFC 8785 text, made once and used for the audit entry and the response. */

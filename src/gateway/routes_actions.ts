@@ -4,19 +4,15 @@
 
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import {
-  mintExecutionToken,
-  redeemExecutionToken,
-  storeRedemptionLedger,
-  TokenError,
-} from '../tokens/index.js';
-import { canonicalJson } from '../engine/index.js';
+import { mintExecutionToken, TokenError } from '../tokens/index.js';
+import { canonicalJson, isPlainObject } from '../engine/index.js';
 import { admit, principalOf } from './auth.js';
 import { registerChunk, TOOL_OUTPUT_CHANNEL } from './chunks.js';
 import { strictBody } from './body.js';
 import { auditDecision, auditEvent, decideForAgent, type GatewayContext } from './context.js';
 import { GatewayError } from './gateway_error.js';
 import { actionSchema, decideSchema, executeSchema } from './schemas.js';
+import { executeGated } from './token_gate.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -100,47 +96,60 @@ export function actionRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     if (typeof body.token !== 'string' || typeof body.tool !== 'string')
       throw new GatewayError(400, 'E_REQUEST_INVALID', 'invalid request', 'token and tool must be strings');
     const tool = ctx.engine.catalog.tools.get(body.tool)?.name ?? body.tool;
-    const now = ctx.now();
-    let claims: Awaited<ReturnType<typeof redeemExecutionToken>>;
-    try {
-      claims = await redeemExecutionToken(body.token, {
-        publicKey: ctx.tokenKey.publicKey,
-        issuer: ctx.tokenKey.name,
-        now,
-        expect: { agentId: agent.id, tool, args: body.args },
-        ledger: storeRedemptionLedger(ctx.store),
+    const args = isPlainObject(body.args) ? body.args : {};
+    const executor = ctx.executors.forTool(tool);
+    const run = await executeGated(executor, body.token, { agentId: agent.id, tool, args });
+    if (!run.ok) {
+      const { error } = run;
+      if (error instanceof TokenError)
+        throw new GatewayError(403, error.code, 'execution refused', error.message);
+      if (error instanceof GatewayError) throw error;
+      const code = errorCode(error);
+      const reason = error instanceof Error ? error.message : String(error);
+      if (!run.reachedGate) {
+        // The executor refused the action before the gate: nothing ran and the token is still unspent.
+        await auditEvent(ctx, 'execution.unsupported', {
+          agent: agent.id,
+          tool,
+          executor: executor.name,
+          code,
+          reason,
+        });
+        throw new GatewayError(422, code, `executor ${executor.name} cannot run this action`, reason);
+      }
+      // The token is spent and the effect failed or is unknown: recorded, and never reported as done.
+      await auditEvent(ctx, 'execution.failed', {
+        agent: agent.id,
+        jti: run.claims?.jti ?? null,
+        tool,
+        executor: executor.name,
+        code,
+        reason,
       });
-    } catch (e) {
-      if (!(e instanceof TokenError)) throw e;
-      ctx.metrics.countRedemption(e.code);
-      await auditEvent(ctx, 'execution.refused', { agent: agent.id, tool, code: e.code, reason: e.message });
-      throw new GatewayError(403, e.code, 'execution refused', e.message);
+      throw new GatewayError(
+        502,
+        'E_EXECUTOR_FAILED',
+        `executor ${executor.name} failed`,
+        `${code}: ${reason}`,
+      );
     }
-    ctx.metrics.countRedemption('redeemed');
-    await auditEvent(ctx, 'execution', {
-      agent: agent.id,
-      jti: claims.jti,
-      tool,
-      action: claims.act,
-      decision: claims.dec,
-    });
-    // The built-in `echo` executor: it acts on nothing and records the call. Real executors are issue 5.
-    const result = {
-      executor: 'echo',
-      tool,
-      args: body.args,
-      executed_at: new Date(ctx.now()).toISOString(),
-    };
+    const result = run.outcome;
     // The output is content from outside the gateway's trust: it becomes an untrusted, scanned chunk,
     // so that an action justified by it is judged by where it came from.
     const output = await registerChunk(ctx, TOOL_OUTPUT_CHANNEL, canonicalJson(result));
     const done = await auditEvent(ctx, 'execution.result', {
       agent: agent.id,
-      jti: claims.jti,
+      jti: run.claims.jti,
       result,
       output_chunk: output.chunk.id,
       injection_suspected: output.chunk.injection_suspected,
     });
     return { result, output_chunk: output.chunk.id, audit: { seq: done.seq, hash: done.hash } };
   });
+}
+
+/** An executor error's stable code (E_HALL_TARGET, E_K8S_API, ...), or E_EXECUTOR for one without. */
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^E_[A-Z0-9_]{1,64}$/.test(code) ? code : 'E_EXECUTOR';
 }

@@ -6,6 +6,9 @@ import type { DestinationStream } from 'pino';
 import { findKeyFiles, generateLogKey, openDataDirLog } from '../audit/log_files.js';
 import { readSigningKey } from '../crypto/ed25519_key.js';
 import { DEFAULT_ENGINE } from '../engine/index.js';
+import { createEchoExecutor } from '../executors/echo.js';
+import type { Executor, TokenGate } from '../executors/executor.js';
+import { ExecutorRegistry } from '../executors/registry.js';
 import { openSqliteStore } from '../store/sqlite_store.js';
 import { buildGateway } from './app.js';
 import { generateApiKey, hashApiKey } from './auth.js';
@@ -13,6 +16,7 @@ import { TOOL_OUTPUT_CHANNEL } from './chunks.js';
 import type { GatewayContext } from './context.js';
 import { createGatewayLogger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { gatewayTokenGate } from './token_gate.js';
 
 export const TOKEN_KEY_NAME = 'carapace.local/exec';
 
@@ -43,6 +47,11 @@ export async function startGateway(options: {
   logLevel?: string;
   /** Where the JSON log lines go; default stdout. */
   logStream?: DestinationStream;
+  /**
+   * The executors beside the built-in echo, each made with the gateway's token gate (so none can act
+   * without a redeemed token). Default: none, and every tool is recorded by echo only.
+   */
+  executors?: (gate: TokenGate) => Executor[];
 }): Promise<RunningGateway> {
   const store = await openSqliteStore(join(options.dataDir, 'carapace.db'));
   const { log } = await openDataDirLog(options.dataDir);
@@ -51,6 +60,7 @@ export async function startGateway(options: {
     ? readSigningKey(found.privatePath, TOKEN_KEY_NAME)
     : generateLogKey(options.dataDir, TOKEN_KEY_NAME).key;
   const now = options.now ?? Date.now;
+  let gate: TokenGate = () => Promise.reject(new Error('the token gate is not ready'));
   const ctx: GatewayContext = {
     store,
     audit: log,
@@ -60,7 +70,11 @@ export async function startGateway(options: {
     reviewTtlMs: options.reviewTtlMs ?? 15 * 60 * 1000,
     tokenTtlMs: options.tokenTtlMs ?? 5000,
     metrics: new Metrics(),
+    executors: new ExecutorRegistry(createEchoExecutor((token, call) => gate(token, call), now)),
+    gate: (token, call) => gate(token, call),
   };
+  gate = gatewayTokenGate(ctx);
+  for (const executor of options.executors?.(ctx.gate) ?? []) ctx.executors.add(executor);
 
   // Tool outputs enter through their own channel, which always exists.
   if (!(await store.getChannel(TOOL_OUTPUT_CHANNEL.name)))

@@ -4,6 +4,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Executor, TokenGate } from '../../src/executors/executor.js';
 import { type RunningGateway, startGateway } from '../../src/gateway/serve.js';
 
 export interface Reply {
@@ -21,9 +22,20 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(dataDir = mkdtempSync(join(tmpdir(), 'carapace-gw-'))): Promise<Harness> {
+export async function startHarness(
+  dataDir = mkdtempSync(join(tmpdir(), 'carapace-gw-')),
+  executors?: (gate: TokenGate) => Executor[],
+): Promise<Harness> {
   const clock = { now: Date.parse('2026-11-22T03:14:00.000Z') };
-  const start = () => startGateway({ dataDir, port: 0, dev: true, now: () => clock.now, logLevel: 'silent' });
+  const start = () =>
+    startGateway({
+      dataDir,
+      port: 0,
+      dev: true,
+      now: () => clock.now,
+      logLevel: 'silent',
+      ...(executors ? { executors } : {}),
+    });
   let gateway = await start();
   const harness: Harness = {
     gateway,
