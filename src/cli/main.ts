@@ -12,6 +12,13 @@ import {
   auditVerifyReceiptCommand,
 } from './audit_command.js';
 import { DEFAULT_GATEWAY_URL } from './gateway_client.js';
+import {
+  hallDownCommand,
+  type HallCommandOptions,
+  hallHealCommand,
+  hallStatusCommand,
+  hallUpCommand,
+} from './hall_command.js';
 import { runCommand } from './io.js';
 import { keysGenerateCommand, keysShowCommand } from './keys_command.js';
 import { replayCommand } from './replay_command.js';
@@ -171,5 +178,39 @@ program
   .description('run the engine on the demo data hall scenarios and record each decision in the audit log')
   .option('-d, --data-dir <dir>', 'data directory (default $CARAPACE_DATA_DIR or ./.carapace)')
   .action((options: { dataDir?: string }) => runCommand(() => demoCommand(options)));
+
+const hall = program
+  .command('hall')
+  .description(
+    'the demo data hall as Linux network namespaces with nftables (simulated, and labelled so, where unavailable)',
+  );
+// Every hall command names the hall the same way, so a later command finds what an earlier one built.
+function hallCommand(name: string, description: string): Command {
+  return hall
+    .command(name)
+    .description(description)
+    .option('--prefix <prefix>', 'name prefix of the namespaces (default cphall)')
+    .option(
+      '--run-dir <dir>',
+      'state directory (default $CARAPACE_HALL_DIR/<prefix> or /run/carapace-hall/<prefix>)',
+    )
+    .option('--simulated', 'use the in-process simulated hall even where namespaces are available');
+}
+hallCommand('up', 'build the hall and leave it running (reuses a healthy one)')
+  .option('--subnet <cidr>', 'an IPv4 /24 for the hall (default 10.231.0.0/24)')
+  .option('--interval-ms <ms>', 'canary probe interval (default 1000)')
+  .action((options: HallCommandOptions) => runCommand(() => hallUpCommand(options)));
+hallCommand('down', 'remove every namespace, link, process and file of the hall (idempotent)').action(
+  (options: HallCommandOptions) => runCommand(() => hallDownCommand(options)),
+);
+hallCommand(
+  'status',
+  "the sites, their workloads, Carapace's nftables chains and what the canaries see",
+).action((options: HallCommandOptions) => runCommand(() => hallStatusCommand(options)));
+hallCommand('heal', "remove Carapace's nftables table from a site (default: every site)")
+  .argument('[site]', 'sj-01, sj-02 or oak-01')
+  .action((site: string | undefined, options: HallCommandOptions) =>
+    runCommand(() => hallHealCommand(site, options)),
+  );
 
 await program.parseAsync(process.argv);
