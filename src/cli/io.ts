@@ -77,8 +77,22 @@ export async function runCommand(
     const err =
       e instanceof CliFailure
         ? e.body
-        : { error: 'internal error', code: 'E_INTERNAL', detail: (e as Error).message };
+        : hasErrorBody(e)
+          ? e.body
+          : { error: 'internal error', code: 'E_INTERNAL', detail: (e as Error).message };
     printJson(err);
     process.exitCode = 2;
   }
+}
+
+/** Errors that already carry the {error, code, detail} shape (the gateway's, for one) are shown as they are. */
+function hasErrorBody(e: unknown): e is { body: CliError } {
+  const body = (e as { body?: Partial<CliError> } | null)?.body;
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    typeof body.error === 'string' &&
+    typeof body.code === 'string' &&
+    typeof body.detail === 'string'
+  );
 }

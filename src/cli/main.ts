@@ -4,7 +4,8 @@
 import { Command, Option } from 'commander';
 import { agentsAddCommand, agentsListCommand, channelsAddCommand } from './agents_command.js';
 import { decideCommand } from './decide_command.js';
-import { demoCommand } from './demo_command.js';
+import { type DemoOptions, demoCommand } from './demo_command.js';
+import { scenariosCommand } from './scenarios_command.js';
 import {
   auditExportCommand,
   auditProofCommand,
@@ -114,12 +115,16 @@ audit
 
 program
   .command('serve')
-  .description('run the gateway HTTP API (in progress: see the README)')
+  .description('run the gateway HTTP API')
   .option('-d, --data-dir <dir>', 'data directory (default $CARAPACE_DATA_DIR or ./.carapace)')
   .option('-p, --port <port>', 'port', '8787')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
-  .option('--dev', 'create a dev admin and print its API key once')
-  .action((options: { dataDir?: string; port?: string; host?: string; dev?: boolean }) =>
+  .option('--dev', 'create a dev admin and print its API key once, and bring up the demo data hall')
+  .option(
+    '--hall <kind>',
+    'the data hall executor: auto, netns, simulated or none (default: auto with --dev)',
+  )
+  .action((options: { dataDir?: string; port?: string; host?: string; dev?: boolean; hall?: string }) =>
     runCommand(() => serveCommand(options)),
   );
 
@@ -175,9 +180,21 @@ gatewayCommand(review, 'reject', 'reject a review')
 
 program
   .command('demo')
+  .description(
+    'the 03:14 scenario live: a scripted agent and a poisoned syslog line, with the gate off and on, in the data hall',
+  )
+  .option('--gate <which>', 'off, on or both', 'both')
+  .option('--hall <kind>', 'auto (netns where possible), netns or simulated', 'auto')
+  .option('-d, --data-dir <dir>', 'data directory for the demo gateway (default: a new temporary one)')
+  .option('--sla-cost-per-minute <usd>', 'the assumed cost of a site outage per minute', '9000')
+  .option('--probe-interval-ms <ms>', 'how often each canary probes', '1000')
+  .action((options: DemoOptions) => runCommand(() => demoCommand(options)));
+
+program
+  .command('scenarios')
   .description('run the engine on the demo data hall scenarios and record each decision in the audit log')
   .option('-d, --data-dir <dir>', 'data directory (default $CARAPACE_DATA_DIR or ./.carapace)')
-  .action((options: { dataDir?: string }) => runCommand(() => demoCommand(options)));
+  .action((options: { dataDir?: string }) => runCommand(() => scenariosCommand(options)));
 
 const hall = program
   .command('hall')

@@ -1,25 +1,55 @@
-// `carapace serve`: the gateway on http://localhost:8787 (issue 4 in progress: see the README).
+// `carapace serve`: the gateway on http://localhost:8787. With --dev (what `npm start` runs) it also
+// brings up the demo data hall, real where this machine allows it and labelled SIMULATED where not,
+// and attaches the hall's executor, so an allowed action really changes the hall.
 
+import {
+  createDataHall,
+  createHallExecutor,
+  type DataHall,
+  netnsAvailability,
+} from '../executors/netns/index.js';
 import { startGateway } from '../gateway/serve.js';
 import { resolveDataDir } from './data_dir.js';
+import { failure } from './io.js';
 
 export async function serveCommand(options: {
   dataDir?: string;
   port?: string;
   host?: string;
   dev?: boolean;
+  hall?: string;
 }): Promise<number> {
+  const hallChoice = options.hall ?? (options.dev ? 'auto' : 'none');
+  if (!['auto', 'netns', 'simulated', 'none'].includes(hallChoice))
+    throw failure('E_SERVE_OPTION', 'invalid --hall', `${hallChoice}: use auto, netns, simulated or none`);
+  if (hallChoice === 'netns') {
+    const available = netnsAvailability();
+    if (!available.ok)
+      throw failure('E_HALL_UNAVAILABLE', 'the netns data hall cannot run here', available.reason);
+  }
+  let hall: DataHall | null = null;
+  let hallWasUp = false;
+  if (hallChoice !== 'none') {
+    hall = createDataHall({ simulated: hallChoice === 'simulated' });
+    hallWasUp = (await hall.status()).up;
+    const status = await hall.up();
+    process.stdout.write(`data hall: ${status.label}\n`);
+  }
+  const dataHall = hall;
   const gateway = await startGateway({
     dataDir: resolveDataDir(options.dataDir),
     port: options.port === undefined ? 8787 : Number(options.port),
     host: options.host ?? '127.0.0.1',
     dev: options.dev ?? false,
+    ...(dataHall ? { executors: (gate) => [createHallExecutor(dataHall, gate)] } : {}),
   });
   process.stdout.write(
     `carapace gateway listening on ${gateway.url} (data directory ${resolveDataDir(options.dataDir)})\n`,
   );
   if (gateway.devAdminKey)
     process.stdout.write(`dev admin API key (shown once, stored only as a hash): ${gateway.devAdminKey}\n`);
+  if (options.dev)
+    process.stdout.write('the 03:14 scenario, live, with the gate off and on: npx carapace demo\n');
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
@@ -27,5 +57,6 @@ export async function serveCommand(options: {
   });
   // Graceful: stop taking requests, then flush and checkpoint the audit log, then close the store.
   await gateway.close();
+  if (hall && !hallWasUp) await hall.down();
   return 0;
 }

@@ -11,6 +11,7 @@ import type { Executor, TokenGate } from '../executors/executor.js';
 import { ExecutorRegistry } from '../executors/registry.js';
 import { openSqliteStore } from '../store/sqlite_store.js';
 import { buildGateway } from './app.js';
+import { lockDataDir } from './data_dir_lock.js';
 import { generateApiKey, hashApiKey } from './auth.js';
 import { TOOL_OUTPUT_CHANNEL } from './chunks.js';
 import type { GatewayContext } from './context.js';
@@ -53,8 +54,16 @@ export async function startGateway(options: {
    */
   executors?: (gate: TokenGate) => Executor[];
 }): Promise<RunningGateway> {
-  const store = await openSqliteStore(join(options.dataDir, 'carapace.db'));
-  const { log } = await openDataDirLog(options.dataDir);
+  const lock = lockDataDir(options.dataDir);
+  let store: Awaited<ReturnType<typeof openSqliteStore>>;
+  let log: Awaited<ReturnType<typeof openDataDirLog>>['log'];
+  try {
+    store = await openSqliteStore(join(options.dataDir, 'carapace.db'));
+    ({ log } = await openDataDirLog(options.dataDir));
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
   const found = findKeyFiles(options.dataDir, TOKEN_KEY_NAME);
   const tokenKey = found
     ? readSigningKey(found.privatePath, TOKEN_KEY_NAME)
@@ -116,7 +125,17 @@ export async function startGateway(options: {
     ...(options.logStream !== undefined ? { stream: options.logStream } : {}),
   });
   const app = buildGateway(ctx, { logger });
-  const address = await app.listen({ port: options.port ?? 8787, host: options.host ?? '127.0.0.1' });
+  let address: string;
+  try {
+    address = await app.listen({ port: options.port ?? 8787, host: options.host ?? '127.0.0.1' });
+  } catch (e) {
+    // A port in use (or any failure to listen): leave the data directory as it was found, unlocked.
+    await app.close().catch(() => {});
+    await log.close().catch(() => {});
+    await store.close().catch(() => {});
+    lock.release();
+    throw e;
+  }
   return {
     url: address,
     ctx,
@@ -125,6 +144,7 @@ export async function startGateway(options: {
       await app.close();
       await log.close();
       await store.close();
+      lock.release();
     },
   };
 }

@@ -1,5 +1,5 @@
 // The `carapace` command as a user runs it (bin/carapace.js over the built dist/): every decision
-// vector through `decide`, errors as {error, code, detail} with exit 2, replay, ruleset, demo.
+// vector through `decide`, errors as {error, code, detail} with exit 2, replay, ruleset, scenarios.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -153,13 +153,12 @@ test('`ruleset hash` and `ruleset show` print the compiled default ruleset and i
   );
 });
 
-test('`demo` (what npm start runs) decides the demo scenarios, records both layers in the audit log, and says what is not built yet', async () => {
+test('`scenarios` decides the demo scenarios, records both layers in the audit log, and says what is simulated', async () => {
   const dataDir = join(tmp, 'demo');
-  const run = await carapace(['demo', '--data-dir', dataDir]);
+  const run = await carapace(['scenarios', '--data-dir', dataDir]);
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.match(run.stdout, /QUARANTINE by R2/);
   assert.match(run.stdout, /ALLOW by R7/);
-  assert.match(run.stdout, /Not built yet/);
   assert.match(run.stdout, /hand-written, not from a real proxy/);
   const verify = await carapace(['audit', 'verify', dataDir]);
   assert.equal(verify.code, 0, verify.stdout);

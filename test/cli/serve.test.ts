@@ -1,0 +1,127 @@
+// `carapace serve --dev` as `npm start` runs it: the data hall comes up (simulated here, so the test
+// runs anywhere; real in the second test where namespaces are available), the hall's executor is
+// attached so an allowed restart changes the hall, and SIGTERM shuts down cleanly: exit 0, audit
+// flushed and verifying, the hall it brought up taken down.
+
+import assert from 'node:assert/strict';
+import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { netnsSkip } from '../executors/netns/helpers.js';
+import { carapace } from './run_carapace.js';
+
+const BIN = fileURLToPath(new URL('../../bin/carapace.js', import.meta.url));
+
+interface Served {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  adminKey: string;
+  hallLine: string;
+  output: () => string;
+}
+
+async function serve(dataDir: string, hall: string): Promise<Served> {
+  const child = spawn(
+    process.execPath,
+    [BIN, 'serve', '--dev', '--hall', hall, '--port', '0', '--data-dir', dataDir],
+    {
+      env: { ...process.env, CARAPACE_LOG_LEVEL: 'silent' },
+    },
+  );
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const deadline = Date.now() + 30_000;
+  while (!/dev admin API key[^\n]*: (cpk_\S+)\n/.test(out)) {
+    if (child.exitCode !== null || Date.now() > deadline) assert.fail(`serve did not start: ${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    child,
+    url: /listening on (http:\/\/\S+)/.exec(out)?.[1] as string,
+    adminKey: /dev admin API key[^\n]*: (cpk_\S+)/.exec(out)?.[1] as string,
+    hallLine: /^data hall: (.*)$/m.exec(out)?.[1] ?? '',
+    output: () => out,
+  };
+}
+
+async function stop(served: Served): Promise<number | null> {
+  served.child.kill('SIGTERM');
+  return new Promise((resolve) => served.child.on('close', (code) => resolve(code)));
+}
+
+async function allowedRestart(served: Served): Promise<Record<string, unknown>> {
+  const call = async (path: string, key: string, body: unknown) => {
+    const r = await fetch(`${served.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return (await r.json()) as Record<string, unknown>;
+  };
+  const agent = (
+    await call('/v1/admin/principals', served.adminKey, {
+      name: 'a',
+      role: 'agent',
+      channel: 'operator-console',
+    })
+  ).api_key as string;
+  const chunk = await call('/v1/ingest', agent, { content: 'billing-api at sj-01 unhealthy', session: 's1' });
+  const args = { workload: 'billing-api', site: 'sj-01' };
+  const allowed = await call('/v1/actions', agent, {
+    envelope: {
+      intent: 'remediate_reversible',
+      tool: 'restart_workload',
+      args,
+      source_signals: [chunk.id],
+      session: 's1',
+    },
+  });
+  assert.equal(allowed.decision, 'ALLOW', JSON.stringify(allowed));
+  const run = await call('/v1/execute', agent, { token: allowed.token, tool: 'restart_workload', args });
+  return run.result as Record<string, unknown>;
+}
+
+test('npm start (serve --dev) with the simulated hall: labelled, attached, and shut down cleanly', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'carapace-serve-'));
+  const served = await serve(dataDir, 'simulated');
+  try {
+    assert.match(served.hallLine, /^SIMULATED: /);
+    const result = await allowedRestart(served);
+    assert.equal(result.executor, 'simulated-hall');
+    assert.match(result.effect as string, /^SIMULATED: workload billing-api in sj-01/);
+    // A second gateway on the same data directory would fork the audit log: refused.
+    const second = await carapace(['serve', '--hall', 'none', '--port', '0', '--data-dir', dataDir]);
+    assert.equal(second.code, 2);
+    assert.equal((JSON.parse(second.stdout) as { code: string }).code, 'E_DATA_DIR_LOCKED');
+  } finally {
+    assert.equal(await stop(served), 0, served.output());
+  }
+  const verify = await carapace(['audit', 'verify', dataDir]);
+  assert.equal(verify.code, 0, verify.stdout);
+});
+
+const skip = netnsSkip();
+test(
+  'npm start with the real hall: a restart really restarts a process, and SIGTERM removes the hall',
+  { skip },
+  async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'carapace-serve-netns-'));
+    const served = await serve(dataDir, 'netns');
+    try {
+      assert.match(served.hallLine, /^REAL: /);
+      const result = await allowedRestart(served);
+      assert.equal(result.executor, 'netns-hall');
+      assert.match(
+        result.effect as string,
+        /^restarted workload billing-api in sj-01 .*pid \d+ stopped, pid \d+ serving/,
+      );
+    } finally {
+      assert.equal(await stop(served), 0, served.output());
+    }
+    assert.doesNotMatch(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }), /cphall-/);
+  },
+);
