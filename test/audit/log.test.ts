@@ -2,7 +2,7 @@
 // log; a torn tail cut and recorded on the next start; a failed store fails every later append.
 
 import assert from 'node:assert/strict';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, constants, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { test } from 'node:test';
 import { generateSigningKey } from '../../src/crypto/ed25519_key.js';
 import { AuditEntryError, GENESIS_PREV } from '../../src/audit/entry.js';
@@ -25,6 +25,45 @@ test('appends get consecutive seq numbers, each entry chaining to the one before
   assert.equal(entries[2]?.prev, entries[1]?.hash);
   assert.match(entries[0]?.ts ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   await log.close();
+});
+
+test('segment files are written with O_DSYNC, so an append is durable when its write returns', async (t) => {
+  if (process.platform !== 'linux') return t.skip('reads /proc/self/fdinfo, which only Linux has');
+  const dataDir = tempDataDir();
+  const { log } = await openDataDirLog(dataDir, { checkpointIntervalMs: 60_000 });
+  try {
+    await log.append('test.event', { i: 0 });
+    const segment = await segmentPath(dataDir);
+    const fds = readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === segment;
+      } catch {
+        return false;
+      }
+    });
+    assert.equal(fds.length, 1, 'one open segment file');
+    const flags = /^flags:\s+([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fds[0]}`, 'utf8'))?.[1];
+    assert.ok(flags, 'fdinfo has the flags');
+    assert.ok((parseInt(flags, 8) & constants.O_DSYNC) === constants.O_DSYNC, `flags ${flags} lack O_DSYNC`);
+  } finally {
+    await log.close();
+  }
+  // Reopened for appending after a restart: O_DSYNC again.
+  const { log: again } = await openDataDirLog(dataDir, { checkpointIntervalMs: 60_000 });
+  const reopened = await segmentPath(dataDir);
+  try {
+    const fd = readdirSync('/proc/self/fd').find((f) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${f}`) === reopened;
+      } catch {
+        return false;
+      }
+    });
+    const flags = /^flags:\s+([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1] ?? '0';
+    assert.ok((parseInt(flags, 8) & constants.O_DSYNC) === constants.O_DSYNC, `reopened flags ${flags}`);
+  } finally {
+    await again.close();
+  }
 });
 
 test('what was appended is there after a restart, with the same root', async () => {
