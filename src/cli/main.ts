@@ -124,8 +124,16 @@ program
     '--hall <kind>',
     'the data hall executor: auto, netns, simulated or none (default: auto with --dev)',
   )
-  .action((options: { dataDir?: string; port?: string; host?: string; dev?: boolean; hall?: string }) =>
-    runCommand(() => serveCommand(options)),
+  .option('--kubernetes', 'isolate spines with NetworkPolicy on the cluster in $KUBECONFIG (no data hall)')
+  .action(
+    (options: {
+      dataDir?: string;
+      port?: string;
+      host?: string;
+      dev?: boolean;
+      hall?: string;
+      kubernetes?: boolean;
+    }) => runCommand(() => serveCommand(options)),
   );
 
 // Commands that talk to a running gateway. The API key comes from $CARAPACE_API_KEY only; --api-key is

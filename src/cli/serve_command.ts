@@ -1,6 +1,7 @@
 // `carapace serve`: the gateway on http://localhost:8787. With --dev (what `npm start` runs) it also
 // brings up the demo data hall, real where this machine allows it and labelled SIMULATED where not,
-// and attaches the hall's executor, so an allowed action really changes the hall.
+// and attaches the hall's executor, so an allowed action really changes the hall. With --kubernetes,
+// spine isolation is a NetworkPolicy on the cluster in KUBECONFIG instead.
 
 import {
   createDataHall,
@@ -8,6 +9,11 @@ import {
   type DataHall,
   netnsAvailability,
 } from '../executors/netns/index.js';
+import {
+  KubernetesExecutor,
+  KubernetesExecutorError,
+  networkPolicyApiFromKubeconfig,
+} from '../executors/kubernetes/index.js';
 import { startGateway } from '../gateway/serve.js';
 import { resolveDataDir } from './data_dir.js';
 import { failure } from './io.js';
@@ -18,8 +24,18 @@ export async function serveCommand(options: {
   host?: string;
   dev?: boolean;
   hall?: string;
+  kubernetes?: boolean;
 }): Promise<number> {
-  const hallChoice = options.hall ?? (options.dev ? 'auto' : 'none');
+  // With --kubernetes, spine isolation acts on the cluster in KUBECONFIG instead of the data hall.
+  const hallChoice = options.hall ?? (options.dev && !options.kubernetes ? 'auto' : 'none');
+  if (options.kubernetes && hallChoice !== 'none')
+    throw failure(
+      'E_SERVE_OPTION',
+      'choose one executor for isolation',
+      '--kubernetes runs with --hall none',
+    );
+  // Fails closed before the gateway starts: no kubeconfig, or one naming a cluster it refuses, is an error.
+  const cluster = options.kubernetes ? await kubeconfigCluster() : null;
   if (!['auto', 'netns', 'simulated', 'none'].includes(hallChoice))
     throw failure('E_SERVE_OPTION', 'invalid --hall', `${hallChoice}: use auto, netns, simulated or none`);
   if (hallChoice === 'netns') {
@@ -41,11 +57,18 @@ export async function serveCommand(options: {
     port: options.port === undefined ? 8787 : Number(options.port),
     host: options.host ?? '127.0.0.1',
     dev: options.dev ?? false,
-    ...(dataHall ? { executors: (gate) => [createHallExecutor(dataHall, gate)] } : {}),
+    executors: (gate) => [
+      ...(dataHall ? [createHallExecutor(dataHall, gate)] : []),
+      ...(cluster ? [new KubernetesExecutor({ api: cluster, gate })] : []),
+    ],
   });
   process.stdout.write(
     `carapace gateway listening on ${gateway.url} (data directory ${resolveDataDir(options.dataDir)})\n`,
   );
+  if (cluster)
+    process.stdout.write(
+      `kubernetes executor: spine isolation applies NetworkPolicy to ${cluster.cluster}\n`,
+    );
   if (gateway.devAdminKey)
     process.stdout.write(`dev admin API key (shown once, stored only as a hash): ${gateway.devAdminKey}\n`);
   if (options.dev)
@@ -59,4 +82,14 @@ export async function serveCommand(options: {
   await gateway.close();
   if (hall && !hallWasUp) await hall.down();
   return 0;
+}
+
+async function kubeconfigCluster() {
+  try {
+    return await networkPolicyApiFromKubeconfig();
+  } catch (e) {
+    if (e instanceof KubernetesExecutorError)
+      throw failure(e.code, 'cannot use the Kubernetes executor', e.message);
+    throw e;
+  }
 }

@@ -125,3 +125,24 @@ test(
     assert.doesNotMatch(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }), /cphall-/);
   },
 );
+
+test('serve --kubernetes without a kubeconfig refuses to start: exit 2, E_K8S_CONFIG, nothing listening', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'carapace-serve-k8s-'));
+  const run = await carapace(['serve', '--kubernetes', '--port', '0', '--data-dir', dataDir], '', {
+    KUBECONFIG: undefined,
+  });
+  assert.equal(run.code, 2, run.stdout + run.stderr);
+  assert.equal((JSON.parse(run.stdout) as { code: string }).code, 'E_K8S_CONFIG');
+  const both = await carapace([
+    'serve',
+    '--kubernetes',
+    '--hall',
+    'simulated',
+    '--port',
+    '0',
+    '--data-dir',
+    dataDir,
+  ]);
+  assert.equal(both.code, 2);
+  assert.equal((JSON.parse(both.stdout) as { code: string }).code, 'E_SERVE_OPTION');
+});
