@@ -431,7 +431,7 @@ async function waitDark(hall: DataHall, site: string, since: number, timeoutMs =
           at_ms: Date.parse(change.at),
         });
     }
-    if (dark) return { firstSeen, unreachable, total };
+    if (dark) return { firstSeen: firstSeen.sort((a, b) => a.at_ms - b.at_ms), unreachable, total };
     if (Date.now() > deadline) throw new Error(`the canaries did not see ${site} go dark`);
     await sleep(100);
   }
