@@ -16,17 +16,23 @@ export async function registerChunk(
   ctx: GatewayContext,
   channel: Pick<Channel, 'name' | 'trust'>,
   content: string,
+  image?: { bytes: Uint8Array; text: string | null },
 ): Promise<{ chunk: Chunk; inserted: boolean; matched: string[] }> {
-  const contentHash = createHash('sha256').update(content, 'utf8').digest('hex');
-  const scan = scanForInjection(content);
+  // An image is addressed by its bytes and judged by the text read from it: always untrusted, and
+  // suspected outright when no text could be read from it.
+  const contentHash = createHash('sha256')
+    .update(image ? image.bytes : Buffer.from(content, 'utf8'))
+    .digest('hex');
+  const scan =
+    image?.text === null ? { suspected: true, matched: ['ocr-unavailable'] } : scanForInjection(content);
   const { chunk, inserted } = await ctx.store.putChunk({
     id: `chunk:sha256:${contentHash}`,
     channel: channel.name,
-    trust: channel.trust,
+    trust: image ? 'untrusted' : channel.trust,
     injection_suspected: scan.suspected,
     content_hash: `sha256:${contentHash}`,
     ingested_at: new Date(ctx.now()).toISOString(),
-    bytes: Buffer.byteLength(content, 'utf8'),
+    bytes: image ? image.bytes.length : Buffer.byteLength(content, 'utf8'),
   });
   return { chunk, inserted, matched: scan.matched };
 }

@@ -35,6 +35,8 @@ export interface GatewayContext {
   executors: ExecutorRegistry;
   /** Verifies, redeems and audits an execution token before any executor acts. */
   gate: TokenGate;
+  /** The OCR executable for image ingest; default `tesseract` on PATH. */
+  ocrCommand?: string;
 }
 
 /** A decision record and its RFC 8785 text, made once and used for the audit entry and the response. */

@@ -1,70 +1,146 @@
 // Ingestion: content enters through a channel bound to the calling principal, is stored as a
 // content-addressed chunk with the channel's trust (the caller can never set it), is scanned for
-// injection, and joins the session of the agent it was shown to.
+// injection, and joins the session of the agent it was shown to. An image is read with OCR, its
+// text scanned, and its chunk is untrusted whatever the channel; an image OCR cannot read is suspect.
 
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { IMAGE_TYPES, matchesMediaType, recogniseText } from '../inspect/ocr.js';
+import type { Channel, Chunk, Principal } from '../store/store.js';
 import { admit, principalOf } from './auth.js';
-import { boundedString, strictBody } from './body.js';
+import { boundedString, oneOf, strictBody } from './body.js';
 import { registerChunk } from './chunks.js';
 import { auditEvent, type GatewayContext } from './context.js';
 import { GatewayError } from './gateway_error.js';
-import { ingestSchema, MAX_AGENT_ID_CHARS, MAX_CONTENT_CHARS, SESSION } from './schemas.js';
+import {
+  IMAGE_BODY_LIMIT_BYTES,
+  ingestImageSchema,
+  ingestSchema,
+  MAX_AGENT_ID_CHARS,
+  MAX_CONTENT_CHARS,
+  MAX_IMAGE_BYTES,
+  SESSION,
+} from './schemas.js';
 
 export function ingestRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   const ingesters = admit(ctx.store, ['agent', 'service']);
+
   app.post('/v1/ingest', { schema: ingestSchema, onRequest: ingesters }, async (request, reply) => {
-    const principal = principalOf(request);
-    if (!principal.channel)
-      throw new GatewayError(
-        403,
-        'E_NO_CHANNEL',
-        'no ingestion channel',
-        `${principal.id} is bound to no channel; an admin binds principals to channels`,
-      );
     const body = strictBody(request.body, ['content'], ['session', 'agent']);
     const content = boundedString(body.content, 'content', MAX_CONTENT_CHARS);
-    const session = body.session === undefined ? null : boundedString(body.session, 'session', 128, SESSION);
-    // An agent's content joins its own session; a service names the agent it showed the content to.
-    let agentId: string | null = principal.role === 'agent' ? principal.id : null;
-    if (body.agent !== undefined) {
-      if (principal.role !== 'service')
-        throw new GatewayError(
-          403,
-          'E_FORBIDDEN',
-          'not allowed for this role',
-          'only a service names the agent a chunk was shown to',
-        );
-      agentId = boundedString(body.agent, 'agent', MAX_AGENT_ID_CHARS);
-    }
-    if (session && !agentId)
-      throw new GatewayError(
-        400,
-        'E_REQUEST_INVALID',
-        'invalid request',
-        'session: needs the agent it belongs to',
-      );
+    const target = await ingestTarget(ctx, request, body);
+    const { chunk, inserted, matched } = await registerChunk(ctx, target.channel, content);
+    await recordIngest(ctx, target, chunk, inserted, { matched });
+    return reply.code(inserted ? 201 : 200).send({ ...chunk, matched });
+  });
 
-    const channel = await ctx.store.getChannel(principal.channel);
-    if (!channel)
+  app.post(
+    '/v1/ingest/image',
+    { schema: ingestImageSchema, onRequest: ingesters, bodyLimit: IMAGE_BODY_LIMIT_BYTES },
+    async (request, reply) => {
+      const body = strictBody(request.body, ['image_base64', 'media_type'], ['session', 'agent']);
+      const mediaType = oneOf(body.media_type, 'media_type', Object.keys(IMAGE_TYPES));
+      const encoded = boundedString(body.image_base64, 'image_base64', Math.ceil(MAX_IMAGE_BYTES / 3) * 4);
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || encoded.length % 4 !== 0)
+        throw new GatewayError(400, 'E_REQUEST_INVALID', 'invalid request', 'image_base64: not base64');
+      const bytes = Buffer.from(encoded, 'base64');
+      if (!matchesMediaType(mediaType, bytes))
+        throw new GatewayError(
+          415,
+          'E_MEDIA_TYPE',
+          'the image is not what its media type says',
+          `the data does not start like ${mediaType}`,
+        );
+      const target = await ingestTarget(ctx, request, body);
+      const ocr = await recogniseText(bytes, {
+        maxChars: MAX_CONTENT_CHARS,
+        ...(ctx.ocrCommand !== undefined ? { command: ctx.ocrCommand } : {}),
+      });
+      const text = ocr.available ? ocr.text : null;
+      const { chunk, inserted, matched } = await registerChunk(ctx, target.channel, text ?? '', {
+        bytes,
+        text,
+      });
+      const ocrReport = ocr.available
+        ? { available: true, engine: ocr.engine, text_chars: ocr.text.length, truncated: ocr.truncated }
+        : { available: false, reason: ocr.reason };
+      await recordIngest(ctx, target, chunk, inserted, { matched, media_type: mediaType, ocr: ocrReport });
+      return reply
+        .code(inserted ? 201 : 200)
+        .send({ ...chunk, matched, media_type: mediaType, ocr: ocrReport });
+    },
+  );
+}
+
+interface IngestTarget {
+  principal: Principal;
+  channel: Channel;
+  session: string | null;
+  agentId: string | null;
+}
+
+/** The caller's channel, and the agent and session the content joins. */
+async function ingestTarget(
+  ctx: GatewayContext,
+  request: FastifyRequest,
+  body: Record<string, unknown>,
+): Promise<IngestTarget> {
+  const principal = principalOf(request);
+  if (!principal.channel)
+    throw new GatewayError(
+      403,
+      'E_NO_CHANNEL',
+      'no ingestion channel',
+      `${principal.id} is bound to no channel; an admin binds principals to channels`,
+    );
+  const session = body.session === undefined ? null : boundedString(body.session, 'session', 128, SESSION);
+  // An agent's content joins its own session; a service names the agent it showed the content to.
+  let agentId: string | null = principal.role === 'agent' ? principal.id : null;
+  if (body.agent !== undefined) {
+    if (principal.role !== 'service')
       throw new GatewayError(
         403,
-        'E_NO_CHANNEL',
-        'no ingestion channel',
-        `channel ${principal.channel} does not exist`,
+        'E_FORBIDDEN',
+        'not allowed for this role',
+        'only a service names the agent a chunk was shown to',
       );
-    const { chunk, inserted, matched } = await registerChunk(ctx, channel, content);
-    if (session && agentId) await ctx.store.addSessionChunks(session, agentId, [chunk.id]);
-    await auditEvent(ctx, 'ingest', {
-      by: principal.id,
-      chunk: chunk.id,
-      channel: chunk.channel,
-      trust: chunk.trust,
-      injection_suspected: chunk.injection_suspected,
-      matched,
-      session,
-      agent: agentId,
-      first_seen: inserted,
-    });
-    return reply.code(inserted ? 201 : 200).send({ ...chunk, matched });
+    agentId = boundedString(body.agent, 'agent', MAX_AGENT_ID_CHARS);
+  }
+  if (session && !agentId)
+    throw new GatewayError(
+      400,
+      'E_REQUEST_INVALID',
+      'invalid request',
+      'session: needs the agent it belongs to',
+    );
+  const channel = await ctx.store.getChannel(principal.channel);
+  if (!channel)
+    throw new GatewayError(
+      403,
+      'E_NO_CHANNEL',
+      'no ingestion channel',
+      `channel ${principal.channel} does not exist`,
+    );
+  return { principal, channel, session, agentId };
+}
+
+async function recordIngest(
+  ctx: GatewayContext,
+  target: IngestTarget,
+  chunk: Chunk,
+  inserted: boolean,
+  extra: Record<string, unknown>,
+): Promise<void> {
+  if (target.session && target.agentId)
+    await ctx.store.addSessionChunks(target.session, target.agentId, [chunk.id]);
+  await auditEvent(ctx, 'ingest', {
+    by: target.principal.id,
+    chunk: chunk.id,
+    channel: chunk.channel,
+    trust: chunk.trust,
+    injection_suspected: chunk.injection_suspected,
+    ...extra,
+    session: target.session,
+    agent: target.agentId,
+    first_seen: inserted,
   });
 }

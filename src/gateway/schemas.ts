@@ -86,6 +86,36 @@ export const ingestSchema = {
   response: errors,
 } as const;
 
+/** Decoded image bytes accepted by /v1/ingest/image, and the body limit that leaves room for base64. */
+export const MAX_IMAGE_BYTES = 6 * 1024 * 1024;
+export const IMAGE_BODY_LIMIT_BYTES = 9 * 1024 * 1024;
+
+export const ingestImageSchema = {
+  summary: 'Ingest an image through the caller’s channel: OCR, scan, always untrusted (agent, service)',
+  tags: ['ingest'],
+  security: bearer,
+  body: {
+    type: 'object',
+    required: ['image_base64', 'media_type'],
+    additionalProperties: false,
+    properties: {
+      image_base64: { type: 'string', minLength: 4, maxLength: Math.ceil(MAX_IMAGE_BYTES / 3) * 4 },
+      media_type: {
+        type: 'string',
+        enum: ['image/png', 'image/jpeg', 'image/gif', 'image/tiff', 'image/bmp', 'image/webp'],
+      },
+      session: { type: 'string', minLength: 1, maxLength: 128, pattern: SESSION.source },
+      agent: {
+        type: 'string',
+        minLength: 1,
+        maxLength: MAX_AGENT_ID_CHARS,
+        description: 'the agent a service showed the image to (services only)',
+      },
+    },
+  },
+  response: errors,
+} as const;
+
 /** `{envelope, _lobstertrap?}`. The envelope's own rules live in the engine (src/engine/envelope.ts). */
 const decisionRequest = {
   type: 'object',

@@ -53,6 +53,8 @@ export async function startGateway(options: {
    * without a redeemed token). Default: none, and every tool is recorded by echo only.
    */
   executors?: (gate: TokenGate) => Executor[];
+  /** The OCR executable for image ingest; default `tesseract` on PATH. */
+  ocrCommand?: string;
 }): Promise<RunningGateway> {
   const lock = lockDataDir(options.dataDir);
   let store: Awaited<ReturnType<typeof openSqliteStore>>;
@@ -81,6 +83,7 @@ export async function startGateway(options: {
     metrics: new Metrics(),
     executors: new ExecutorRegistry(createEchoExecutor((token, call) => gate(token, call), now)),
     gate: (token, call) => gate(token, call),
+    ...(options.ocrCommand !== undefined ? { ocrCommand: options.ocrCommand } : {}),
   };
   gate = gatewayTokenGate(ctx);
   for (const executor of options.executors?.(ctx.gate) ?? []) ctx.executors.add(executor);

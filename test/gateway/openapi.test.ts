@@ -23,6 +23,7 @@ const V1_ROUTES = [
   ['post', '/v1/admin/principals'],
   ['get', '/v1/admin/principals'],
   ['post', '/v1/ingest'],
+  ['post', '/v1/ingest/image'],
   ['post', '/v1/decide'],
   ['post', '/v1/actions'],
   ['post', '/v1/execute'],

@@ -16,6 +16,12 @@ const ROUTES: [method: string, path: string, body: unknown, admitted: Role[]][] 
   ['POST', '/v1/ingest', { content: 'matrix content' }, ['agent', 'service']],
   [
     'POST',
+    '/v1/ingest/image',
+    { image_base64: 'iVBORw0KGgo=', media_type: 'image/png' },
+    ['agent', 'service'],
+  ],
+  [
+    'POST',
     '/v1/decide',
     { envelope: { intent: 'observe', tool: 'get_telemetry', args: { target: 'vm-01' } } },
     ['agent'],
