@@ -1,6 +1,7 @@
 // The hall's journal of applied effects and heals, one JSON line each in the run directory, so that
 // `carapace hall status` in a later process can say what was done, including what was only recorded.
 
+import type { HallEffect } from './effect_plan.js';
 import { appendFileSync, readFileSync } from 'node:fs';
 import type { JournalEntry } from './hall.js';
 
@@ -27,4 +28,20 @@ export function readJournal(path: string, limit = 50): JournalEntry[] {
         return [];
       }
     });
+}
+
+/** The journal line for an applied effect: what was done, where, and whether it was only simulated. */
+export function effectEntry(
+  effect: Pick<HallEffect, 'tool' | 'site' | 'entity' | 'kind'>,
+  simulated: boolean,
+  sentence: string,
+): Omit<JournalEntry, 'at'> {
+  return {
+    tool: effect.tool,
+    site: effect.site,
+    entity: effect.entity,
+    kind: effect.kind,
+    simulated,
+    effect: sentence,
+  };
 }

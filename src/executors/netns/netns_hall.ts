@@ -29,7 +29,7 @@ import {
   resolveHallConfig,
   siteNamespace,
 } from './hall_config.js';
-import { appendJournal, readJournal } from './hall_journal.js';
+import { appendJournal, readJournal, effectEntry } from './hall_journal.js';
 import { buildHallNetwork, listHallNamespaces, removeHallNamespaces } from './hall_network.js';
 import { findHallProcesses, PREFIX_ENV, stopProcesses } from './hall_processes.js';
 import { HOST_PATH, hostCommand } from './host_command.js';
@@ -356,14 +356,7 @@ class NetnsHall implements DataHall {
     }
     const sentence = networkEffectSentence(effect, ns);
     const appliedAt = new Date().toISOString();
-    this.journal({
-      tool: effect.tool,
-      site: effect.site,
-      entity: effect.entity,
-      kind: effect.kind,
-      simulated: false,
-      effect: sentence,
-    });
+    this.journal(effectEntry(effect, false, sentence));
     return {
       simulated: false,
       applied_at: appliedAt,
@@ -408,14 +401,7 @@ class NetnsHall implements DataHall {
     const sentence =
       `restarted workload ${effect.entity} in ${effect.site} (namespace ${siteNamespace(this.config, effect.site)}): ` +
       `pid ${String(body.old_pid)} stopped, pid ${body.new_pid} serving again ${String(body.down_ms)} ms later`;
-    this.journal({
-      tool: effect.tool,
-      site: effect.site,
-      entity: effect.entity,
-      kind: effect.kind,
-      simulated: false,
-      effect: sentence,
-    });
+    this.journal(effectEntry(effect, false, sentence));
     return { simulated: false, applied_at: String(body.started_at), effect: sentence, details: body };
   }
 
@@ -425,14 +411,7 @@ class NetnsHall implements DataHall {
         ? 'the netns hall has no hypervisor, so no VM moved'
         : 'the netns hall has no power control, so no node was throttled';
     const sentence = `SIMULATED (recorded only): ${effect.request}; ${why}`;
-    this.journal({
-      tool: effect.tool,
-      site: effect.site,
-      entity: effect.entity,
-      kind: effect.kind,
-      simulated: true,
-      effect: sentence,
-    });
+    this.journal(effectEntry(effect, true, sentence));
     return {
       simulated: true,
       applied_at: new Date().toISOString(),

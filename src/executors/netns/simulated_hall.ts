@@ -4,6 +4,7 @@
 
 import type { HallEffect } from './effect_plan.js';
 import { HallError } from './errors.js';
+import { effectEntry } from './hall_journal.js';
 import type {
   AppliedEffect,
   CanaryChange,
@@ -180,14 +181,7 @@ class SimulatedHall implements DataHall {
       sentence = `SIMULATED (recorded only): ${effect.request}; nothing changed`;
       details = { recorded_only: true, request: effect.request };
     }
-    this.journal({
-      tool: effect.tool,
-      site: effect.site,
-      entity: effect.entity,
-      kind: effect.kind,
-      simulated: true,
-      effect: sentence,
-    });
+    this.journal(effectEntry(effect, true, sentence));
     return {
       simulated: true,
       applied_at: new Date().toISOString(),

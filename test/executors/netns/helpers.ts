@@ -6,11 +6,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { generateSigningKey } from '../../../src/crypto/ed25519_key.js';
 import type { ActionCall, TokenGate } from '../../../src/executors/executor.js';
 import { netnsAvailability } from '../../../src/executors/netns/index.js';
-import { mintExecutionToken, redeemExecutionToken } from '../../../src/tokens/index.js';
-import { FakeRedemptionLedger } from '../../tokens/fake_ledger.js';
+import { AGENT, mintFor, realTokenGate } from '../token_gate.js';
 
 /**
  * `false` when the real hall can run; otherwise the reason to skip. With CARAPACE_REQUIRE_NETNS=1 an
@@ -26,8 +24,7 @@ export function netnsSkip(): string | false {
   return reason;
 }
 
-export const AGENT = 'agent:ops-sj-01';
-const key = generateSigningKey('gateway.test/exec');
+export { AGENT };
 
 /** A token gate backed by the real token functions; `calls` counts every time it is asked. */
 export function ledgerGate(): {
@@ -35,37 +32,9 @@ export function ledgerGate(): {
   mint: (call: ActionCall) => Promise<string>;
   calls: ActionCall[];
 } {
-  const ledger = new FakeRedemptionLedger();
   const calls: ActionCall[] = [];
-  const gate: TokenGate = (token, call) => {
-    calls.push(call);
-    return redeemExecutionToken(token, {
-      publicKey: key.publicKey,
-      issuer: key.name,
-      now: Date.now(),
-      ledger,
-      expect: {
-        agentId: call.agentId,
-        tool: call.tool,
-        args: call.args,
-        ...(call.jkt ? { jkt: call.jkt } : {}),
-      },
-    });
-  };
-  const mint = async (call: ActionCall) =>
-    (
-      await mintExecutionToken({
-        key,
-        agentId: call.agentId,
-        tool: call.tool,
-        args: call.args,
-        decisionHash: `sha256:${'d'.repeat(64)}`,
-        rulesetHash: `sha256:${'e'.repeat(64)}`,
-        now: Date.now(),
-        ttlMs: 60_000,
-      })
-    ).token;
-  return { gate, mint, calls };
+  const gate = realTokenGate({ onCall: (call) => calls.push(call) });
+  return { gate, mint: async (call) => (await mintFor(call)).token, calls };
 }
 
 export function call(tool: string, args: Record<string, unknown>): ActionCall {
