@@ -2,6 +2,7 @@
 // identified by sha256 over RFC 8785 canonical JSON. Pure: bases are fetched through a resolver the
 // caller supplies, so loading files stays outside.
 
+import { canonicalJson } from '../engine/canonical_json.js';
 import { sha256Canonical } from '../engine/hash.js';
 import { type LoweredDocument, lowerPolicyDocument, lowerYamlPolicy } from './document.js';
 import { lowerEnglishPolicy } from './english.js';
@@ -88,9 +89,14 @@ export function compilePolicy(src: PolicyText, options: CompileOptions = {}): Po
     value: {
       ...hashed,
       hash: sha256Canonical(hashed),
-      rules_hash: sha256Canonical(layers.map((l) => l.rules.map(ruleBody))),
+      rules_hash: rulesHash(layers),
     },
   };
+}
+
+/** Order within a layer does not change what a policy decides, so the rules hash sorts the rules. */
+function rulesHash(layers: PolicyLayer[]): string {
+  return sha256Canonical(layers.map((l) => l.rules.map((r) => canonicalJson(ruleBody(r))).sort()));
 }
 
 /** A rule without its id and source: what it means, not where it was written. */

@@ -20,7 +20,7 @@ export const ANY_TOOL = '*';
 /** Finding categories: `PII` is any PII type, `SECRET` any finding type that is not a PII type. */
 export const DATA_CATEGORIES = ['PII', 'SECRET'] as const;
 
-/** The PII detector's entity types (mirrors src/inspect/pii/types.ts; test/policy checks they agree). */
+/** The PII detector's entity types (mirrors PII_TYPES in src/inspect/pii/types.ts, which policy may not import). */
 export const PII_TYPE_NAMES = [
   'CREDIT_CARD',
   'IBAN_CODE',
@@ -97,7 +97,7 @@ export interface CompiledPolicy {
   layers: PolicyLayer[];
   /** sha256 over RFC 8785 canonical JSON of {format, name, layers}: rules and their sources. */
   hash: string;
-  /** sha256 over the rules without ids or sources: equal when two texts say the same thing. */
+  /** sha256 over each layer's rules without ids or sources, in sorted order: equal when two texts say the same thing. */
   rules_hash: string;
 }
 
