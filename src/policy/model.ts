@@ -142,7 +142,9 @@ function isPositiveNumber(x: unknown): x is number {
 export function checkRuleBody(body: RuleBody, at: string): RuleBody | string {
   const tools = normalizeTools(body.tools, `${at}.tools`);
   if (typeof tools === 'string') return tools;
-  if (tools.length === 0 && body.kind !== 'allow_tools') return `${at}.tools: names no tool`;
+  const mayBeEmpty =
+    body.kind === 'allow_tools' || body.kind === 'deny_tools' || body.kind === 'review_tools';
+  if (tools.length === 0 && !mayBeEmpty) return `${at}.tools: names no tool`;
   switch (body.kind) {
     case 'deny_tools':
     case 'allow_tools':
