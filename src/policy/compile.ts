@@ -22,7 +22,11 @@ export interface CompileOptions {
 export const MAX_LAYERS = 16;
 export const MAX_RULES = 4096;
 
+export const MAX_POLICY_CHARS = 1_000_000;
+
 function lower(src: PolicyText): PolicyResult<LoweredDocument> {
+  if (src.format !== 'data' && src.text.length > MAX_POLICY_CHARS)
+    return { ok: false, errors: [compileError(`policy text is longer than ${MAX_POLICY_CHARS} characters`)] };
   if (src.format === 'yaml') return lowerYamlPolicy(src.text);
   if (src.format === 'english') return lowerEnglishPolicy(src.text, src.name);
   return lowerPolicyDocument(src.data);

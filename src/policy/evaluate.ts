@@ -423,7 +423,9 @@ function isUnder(path: string, prefix: string): boolean {
   return prefix === '/' || path === prefix || path.startsWith(`${prefix}/`);
 }
 
-const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi;
+// Any scheme followed by `//` (or `\\`), and the special schemes WHATWG parses even without slashes
+// (`https:evil.example` has host evil.example).
+const URL_IN_TEXT = /\b(?:[a-z][a-z0-9+.-]*:[\\/]{2}|(?:https?|wss?|ftp):)[^\s"'<>]+/gi;
 const BARE_HOST = /^(?:\/\/)?(?:[a-z0-9-]+\.)+[a-z]{2,63}\.?(?::\d+)?(?:[/?#]\S*)?$/i;
 const URL_ARG_NAME = /^(url|uri|href|link|endpoint|host|hostname|domain)$|_(url|uri|host)$/i;
 
@@ -434,7 +436,7 @@ function disallowedHost(args: Record<string, unknown>, allowed: readonly string[
     if (typeof v === 'string') {
       for (const m of v.matchAll(URL_IN_TEXT)) candidates.push(m[0]);
       const t = v.trim();
-      if (!/:\/\//.test(t) && (BARE_HOST.test(t) || (key !== null && URL_ARG_NAME.test(key))))
+      if (!/:[\\/]/.test(t) && (BARE_HOST.test(t) || (key !== null && URL_ARG_NAME.test(key))))
         candidates.push(`http://${t.replace(/^\/\//, '')}`);
     } else if (Array.isArray(v)) for (const x of v) walk(x, key);
     else if (isPlainObject(v)) for (const [k, x] of Object.entries(v)) walk(x, k);

@@ -2,7 +2,7 @@
 // them as a pure function whose verdict composes with the engine's by taking the more severe.
 
 export type { CompileOptions, PolicyText } from './compile.js';
-export { compilePolicy, MAX_LAYERS, MAX_RULES, ruleBody } from './compile.js';
+export { compilePolicy, MAX_LAYERS, MAX_POLICY_CHARS, MAX_RULES, ruleBody } from './compile.js';
 export type { LoweredDocument } from './document.js';
 export { lowerPolicyDocument, lowerYamlPolicy } from './document.js';
 export type { Sentence } from './english.js';

@@ -134,6 +134,9 @@ test('domain allowlists check every URL found anywhere in the arguments', () => 
   assert.equal(d({ url: 'https://EN.WIKIPEDIA.ORG./x' }), 'ALLOW');
   assert.equal(d({ url: 'file:///etc/passwd' }), 'DENY');
   assert.equal(d({ url: 'intranet' }), 'DENY', 'a url argument without a dot is still a host');
+  assert.equal(d({ target: 'https:evil.example/x' }), 'DENY', 'special schemes parse without slashes');
+  assert.equal(d({ target: 'see https:\\\\evil.example\\x' }), 'DENY', 'backslashes count as slashes');
+  assert.equal(d({ target: 'https:en.wikipedia.org/wiki/X' }), 'ALLOW');
 });
 
 test('time windows follow the zone across the DST change in America/New_York', () => {
