@@ -98,9 +98,27 @@ export function compilePolicy(src: PolicyText, options: CompileOptions = {}): Po
   };
 }
 
-/** Order within a layer does not change what a policy decides, so the rules hash sorts the rules. */
+/**
+ * What a layer means, independent of how it was written: rule order does not matter, and tool lists of
+ * one kind (deny, allow, review) are unions within a layer, so `Never allow a.` + `Never allow b.` means
+ * the same as `deny: [a, b]`.
+ */
 function rulesHash(layers: PolicyLayer[]): string {
-  return sha256Canonical(layers.map((l) => l.rules.map((r) => canonicalJson(ruleBody(r))).sort()));
+  return sha256Canonical(
+    layers.map((l) => {
+      const lists = new Map<string, Set<string>>();
+      const others: string[] = [];
+      for (const r of l.rules) {
+        if (r.kind === 'deny_tools' || r.kind === 'allow_tools' || r.kind === 'review_tools') {
+          const set = lists.get(r.kind) ?? new Set<string>();
+          for (const t of r.tools) set.add(t);
+          lists.set(r.kind, set);
+        } else others.push(canonicalJson(ruleBody(r)));
+      }
+      for (const [kind, tools] of lists) others.push(canonicalJson({ kind, tools: [...tools].sort() }));
+      return others.sort();
+    }),
+  );
 }
 
 /** A rule without its id and source: what it means, not where it was written. */

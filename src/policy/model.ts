@@ -97,7 +97,7 @@ export interface CompiledPolicy {
   layers: PolicyLayer[];
   /** sha256 over RFC 8785 canonical JSON of {format, name, layers}: rules and their sources. */
   hash: string;
-  /** sha256 over each layer's rules without ids or sources, in sorted order: equal when two texts say the same thing. */
+  /** sha256 over what each layer means (no ids or sources, order-free, tool lists merged): equal when two texts say the same thing. */
   rules_hash: string;
 }
 
