@@ -30,6 +30,9 @@ const DAYS = String.raw`(?<days>weekdays|weekends|every day|${DAY}(?:\s*,\s*${DA
 const UNIT = String.raw`(?<unit>second|minute|hour|day|week|(?<count>\d+) (?:seconds|minutes|hours|days|weeks))`;
 const TYPES = String.raw`(?<types>[\p{L}\p{N}_ ,]+?)`;
 
+/** Bounds the work of matching one sentence against every form. */
+export const MAX_SENTENCE_CHARS = 4096;
+
 const re = (body: string) => new RegExp(`^${body}$`, 'iu');
 
 const FORMS: SentenceForm[] = [
@@ -352,6 +355,10 @@ export function lowerEnglishPolicy(
   for (const s of sentences) {
     const body = s.text.slice(0, -1).trim();
     const where = { line: s.line, column: s.column };
+    if (s.text.length > MAX_SENTENCE_CHARS) {
+      errors.push(compileError(`sentence is longer than ${MAX_SENTENCE_CHARS} characters`, where));
+      continue;
+    }
     const hits = FORMS.map((f) => ({ f, m: f.pattern.exec(body) })).filter((h) => h.m !== null);
     if (hits.length === 0) {
       const closest = closestForm(s.text);

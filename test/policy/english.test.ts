@@ -247,3 +247,19 @@ test('homoglyph and case variants in a sentence name the same tool', () => {
     english('Never allow search_web.').rules_hash,
   );
 });
+
+test('a sentence two forms read differently is an ambiguity error, not a guess', () => {
+  const r = compilePolicy({
+    format: 'english',
+    text: 'Deny any action whose arguments contain PII in the input of alpha.',
+  });
+  assert.ok(!r.ok);
+  assert.match(r.errors[0]?.detail ?? '', /^ambiguous sentence/);
+  assert.equal(r.errors[0]?.line, 1);
+});
+
+test('an overlong sentence is refused before any matching', () => {
+  const r = compilePolicy({ format: 'english', text: `Deny ${'a '.repeat(3000)}in the input of x.` });
+  assert.ok(!r.ok);
+  assert.match(r.errors[0]?.detail ?? '', /longer than/);
+});
