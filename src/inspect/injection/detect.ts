@@ -202,9 +202,7 @@ function scanText(
   for (const finding of folded.findings)
     reportFinding(finding, text, depth, sink, place, decodedNote, budget);
 
-  // The patterns read underscores as spaces ("External_Ignore..." has a word boundary; same length).
-  const words = folded.text.includes('_') ? folded.text.replace(UNDERSCORES, ' ') : folded.text;
-  for (const m of scanPatterns(words, ALL, budget, true))
+  for (const m of scanPatterns(folded.text, ALL, budget, true))
     sink.add(m.kind, m.category, fromFolded(m.start, m.end), m.weight, decodedNote);
 
   if (depth >= MAX_DECODE_DEPTH) return;
@@ -287,8 +285,6 @@ function reportFinding(
     }
   }
 }
-
-const UNDERSCORES = /_/g;
 
 /** The hidden words again, without word boundaries: joined letters lose their spaces. */
 const HIDDEN_STEMS =

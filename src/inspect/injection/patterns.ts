@@ -45,9 +45,16 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 const alt = (phrases: readonly string[]) =>
   `(?:${[...phrases]
     .sort((a, b) => b.length - a.length)
-    .map((p) => escape(p).replace(/ /g, '\\s+').replace(/-/g, '-?'))
+    .map((p) => escape(p).replace(/ /g, '[\\s_]+').replace(/-/g, '-?'))
     .join('|')})`;
-const anchorOf = (phrase: string) => phrase.toLowerCase().match(/[a-z0-9_]+/)![0];
+const anchorOf = (phrase: string) => phrase.toLowerCase().match(/[a-z0-9]+/)![0];
+/**
+ * Word boundaries that treat an underscore as a separator ("External_Ignore previous..." starts a word
+ * at "Ignore"), used where a lookbehind or a lead starts: `\b` would see one long word.
+ */
+const START = '(?<![a-z0-9])';
+const END = '(?![a-z0-9])';
+const bounded = (before: string) => (before.startsWith('\\b') ? START + before.slice(2) : before);
 
 interface Spec {
   needs?: Pattern['needs'];
@@ -64,7 +71,7 @@ interface Spec {
 }
 
 function pattern(spec: Spec): Pattern {
-  const source = `${spec.before ? `(?<=${spec.before})` : ''}${alt(spec.lead)}${spec.rest ?? '\\b'}`;
+  const source = `${spec.before ? `(?<=${bounded(spec.before)})` : ''}${alt(spec.lead)}${spec.rest ?? END}`;
   const p: Pattern = {
     kind: spec.kind,
     category: spec.category,
@@ -88,7 +95,7 @@ function near(
 ): NearPattern {
   const part = (s: { lead: readonly string[]; rest?: string; before?: string }) => ({
     anchors: [...new Set(s.lead.map(anchorOf))],
-    regex: new RegExp(`${s.before ? `(?<=${s.before})` : ''}${alt(s.lead)}${s.rest ?? '\\b'}`, 'iy'),
+    regex: new RegExp(`${s.before ? `(?<=${bounded(s.before)})` : ''}${alt(s.lead)}${s.rest ?? END}`, 'iy'),
   });
   return { kind, category, weight, first: part(first), then: part(then), within };
 }

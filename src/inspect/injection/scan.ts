@@ -17,7 +17,7 @@ interface Entry {
 }
 
 export interface CompiledPatterns {
-  /** Global: every anchor word, as a whole word. */
+  /** Global: every anchor word, as a whole word (an underscore separates words). */
   anchors: RegExp;
   /** Sticky, without the leading word boundary: for anchors glued to the word before them. */
   gluedAnchors: RegExp;
@@ -68,8 +68,8 @@ export function compilePatterns(
   });
   const words = [...byAnchor.keys()].sort((a, b) => b.length - a.length).join('|');
   return {
-    anchors: new RegExp(`\\b(?:${words})\\b`, 'gi'),
-    gluedAnchors: new RegExp(`(?:${words})\\b`, 'iy'),
+    anchors: new RegExp(`(?<![a-z0-9])(?:${words})(?![a-z0-9])`, 'gi'),
+    gluedAnchors: new RegExp(`(?:${words})(?![a-z0-9])`, 'iy'),
     byAnchor,
     near,
     entries: id,
@@ -85,7 +85,7 @@ export interface ScanBudget {
   exhausted: boolean;
 }
 
-/** Word starts glued to the word before: "USAIgnore". (Underscores are read as spaces by the caller.) */
+/** Word starts glued to the word before: "USAIgnore". */
 const GLUED_START = /(?<=[A-Za-z0-9])[A-Z](?=[a-z])/g;
 
 interface Span {
