@@ -1,4 +1,5 @@
-// The injection inspector's public surface.
+// The injection inspector's public surface: the detector, and the Lobster-Trap-compatible metadata and
+// `_lobstertrap` block built from it (what Carapace's own conversation-layer inspector emits).
 
 export type { DetectOptions, InjectionReport, InjectionSignal } from './detect.js';
 export {
@@ -10,4 +11,13 @@ export {
   WINDOW_CHARS,
   WINDOW_OVERLAP,
 } from './detect.js';
+export type {
+  BlockOptions,
+  LobsterTrapAction,
+  LobsterTrapBlock,
+  LobsterTrapVerdict,
+} from './lobstertrap_block.js';
+export { lobstertrapBlock } from './lobstertrap_block.js';
 export type { SignalCategory } from './patterns.js';
+export type { DetectionField, IntentCategory, MetadataOptions, PromptMetadata } from './prompt_metadata.js';
+export { INTENT_WEIGHTS, promptMetadata, SIGNAL_WEIGHTS } from './prompt_metadata.js';
