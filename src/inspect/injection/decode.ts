@@ -49,12 +49,10 @@ function hexBytes(s: string): Buffer {
   return Buffer.from(s.replace(/\\x|%|0x|[ :,-]/gi, ''), 'hex');
 }
 
-/** Base64 and hex runs that decode to text, in `text` (the folded window). */
-export function findEncodedCandidates(text: string): EncodedCandidate[] {
-  const found: EncodedCandidate[] = [];
-  const take = (encoding: EncodedCandidate['encoding'], start: number, raw: string, decoded: string) => {
-    if (readsAsText(decoded)) found.push({ encoding, start, end: start + raw.length, decoded });
-  };
+/** Base64 and hex runs that decode to text, in `text` (the folded window); lazily, so a caller can stop. */
+export function* findEncodedCandidates(text: string): Generator<EncodedCandidate> {
+  const candidate = (encoding: EncodedCandidate['encoding'], start: number, raw: string, decoded: string) =>
+    readsAsText(decoded) ? { encoding, start, end: start + raw.length, decoded } : null;
   // Runs of base64 characters (hashes and identifiers among them decode to noise: readsAsText drops them).
   let k = 0;
   while (k < text.length) {
@@ -75,31 +73,33 @@ export function findEncodedCandidates(text: string): EncodedCandidate[] {
     while (end < text.length && end - k < 2 && text.charCodeAt(end) === 0x3d) end++;
     if (k - start < MIN_RUN) continue;
     const raw = text.slice(start, Math.min(end, start + MAX_CANDIDATE));
-    take('base64', start, raw, Buffer.from(raw, 'base64').toString('latin1'));
+    const b64 = candidate('base64', start, raw, Buffer.from(raw, 'base64').toString('latin1'));
+    if (b64) yield b64;
     const hex = text.startsWith('0x', start) ? raw.slice(2) : raw;
-    if (allHex || /^[0-9a-f]+$/i.test(hex)) take('hex', start, raw, hexBytes(raw).toString('latin1'));
+    if (allHex || /^[0-9a-f]+$/i.test(hex)) {
+      const h = candidate('hex', start, raw, hexBytes(raw).toString('latin1'));
+      if (h) yield h;
+    }
   }
   for (const re of [HEX_ESCAPED, HEX_SEPARATED])
     for (const m of text.matchAll(re)) {
       const raw = m[0].slice(0, MAX_CANDIDATE);
-      take('hex', m.index, raw, hexBytes(raw).toString('latin1'));
+      const h = candidate('hex', m.index, raw, hexBytes(raw).toString('latin1'));
+      if (h) yield h;
     }
-  return found;
 }
 
-/** Text under a right-to-left override, reversed back into reading order; in the original text. */
-export function findReversedRuns(original: string): EncodedCandidate[] {
-  const found: EncodedCandidate[] = [];
+/** Text under a right-to-left override, reversed back into reading order; in the original text; lazily. */
+export function* findReversedRuns(original: string): Generator<EncodedCandidate> {
   for (const m of original.matchAll(RTL_OVERRIDE)) {
     const body = m[1]!;
-    found.push({
+    yield {
       encoding: 'reversed',
       start: m.index,
       end: m.index + m[0].length,
       decoded: [...body].reverse().join(''),
-    });
+    };
   }
-  return found;
 }
 
 /** Whether a window may hold rot13 text: it names rot13, or several rot13-encoded common words occur. */

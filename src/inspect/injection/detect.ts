@@ -34,6 +34,8 @@ export const MAX_ATTEMPTS_PER_WINDOW = 3_072;
  * reported, not cleared.
  */
 export const MAX_ANCHOR_REPEATS = 1_024;
+/** Decoded payloads rescanned per window; a window holding more is reported, not cleared. */
+export const MAX_DECODES_PER_WINDOW = 32;
 const MAX_SIGNALS_PER_KIND = 8;
 const MAX_SIGNALS = 64;
 const EXCERPT_CHARS = 160;
@@ -175,6 +177,7 @@ function scanWindow(window: string, base: number, sink: SignalSink): void {
   const shift = (s: Span): Span => ({ start: base + s.start, end: base + s.end });
   const budget: ScanBudget = {
     attempts: MAX_ATTEMPTS_PER_WINDOW,
+    decodes: MAX_DECODES_PER_WINDOW,
     perWord: MAX_ANCHOR_REPEATS,
     exhausted: false,
   };
@@ -208,10 +211,12 @@ function scanText(
   if (depth >= MAX_DECODE_DEPTH) return;
 
   for (const candidate of findEncodedCandidates(folded.text)) {
+    if (budget.exhausted) break;
     const span = fromFolded(candidate.start, candidate.end);
     rescanDecoded(`encoded-${candidate.encoding}`, candidate.decoded, span, depth, sink, budget);
   }
   for (const candidate of findReversedRuns(text)) {
+    if (budget.exhausted) break;
     const span = place({ start: candidate.start, end: candidate.end });
     rescanDecoded('reversed-text', candidate.decoded, span, depth, sink, budget);
   }
@@ -236,6 +241,10 @@ function rescanDecoded(
   sink: SignalSink,
   budget: ScanBudget,
 ): void {
+  if (--budget.decodes < 0) {
+    budget.exhausted = true;
+    return;
+  }
   const before = sink.signals.length;
   scanText(decoded, depth + 1, sink, () => span, decoded, budget);
   if (sink.signals.length > before) sink.add(kind, 'obfuscation', span, 0.7, decoded);
@@ -279,8 +288,10 @@ function reportFinding(
         /^[a-z0-9]{0,6}$/.test(finding.folded);
       if (flag) break;
       sink.add('unicode-tags', 'obfuscation', span, 0.9, finding.folded);
-      if (depth < MAX_DECODE_DEPTH && finding.folded.length > 0)
-        scanText(finding.folded, depth + 1, sink, () => span, finding.folded, budget);
+      if (depth < MAX_DECODE_DEPTH && finding.folded.length > 0) {
+        if (--budget.decodes < 0) budget.exhausted = true;
+        else scanText(finding.folded, depth + 1, sink, () => span, finding.folded, budget);
+      }
       break;
     }
   }

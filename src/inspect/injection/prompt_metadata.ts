@@ -130,7 +130,7 @@ const PATHS =
   /(?:^|[\s"'(=,])((?:~|\.{1,2})?\/[\w.@%+-]{1,100}(?:\/[\w.@%+-]{0,100}){1,30}|[A-Za-z]:\\[\w. -]{1,100}(?:\\[\w. -]{1,100}){0,30})/g;
 const URLS = /(?<![\w/:.@-])(?:https?:\/\/|www\.)[^\s"'<>)\]]{1,2000}/gi;
 const DOMAINS =
-  /(?<![\w.-])(?:[a-z0-9-]{1,63}\.){1,10}(?:com|net|org|io|dev|ai|co|uk|de|fr|internal|local|xyz|app|info|biz|gov|edu|me|us|sh|st|cloud|site|online|ru|cn)\b/gi;
+  /(?<![\w./-])(?:[a-z0-9-]{1,63}\.){1,10}(?:com|net|org|io|dev|ai|co|uk|de|fr|internal|local|xyz|app|info|biz|gov|edu|us|cloud|site|online|ru|cn)\b/gi;
 const CODE =
   /```|^[ \t]*(?:def |class \w+[(:]|import \w|from \w[\w.]* import |function \w|const \w+ = |let \w+ = |#include\s*<|public (?:static )?\w+ |package \w|fn \w+\()/m;
 

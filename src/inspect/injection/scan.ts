@@ -80,6 +80,8 @@ export function compilePatterns(
 /** What scans may still spend; one budget is shared by every scan of a window (decoded text included). */
 export interface ScanBudget {
   attempts: number;
+  /** Decoded payloads (base64, hex, reversed, tag text) that may still be rescanned. */
+  decodes: number;
   /** Occurrences of one anchor word allowed per scan. */
   perWord: number;
   exhausted: boolean;
