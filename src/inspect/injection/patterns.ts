@@ -772,6 +772,7 @@ export const PATTERNS: readonly Pattern[] = [
     weight: 0.35,
     lead: list('http|https|www'),
     rest: String.raw`(?::\/\/|\.)[^\s"'<>?&]{1,200}[?&](?:[^\s"'<>=&]{1,40}=[^\s"'<>&]{0,60}&){0,8}[\w-]{1,40}=(?:\{\{?[^}\s]{1,60}\}\}?|\$\{[^}\s]{1,60}\}|\[[A-Z_ ]{2,40}\]|<[A-Z_ ]{2,40}>)`,
+    needs: { char: '=', within: 300 },
   }),
   pattern({
     kind: 'exfil-endpoint',
