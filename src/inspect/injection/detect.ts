@@ -105,7 +105,15 @@ export function detectInjection(text: string, options: DetectOptions = {}): Inje
   const threshold = options.threshold ?? INJECTION_THRESHOLD;
   if (typeof text !== 'string') {
     // Fail closed: what cannot be read cannot be cleared.
-    return { suspected: true, score: 1, threshold, signals: [unscannedSignal('', 0, 0, 'not text')] };
+    const signal: InjectionSignal = {
+      kind: 'unscanned',
+      category: 'obfuscation',
+      start: 0,
+      end: 0,
+      excerpt: '',
+      weight: 1,
+    };
+    return { suspected: true, score: 1, threshold, signals: [signal] };
   }
   const limit = Math.min(options.maxChars ?? MAX_SCAN_CHARS, MAX_SCAN_CHARS);
   const sink = new SignalSink(text);
@@ -129,17 +137,6 @@ export function detectInjection(text: string, options: DetectOptions = {}): Inje
   for (const w of sink.strongest.values()) clear *= 1 - w;
   const score = Math.round((1 - clear) * 10_000) / 10_000;
   return { suspected: score >= threshold, score, threshold, signals: reported(sink.signals) };
-}
-
-function unscannedSignal(text: string, start: number, end: number, why: string): InjectionSignal {
-  return {
-    kind: 'unscanned',
-    category: 'obfuscation',
-    start,
-    end,
-    excerpt: shorten(text.slice(start, end)) || why,
-    weight: 1,
-  };
 }
 
 const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
@@ -187,20 +184,19 @@ function scanWindow(window: string, base: number, sink: SignalSink): void {
 }
 
 /**
- * Scan `text` and report each signal at `place(span)` (the span in `text`'s folded or original
- * coordinates mapped to the caller's original text). Decoded content is scanned again, to `depth`.
+ * Scan `text` and report each signal at `place(span)` (a span of `text` mapped to the caller's original
+ * text). Decoded content is scanned again, down to MAX_DECODE_DEPTH; its signals carry `decodedNote`.
  */
 function scanText(
   text: string,
   depth: number,
   sink: SignalSink,
   place: (span: Span) => Span,
-  decodedFrom: string | undefined,
+  decodedNote: string | undefined,
   budget: ScanBudget,
 ): void {
   const folded = foldText(text);
   const fromFolded = (s: number, e: number) => place(folded.map.toOriginal(s, e));
-  const decodedNote = decodedFrom;
 
   for (const finding of folded.findings)
     reportFinding(finding, text, depth, sink, place, decodedNote, budget);
