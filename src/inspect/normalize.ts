@@ -47,24 +47,34 @@ function identityOf(text: string): NormalizedText {
 }
 
 /**
- * Normalises `text` for scanning. Work is linear in the length: when the whole text is already NFKC
- * (one ICU check), only invisible characters are cut out; otherwise non-ASCII runs that NFKC changes
- * are re-normalised cluster by cluster (a base character with its combining marks). Hangul conjoining
- * jamo are not recomposed across clusters.
+ * Normalises `text` for scanning. Work is linear in the length: characters NFKC leaves alone are copied
+ * (a table per code unit, filled on first sight), fullwidth ASCII is mapped directly, and everything else
+ * is normalised cluster by cluster (a base character with its combining marks). Hangul conjoining jamo
+ * are not recomposed across clusters.
  */
 export function normalizeForScan(text: string, options: NormalizeOptions = {}): NormalizedText {
   const nfkc = options.nfkc ?? true;
   const removeInvisible = options.removeInvisible ?? true;
   if ((!nfkc && !removeInvisible) || !NON_ASCII.test(text)) return identityOf(text);
   const n = text.length;
-  const wholeUnchanged = !nfkc || text.normalize('NFKC') === text;
-  if (wholeUnchanged && (!removeInvisible || !INVISIBLE.test(text))) return identityOf(text);
-
-  const map = new OffsetMapBuilder(n);
-  if (wholeUnchanged) {
+  if (!nfkc) {
+    if (!INVISIBLE.test(text)) return identityOf(text);
+    const map = new OffsetMapBuilder(n);
     cutInvisible(text, 0, n, map);
     return map.finish(text);
   }
+  // Text whose every non-ASCII unit NFKC leaves alone (no marks, no invisibles) is returned as it is.
+  let allStable = true;
+  for (let k = 0; k < n; k++) {
+    const c = text.charCodeAt(k);
+    if (c >= 0x80 && !isStableUnit(c)) {
+      allStable = false;
+      break;
+    }
+  }
+  if (allStable) return identityOf(text);
+
+  const map = new OffsetMapBuilder(n);
   const cache = new Map<string, string>();
   let i = 0;
   while (i < n) {
@@ -83,14 +93,20 @@ export function normalizeForScan(text: string, options: NormalizeOptions = {}): 
     }
     let j = i + 1;
     while (j < n && text.charCodeAt(j) >= 0x80) j++;
-    const run = text.slice(i, j);
-    if (run.normalize('NFKC') === run) {
-      if (removeInvisible) cutInvisible(text, i, j, map);
-      else map.identity(text, i, j);
-      i = j;
-      continue;
+    while (i < j) {
+      const c = text.charCodeAt(i);
+      if (isStableUnit(c) && !(i + 1 < j && isCombiningAt(text, i + 1))) {
+        // A run of characters NFKC leaves alone (most non-ASCII text): copied in one go.
+        let k = i + 1;
+        while (k < j && isStableUnit(text.charCodeAt(k)) && !(k + 1 < j && isCombiningAt(text, k + 1))) k++;
+        map.identity(text, i, k);
+        i = k;
+      } else if (nfkc && c >= 0xff01 && c <= 0xff5e && !(i + 1 < j && isCombiningAt(text, i + 1))) {
+        // Fullwidth ASCII, the frequent case, mapped without calling into ICU.
+        map.unit(c - 0xfee0, i, i + 1);
+        i++;
+      } else i = normalizeCluster(i, j);
     }
-    while (i < j) i = normalizeCluster(i, j);
   }
   return map.finish(text);
 
@@ -210,6 +226,25 @@ class OffsetMapBuilder {
 
 // Lone surrogates must survive the round trip, so no replacement on decode (fatal: false keeps them).
 const UTF16 = new TextDecoder('utf-16le');
+
+/**
+ * BMP code units that NFKC maps to themselves and that never combine with a neighbour (not a mark, not
+ * a Hangul vowel or final jamo, not a surrogate): 1 stable, 2 not, 0 not yet known.
+ */
+const stableUnits = new Uint8Array(0x10000);
+function isStableUnit(code: number): boolean {
+  const known = stableUnits[code] ?? 0;
+  if (known !== 0) return known === 1;
+  const ch = String.fromCharCode(code);
+  const stable =
+    !(code >= 0xd800 && code <= 0xdfff) &&
+    !(code >= 0x1160 && code <= 0x11ff) &&
+    !isBmpMark(code) &&
+    !INVISIBLE.test(ch) &&
+    ch.normalize('NFKC') === ch;
+  stableUnits[code] = stable ? 1 : 2;
+  return stable;
+}
 
 /** BMP combining marks as a bit table, built once on first use (one regex test per code unit). */
 let bmpMarks: Uint8Array | undefined;
