@@ -1,0 +1,14 @@
+// Which nine-digit numbers the US Social Security Administration can have issued: since the 2011
+// randomisation any area except 000, 666 and 900-999, any group except 00, any serial except 0000.
+
+/** True when area-group-serial is an issuable SSN and not one of the publicised sample numbers. */
+export function isUsSsnValid(area: string, group: string, serial: string): boolean {
+  const a = Number(area);
+  if (area.length !== 3 || group.length !== 2 || serial.length !== 4) return false;
+  if (a === 0 || a === 666 || a >= 900) return false;
+  if (Number(group) === 0 || Number(serial) === 0) return false;
+  const all = area + group + serial;
+  if (/^(\d)\1{8}$/.test(all)) return false;
+  // Numbers printed on sample cards and in advertising, invalidated by the SSA.
+  return all !== '078051120' && all !== '219099999' && all !== '123456789';
+}
