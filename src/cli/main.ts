@@ -6,6 +6,7 @@ import { agentsAddCommand, agentsListCommand, channelsAddCommand } from './agent
 import { decideCommand } from './decide_command.js';
 import { type DemoOptions, demoCommand } from './demo_command.js';
 import { scenariosCommand } from './scenarios_command.js';
+import { type InspectOptions, inspectCommand, type RedactOptions, redactCommand } from './inspect_command.js';
 import {
   auditExportCommand,
   auditProofCommand,
@@ -197,6 +198,25 @@ program
   .option('--sla-cost-per-minute <usd>', 'the assumed cost of a site outage per minute', '9000')
   .option('--probe-interval-ms <ms>', 'how often each canary probes', '1000')
   .action((options: DemoOptions) => runCommand(() => demoCommand(options)));
+
+program
+  .command('inspect')
+  .description(
+    'scan standard input for injection, PII and secrets; print {injection, pii, secrets, lobstertrap} (never secret values)',
+  )
+  .option('--json-input', 'standard input is JSON: scan every value, also PII split across fields')
+  .action((options: InspectOptions) => runCommand(() => inspectCommand(options)));
+
+program
+  .command('redact')
+  .description('print standard input with PII and secrets replaced')
+  .option('--json-input', 'standard input is JSON: print the redacted JSON')
+  .option(
+    '--strategy <s>',
+    'placeholder, mask, hash ($CARAPACE_REDACT_KEY is the key) or remove',
+    'placeholder',
+  )
+  .action((options: RedactOptions) => runCommand(() => redactCommand(options)));
 
 program
   .command('scenarios')

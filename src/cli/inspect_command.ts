@@ -1,0 +1,93 @@
+// `carapace inspect` and `carapace redact`: the content inspectors on standard input, as the gateway
+// runs them. `inspect` reports what it found (kinds and spans, never the secret values themselves);
+// `redact` prints the text or JSON with PII and secrets replaced.
+
+import { detectInjection, promptMetadata } from '../inspect/injection/index.js';
+import { jsonLeafGroups, type JsonValue } from '../inspect/json_scan.js';
+import { detectPii, detectPiiInJson, redactPii, redactPiiInJson } from '../inspect/pii/index.js';
+import { REDACTION_STRATEGIES, RedactionError, type RedactionStrategy } from '../inspect/redaction.js';
+import {
+  detectSecrets,
+  detectSecretsInJson,
+  redactSecrets,
+  redactSecretsInJson,
+} from '../inspect/secrets/index.js';
+import { failure, parseJson, printJson, readStdin } from './io.js';
+
+/** The environment variable holding the key of the `hash` strategy: never a flag, so never in argv. */
+export const REDACT_KEY_ENV = 'CARAPACE_REDACT_KEY';
+
+export interface InspectOptions {
+  jsonInput?: boolean;
+}
+
+export async function inspectCommand(options: InspectOptions): Promise<number> {
+  const input = await readStdin();
+  if (options.jsonInput) {
+    const value = parseJson(input, 'standard input') as JsonValue;
+    const text = textOfJson(value);
+    const injection = detectInjection(text);
+    printJson({
+      injection: { suspected: injection.suspected, score: injection.score, signals: injection.signals },
+      pii: detectPiiInJson(value),
+      secrets: detectSecretsInJson(value),
+      lobstertrap: { detected: promptMetadata(text, { report: injection }) },
+    });
+    return 0;
+  }
+  const injection = detectInjection(input);
+  printJson({
+    injection: { suspected: injection.suspected, score: injection.score, signals: injection.signals },
+    pii: detectPii(input),
+    secrets: detectSecrets(input),
+    lobstertrap: { detected: promptMetadata(input, { report: injection }) },
+  });
+  return 0;
+}
+
+export interface RedactOptions {
+  jsonInput?: boolean;
+  strategy?: string;
+}
+
+export async function redactCommand(options: RedactOptions): Promise<number> {
+  const strategy = (options.strategy ?? 'placeholder') as RedactionStrategy;
+  if (!REDACTION_STRATEGIES.includes(strategy))
+    throw failure(
+      'E_REDACT_OPTION',
+      'invalid --strategy',
+      `${strategy}: use ${REDACTION_STRATEGIES.join(', ')}`,
+    );
+  const hashKey = process.env[REDACT_KEY_ENV];
+  if (strategy === 'hash' && !hashKey)
+    throw failure(
+      'E_REDACT_KEY',
+      'no hash key',
+      `set $${REDACT_KEY_ENV} (at least 16 bytes) for --strategy hash`,
+    );
+  const redaction = { strategy, ...(hashKey ? { hashKey } : {}) };
+  const input = await readStdin();
+  try {
+    if (options.jsonInput) {
+      const value = parseJson(input, 'standard input') as JsonValue;
+      // Secrets first: a credential is never left for the PII pass to half-replace.
+      const withoutSecrets = redactSecretsInJson(value, redaction).value;
+      printJson(redactPiiInJson(withoutSecrets, redaction).value);
+      return 0;
+    }
+    const withoutSecrets = redactSecrets(input, redaction).text;
+    process.stdout.write(redactPii(withoutSecrets, redaction).text);
+    return 0;
+  } catch (e) {
+    if (e instanceof RedactionError) throw failure(e.code, 'cannot redact', e.message);
+    throw e;
+  }
+}
+
+/** The string leaves of a JSON value in document order, one per line: what injection scanning reads. */
+function textOfJson(value: JsonValue): string {
+  return jsonLeafGroups(value)
+    .flat()
+    .map((leaf) => leaf.text)
+    .join('\n');
+}
