@@ -17,6 +17,9 @@ import type { TokenGate } from '../executors/executor.js';
 import type { ExecutorRegistry } from '../executors/registry.js';
 import type { Principal, Store } from '../store/store.js';
 import { GatewayError } from './gateway_error.js';
+import type { JsonValue } from '../inspect/json_scan.js';
+import { redactSecretsInJson } from '../inspect/secrets/index.js';
+import { type InputInspection, inspectArguments, stricter } from './inspection.js';
 import type { Metrics } from './metrics.js';
 
 export interface GatewayContext {
@@ -39,10 +42,16 @@ export interface GatewayContext {
   ocrCommand?: string;
 }
 
-/** A decision record and its RFC 8785 text, made once and used for the audit entry and the response. */
+/**
+ * A decision record and its RFC 8785 text (made once, used for the audit entry and the response), the
+ * inspect stage's verdict on the arguments, and the final verdict: the stricter of the engine's and
+ * the inspect stage's (a stage tightens, never loosens).
+ */
 export interface GatewayDecision {
   record: DecisionRecord;
   json: CanonicalText;
+  inspect: InputInspection;
+  final: { decision: DecisionRecord['decision']; rule: string; explanation: string };
 }
 
 /** Decides an agent's proposed action from a request body `{envelope, _lobstertrap?}`. No side effects. */
@@ -85,18 +94,44 @@ export async function decideForAgent(
     const status = parsed.error.code === 'E_INPUT_TOO_LARGE' ? 413 : 400;
     throw new GatewayError(status, parsed.error.code, parsed.error.error, parsed.error.detail);
   }
-  const record = decide(parsed.value, ctx.engine);
+  const decided = decide(parsed.value, ctx.engine);
+  const inspect = inspectArguments(decided.request.envelope.args);
+  // A credential in the arguments is never recorded or echoed: the record keeps the original
+  // request_hash, but its arguments have the credential replaced (so its replay names that difference).
+  const record = inspect.secrets.length > 0 ? withoutSecrets(decided) : decided;
   // The request inside the record was canonicalised when it was parsed: embed that text, not a new walk.
-  const text = toCanonicalJson({ ...record, request: new CanonicalText(parsed.value.canonical) }, 64);
+  const text = toCanonicalJson(
+    record === decided ? { ...record, request: new CanonicalText(parsed.value.canonical) } : record,
+    64,
+  );
   if (!text.ok) throw new Error(`the engine made a record that is not JSON: ${text.path}: ${text.reason}`);
-  return { record, json: new CanonicalText(text.json) };
+  const tightened = stricter(record.decision, inspect.decision) !== record.decision;
+  const final = tightened
+    ? { decision: inspect.decision, rule: inspect.rule as string, explanation: inspect.explanation as string }
+    : { decision: record.decision, rule: record.rule, explanation: record.explanation };
+  return { record, json: new CanonicalText(text.json), inspect, final };
+}
+
+function withoutSecrets(record: DecisionRecord): DecisionRecord {
+  const envelope = record.request.envelope;
+  return {
+    ...record,
+    request: {
+      ...record.request,
+      envelope: { ...envelope, args: redactSecretsInJson(envelope.args as JsonValue).value },
+    },
+    notes: [
+      ...record.notes,
+      'inspect: credentials in the arguments were replaced before recording; request_hash is of the original request',
+    ],
+  } as DecisionRecord;
 }
 
 /** Records the conversation-layer verdict (if any) and the decision, durably; both or an error. */
 export async function auditDecision(
   ctx: GatewayContext,
   agent: Principal,
-  { record, json }: GatewayDecision,
+  { record, json, inspect, final }: GatewayDecision,
 ): Promise<AuditEntry> {
   try {
     // Sealed in the same tick, so the two layers' entries are adjacent in the log; both are durable
@@ -104,7 +139,12 @@ export async function auditDecision(
     const verdict = record.conversation_layer.present
       ? ctx.audit.append('conversation.verdict', { agent: agent.id, signal: record.conversation_layer })
       : null;
-    const decision = ctx.audit.append('decision', { agent: agent.id, record: json });
+    const decision = ctx.audit.append('decision', {
+      agent: agent.id,
+      record: json,
+      // The inspect stage and the final verdict, when the stage found something.
+      ...(inspect.decision !== 'ALLOW' ? { inspect, final } : {}),
+    });
     await verdict;
     return await decision;
   } catch (e) {

@@ -12,6 +12,7 @@ import { strictBody } from './body.js';
 import { auditDecision, auditEvent, decideForAgent, type GatewayContext } from './context.js';
 import { GatewayError } from './gateway_error.js';
 import { actionSchema, decideSchema, executeSchema } from './schemas.js';
+import { redactOutput } from './inspection.js';
 import { executeGated } from './token_gate.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -19,23 +20,25 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 export function actionRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   const agents = admit(ctx.store, ['agent']);
   app.post('/v1/decide', { schema: decideSchema, onRequest: agents }, async (request, reply) => {
-    const { record, json } = await decideForAgent(ctx, principalOf(request), request.body);
-    ctx.metrics.countDecision(record.decision, record.rule);
-    return reply.type(JSON_TYPE).send(`{"record":${json.json}}`);
+    const { json, inspect, final } = await decideForAgent(ctx, principalOf(request), request.body);
+    ctx.metrics.countDecision(final.decision, final.rule);
+    const stage = inspect.decision !== 'ALLOW' ? `"inspect":${JSON.stringify({ ...inspect, final })},` : '';
+    return reply.type(JSON_TYPE).send(`{${stage}"record":${json.json}}`);
   });
 
   app.post('/v1/actions', { schema: actionSchema, onRequest: agents }, async (request, reply) => {
     const agent = principalOf(request);
     const decided = await decideForAgent(ctx, agent, request.body);
-    const { record } = decided;
+    const { record, final } = decided;
     const entry = await auditDecision(ctx, agent, decided);
-    ctx.metrics.countDecision(record.decision, record.rule);
+    ctx.metrics.countDecision(final.decision, final.rule);
     const audit = { seq: entry.seq, hash: entry.hash };
     const answer = {
-      decision: record.decision,
-      rule: record.rule,
-      explanation: record.explanation,
+      decision: final.decision,
+      rule: final.rule,
+      explanation: final.explanation,
       audit,
+      ...(decided.inspect.decision !== 'ALLOW' ? { inspect: decided.inspect } : {}),
     };
     // The record goes out as the canonical text already made for the audit entry, not serialised again.
     const send = (status: number, fields: Record<string, unknown>) =>
@@ -44,7 +47,7 @@ export function actionRoutes(app: FastifyInstance, ctx: GatewayContext): void {
         .type(JSON_TYPE)
         .send(`${JSON.stringify(fields).slice(0, -1)},"record":${decided.json.json}}`);
 
-    if (record.decision === 'ALLOW') {
+    if (final.decision === 'ALLOW') {
       const now = ctx.now();
       const { token, claims } = await mintExecutionToken({
         key: ctx.tokenKey,
@@ -58,7 +61,7 @@ export function actionRoutes(app: FastifyInstance, ctx: GatewayContext): void {
       });
       return send(200, { ...answer, token, token_expires_at: new Date(claims.exp_ms).toISOString() });
     }
-    if (record.decision === 'HUMAN_REVIEW') {
+    if (final.decision === 'HUMAN_REVIEW') {
       const now = ctx.now();
       const review = await ctx.store.createReview({
         id: `rev_${randomUUID().replaceAll('-', '')}`,
@@ -133,7 +136,9 @@ export function actionRoutes(app: FastifyInstance, ctx: GatewayContext): void {
         `${code}: ${reason}`,
       );
     }
-    const result = run.outcome;
+    // Secrets and PII leave the output before the agent, the chunk store or the audit log see it.
+    const redacted = redactOutput(run.outcome);
+    const result = redacted.value;
     // The output is content from outside the gateway's trust: it becomes an untrusted, scanned chunk,
     // so that an action justified by it is judged by where it came from.
     const output = await registerChunk(ctx, TOOL_OUTPUT_CHANNEL, canonicalJson(result));
@@ -141,6 +146,7 @@ export function actionRoutes(app: FastifyInstance, ctx: GatewayContext): void {
       agent: agent.id,
       jti: run.claims.jti,
       result,
+      redacted: { secrets: redacted.secrets, pii: redacted.pii },
       output_chunk: output.chunk.id,
       injection_suspected: output.chunk.injection_suspected,
     });

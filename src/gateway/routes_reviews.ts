@@ -74,7 +74,7 @@ export function reviewRoutes(app: FastifyInstance, ctx: GatewayContext): void {
         const agent = await ctx.store.getPrincipal(review.agent_id);
         const now =
           agent && !agent.disabled
-            ? (await decideForAgent(ctx, agent, { envelope: review.envelope })).record
+            ? (await decideForAgent(ctx, agent, { envelope: review.envelope })).final
             : null;
         if (!now || now.decision === 'DENY' || now.decision === 'QUARANTINE') {
           reevaluation = now
