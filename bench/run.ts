@@ -3,11 +3,13 @@
 import { runAuditBench } from './audit.js';
 import { runEngineBench } from './engine.js';
 import { runGatewayBench } from './gateway.js';
+import { runInspectBench } from './inspect.js';
 
 const BENCHES: Record<string, (o: { iterations: number; warmup: number }) => void | Promise<void>> = {
   engine: runEngineBench,
   audit: runAuditBench,
   gateway: runGatewayBench,
+  inspect: runInspectBench,
 };
 
 const args = process.argv.slice(2);
