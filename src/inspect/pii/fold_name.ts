@@ -18,10 +18,36 @@ const NON_ASCII = /[^\x00-\x7f]/;
 const MARKS = /\p{M}/gu;
 const SPECIALS = /[øæœßðþłđıħŧŋ]/g;
 
+/** Folded form of each lower-case Latin-1 and Latin Extended-A letter (U+00E0-U+017F), '' when none. */
+const LATIN_FOLD: readonly string[] = (() => {
+  const table: string[] = [];
+  for (let c = 0xe0; c <= 0x17f; c++) {
+    const ch = String.fromCharCode(c).toLowerCase();
+    const folded = ch
+      .normalize('NFD')
+      .replace(MARKS, '')
+      .replace(SPECIALS, (x) => SPECIAL[x] ?? x);
+    table[c - 0xe0] = /^[a-z]{1,2}$/.test(folded) ? folded : '';
+  }
+  return table;
+})();
+
 /** Lower-cased, accents removed, a few letters without a decomposition spelled out. */
 export function foldName(word: string): string {
   const lower = word.toLowerCase();
   if (!NON_ASCII.test(lower)) return lower;
+  // Latin letters (the common case) by table; anything else through Unicode decomposition.
+  let out = '';
+  for (let i = 0; i < lower.length; i++) {
+    const c = lower.charCodeAt(i);
+    if (c < 0x80) out += lower.charAt(i);
+    else if (c >= 0xe0 && c <= 0x17f && (LATIN_FOLD[c - 0xe0] ?? '') !== '') out += LATIN_FOLD[c - 0xe0];
+    else return slowFold(lower);
+  }
+  return out;
+}
+
+function slowFold(lower: string): string {
   return lower
     .normalize('NFD')
     .replace(MARKS, '')

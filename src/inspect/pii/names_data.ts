@@ -167,6 +167,36 @@ chioma femi folake ifeoma kofi kwame kwesi lerato musa nia nkosi obi olu sipho t
 uche zanele zola
 `;
 
+/** A second batch of European given names from the same general knowledge. */
+const EUROPEAN_MORE = `
+abdiel adalberto adeline adina adolfo agatha agustin aileen aisling alaina alba albin aldo aleksandra alena alessia
+alfonso alina alistair aliyah alma alois alonso alva alvar amalia amanda ambrose amelie amos anastasia anders
+andrea angelika anika anneli annette anouk anselm antje antonia anya ariane arlo armando arnold arvid aster
+augustin aurelia aurelio axel ayla azra bartholomew basil beatrix benedict bernhard bertil birgit bjorg blanca bodhi
+bogdan bonifac borja brenna brigid bronwyn caio calla candice carina carmela carolina casimir cassius cecil cedric
+celeste celestine cesare charlene chiara christa christel cillian clemens clementine colette conrad constantin cora corinna cosmin
+cristian cyril cyrus dagmar dalia damiano danuta darina dario dariusz dave davina declan delia demetrius desmond
+detlev dimitra dinah dirk domenica dominika donatella dorothea dragana duarte dunja edda edgar edoardo eduard egil
+eleanora elena eliana elif elise ellen elma elodie elsa elvira emeric emilio emine emmerich enzo ephraim
+erasmus eric erna ernesto esme esteban estelle ethel eugenia evander evelina ewa fabian fabienne faisal fanny
+farida federica felicia ferdinand fernanda filip filippa fiona flavio florentina florin franca francesca franziska frida fridtjof
+friedrich gabriele gaia gaspar gemma genoveva georgina gerda germaine gertrud gianna gilda gina giovanni gisela giulia
+gloria goran greta gretchen griselda gudrun gunilla gustavo gwendolyn hadrian hakon hamish hannelore harald harriet heidi
+helena helmut henrietta henrik herta hilda hildegard hinrich hugo ignacio igor ilaria ilona imke ines ingeborg
+ingmar ingrid irena irmgard isadora isidor ismael ivana ivo jacinta jakob janek janina jaroslav jasper javier
+jelena jeremias joachim joana joaquim jocelyn jonatan jordi josefine josephine jovana judit julius juna justus kaja
+karina karl karolina kasimir katarina katharina kerstin kieran kilian kira klara klaus konrad kornelia krisztina kurt
+ladislav lambert laurentiu laurenz lavinia leander leila lena leonie leopold liesel lina linnea livia lorena lorenzo
+lotte louisa lucia luciano ludmila ludovica ludwig luisa lucjan lydia madeleine magdalena magnus malin marek margit
+mariana marianne marina marius marlene martha martina maximilian melina merle micaela milan milena mira miriam mirko
+moritz natalia natascha nadja nele nicola nicolai niklas nikola nils noemi norbert octavia odette olaf olga
+oliwia ottilie pablo patricia petra philomena pietro quentin radek rafael raffaela raimund ramona raphael rebekka reinhold
+renata rene ricarda roberta rodrigo roland romana ronja rosa rosalie rosemarie rudolf ruth sabina sabrina salvatore
+sandra sanna saskia sebastian serena severin sibylle sigrid silvia simona sofia sonja stanislav susanna svea sybille
+tabea tamara tatjana thea theresa tilda timo tobias tomas ulrike ursula valentin valeria vera veronika viktor
+viola vivienne walburga waltraud wanda wiebke wilhelmina wolfram xenia yara yvette zita zofia zoran
+`;
+
 /** Given names that are also ordinary English words, places or months: evidence only with support. */
 const AMBIGUOUS = `
 april august autumn bill bob buck bud carol chance chase cliff dale dawn dean destiny dick don drew
@@ -373,6 +403,7 @@ export const GIVEN_NAMES: ReadonlySet<string> = (() => {
     SLAVIC_BALTIC,
     HUNGARIAN_GREEK_TURKISH,
     ASIAN_MIDEAST_AFRICAN,
+    EUROPEAN_MORE,
   );
   for (const w of wordsOf(AMBIGUOUS)) all.delete(w);
   return all;

@@ -448,6 +448,7 @@ function cueRun(s: Scan, startToken: number): Region | undefined {
       !isStreetSuffix(t) &&
       !isUnitWord(t) &&
       !isStreetWordAfter(t) &&
+      !isStreetPrefix(t) &&
       !/^(?:p|o|po|st|no|nr)$/.test(t.key) &&
       t.text.length > 2
     ) {
@@ -484,6 +485,7 @@ export function recognizeAddresses(s: SegmentView, out: Candidate[]): void {
   const { text, tokens } = s;
   const regions = mergeAnchors(s, findAnchors(s));
   const cueStarts = tokensAfterCue(tokens, s.lower, ADDRESS_CUE);
+  const regionScores: number[] = [];
   for (const r of regions) {
     // A house number right before the first anchor ("6750 Koskikatu 25").
     if (isNum(tokens[r.first - 1]) && adjacent(s, tokens[r.first - 1], tokens[r.first])) r.first--;
@@ -491,6 +493,7 @@ export function recognizeAddresses(s: SegmentView, out: Candidate[]): void {
     let score = r.strength >= 3 ? 0.85 : r.strength >= 2 ? 0.7 : r.strength >= 1.5 ? 0.55 : 0.35;
     if (r.strength >= 4) score = 0.9;
     for (let k = Math.max(0, r.first - 1); k <= r.first; k++) if (cueStarts.has(k)) score += 0.15;
+    regionScores.push(clampScore(score));
     const { start, end } = spanOf(s, r);
     if (end > start) out.push({ type: 'STREET_ADDRESS', start, end, score: clampScore(score) });
   }
@@ -498,8 +501,13 @@ export function recognizeAddresses(s: SegmentView, out: Candidate[]): void {
     const run = cueRun(s, i);
     if (run === undefined) continue;
     const { start, end } = spanOf(s, run);
-    const anchored = regions.some((r) => r.strength >= 1.5 && r.first >= run.first && r.last <= run.last);
-    if (end > start) out.push({ type: 'STREET_ADDRESS', start, end, score: anchored ? 0.95 : 0.9 });
+    // A run after a cue scores at least as high as the anchors inside it, so the whole run is kept.
+    let score = 0.9;
+    regions.forEach((r, k) => {
+      if (r.first >= run.first && r.last <= run.last && r.strength >= 1.5)
+        score = Math.max(score + 0.05, regionScores[k] ?? 0);
+    });
+    if (end > start) out.push({ type: 'STREET_ADDRESS', start, end, score: clampScore(Math.min(score, 1)) });
   }
   const postal = s.lower.includes('zip') || s.lower.includes('post') || s.lower.includes('plz');
   for (const m of postal ? text.matchAll(POSTCODE_CUE) : []) {

@@ -95,11 +95,11 @@ export const KNOWN_HARD_UNITS = [
 ];
 
 /**
- * Fastest of `tries` runs, in milliseconds of this process's CPU time (user + system): the scan is
+ * Fastest of `tries` runs (default 5), in milliseconds of this process's CPU time (user + system): the scan is
  * synchronous, so CPU time is its cost, and other processes on a loaded machine do not inflate it the
  * way they inflate wall-clock time. The benchmark (npm run bench -- inspect) reports wall-clock time.
  */
-export function minMillis(run: () => unknown, tries = 3): number {
+export function minMillis(run: () => unknown, tries = 5): number {
   let best = Number.POSITIVE_INFINITY;
   for (let i = 0; i < tries; i++) {
     const started = process.cpuUsage();

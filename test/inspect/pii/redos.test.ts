@@ -1,7 +1,7 @@
 // ReDoS safety of the PII scanner. Every regular expression it uses runs over adversarial 1 MB strings
 // in under 50 ms (no catastrophic backtracking: bounded repetition and anchored starts), and the whole
 // scan, patterns plus the word-level recognisers, grows linearly with the input.
-// Timings are the fastest of three runs in process CPU time, so a loaded two-core machine does not fail
+// Timings are the fastest of five runs in process CPU time, so a loaded two-core machine does not fail
 // the test; the benchmark (npm run bench -- inspect) reports the strict wall-clock figure against the goal.
 
 import assert from 'node:assert/strict';

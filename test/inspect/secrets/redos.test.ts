@@ -1,5 +1,5 @@
 // ReDoS safety of the secret scanner: every pattern, and the whole detectSecrets scan, handle
-// adversarial 1 MB strings in under 50 ms. Fastest of three runs in process CPU time, so a loaded
+// adversarial 1 MB strings in under 50 ms. Fastest of five runs in process CPU time, so a loaded
 // two-core machine does not fail the test; the benchmark (npm run bench -- inspect) reports the strict
 // wall-clock figure.
 
