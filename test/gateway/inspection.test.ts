@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { segmentsDir } from '../../src/audit/log_files.js';
 import { listSegments } from '../../src/audit/segment_store.js';
 import type { Executor, TokenGate } from '../../src/executors/executor.js';
+import { redactOutput } from '../../src/gateway/inspection.js';
 import { type Harness, principal, startHarness } from './harness.js';
 
 // Built at run time so that no token-shaped literal sits in the repository.
@@ -91,6 +92,7 @@ test('an executor output reaches the agent and the audit log with secrets and PI
   });
   assert.equal(run.status, 200, JSON.stringify(run.body));
   const effect = (run.body.result as { effect: string }).effect;
+  assert.match(effect, /^telemetry for vm-02; owner <EMAIL_ADDRESS>; debug token=<GITHUB_TOKEN>$/);
   assert.match(effect, /<GITHUB_TOKEN>/);
   assert.match(effect, /<EMAIL_ADDRESS>/);
   const log = await auditText();
@@ -99,4 +101,15 @@ test('an executor output reaches the agent and the audit log with secrets and PI
     'the output leaked into the audit log',
   );
   assert.match(log, /"redacted":\{"pii":\["EMAIL_ADDRESS"\],"secrets":\["GITHUB_TOKEN"\]\}/);
+});
+
+test('ordinary operational output passes through the output redaction unchanged', () => {
+  const outcome = {
+    effect:
+      'restarted workload billing-api in sj-01 (namespace cphall-sj-01): pid 20612 stopped, pid 20654 serving again 42 ms later',
+    details: { address: '10.231.0.10', port: 8081, started_at: '2026-11-22T06:45:14.331Z' },
+  };
+  const redacted = redactOutput(outcome);
+  assert.deepEqual(redacted.value, outcome);
+  assert.deepEqual([redacted.pii, redacted.secrets], [[], []]);
 });
