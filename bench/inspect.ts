@@ -66,6 +66,7 @@ function adversarial(): [string, string][] {
     ['hashes and system markers', fill('###SYSTEM ')],
     ['zero-width and bidi', fill('\u200b\u202e')],
     ['unclosed quotes and braces', fill('{"a":"')],
+    ['credential assignments', fill('Bearer password=')],
   ];
 }
 
