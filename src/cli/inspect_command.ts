@@ -23,24 +23,16 @@ export interface InspectOptions {
 
 export async function inspectCommand(options: InspectOptions): Promise<number> {
   const input = await readStdin();
-  if (options.jsonInput) {
-    const value = parseJson(input, 'standard input') as JsonValue;
-    const text = textOfJson(value);
-    const injection = detectInjection(text);
-    printJson({
-      injection: { suspected: injection.suspected, score: injection.score, signals: injection.signals },
-      pii: detectPiiInJson(value),
-      secrets: detectSecretsInJson(value),
-      lobstertrap: { detected: promptMetadata(text, { report: injection }) },
-    });
-    return 0;
-  }
-  const injection = detectInjection(input);
+  const value = options.jsonInput ? (parseJson(input, 'standard input') as JsonValue) : null;
+  // Injection is read from the text; in JSON, from the string leaves. PII and secrets in JSON are found
+  // per field and across sibling fields.
+  const text = value === null ? input : textOfJson(value);
+  const injection = detectInjection(text);
   printJson({
     injection: { suspected: injection.suspected, score: injection.score, signals: injection.signals },
-    pii: detectPii(input),
-    secrets: detectSecrets(input),
-    lobstertrap: { detected: promptMetadata(input, { report: injection }) },
+    pii: value === null ? detectPii(input) : detectPiiInJson(value),
+    secrets: value === null ? detectSecrets(input) : detectSecretsInJson(value),
+    lobstertrap: { detected: promptMetadata(text, { report: injection }) },
   });
   return 0;
 }
