@@ -10,6 +10,7 @@ import {
   decide,
   type Engine,
   isPlainObject,
+  mostSevere,
   parseDecisionRequest,
   toCanonicalJson,
 } from '../engine/index.js';
@@ -19,7 +20,7 @@ import type { Principal, Store } from '../store/store.js';
 import { GatewayError } from './gateway_error.js';
 import type { JsonValue } from '../inspect/json_scan.js';
 import { redactSecretsInJson } from '../inspect/secrets/index.js';
-import { type InputInspection, inspectArguments, stricter } from './inspection.js';
+import { type InputInspection, inspectArguments } from './inspection.js';
 import type { Metrics } from './metrics.js';
 
 export interface GatewayContext {
@@ -105,7 +106,7 @@ export async function decideForAgent(
     64,
   );
   if (!text.ok) throw new Error(`the engine made a record that is not JSON: ${text.path}: ${text.reason}`);
-  const tightened = stricter(record.decision, inspect.decision) !== record.decision;
+  const tightened = mostSevere(record.decision, inspect.decision) !== record.decision;
   const final = tightened
     ? { decision: inspect.decision, rule: inspect.rule as string, explanation: inspect.explanation as string }
     : { decision: record.decision, rule: record.rule, explanation: record.explanation };

@@ -7,9 +7,6 @@ import type { JsonValue } from '../inspect/json_scan.js';
 import { redactPiiInJson } from '../inspect/pii/index.js';
 import { detectSecretsInJson, redactSecretsInJson } from '../inspect/secrets/index.js';
 
-const SEVERITY = { ALLOW: 0, HUMAN_REVIEW: 1, DENY: 2, QUARANTINE: 3 } as const;
-export type Verdict = keyof typeof SEVERITY;
-
 export interface InputInspection {
   decision: 'ALLOW' | 'DENY';
   rule: string | null;
@@ -38,11 +35,6 @@ export function inspectArguments(args: unknown): InputInspection {
     explanation: `Denied (inspect): the arguments carry a credential (${kinds.join(', ')}); agents never hold credentials, the broker injects them.`,
     secrets: kinds,
   };
-}
-
-/** The more severe of two verdicts: a stage can tighten a decision, never loosen it. */
-export function stricter<A extends Verdict, B extends Verdict>(a: A, b: B): A | B {
-  return SEVERITY[b] > SEVERITY[a] ? b : a;
 }
 
 export interface OutputRedaction {
