@@ -20,6 +20,7 @@ import {
   planHallEffect,
 } from '../executors/netns/index.js';
 import { startGateway } from '../gateway/serve.js';
+import { gatewayRequest } from './gateway_client.js';
 import { failure } from './io.js';
 import {
   type ContextLine,
@@ -360,21 +361,10 @@ function envelopeOf(call: ToolCall, intent: string, cited: string[], session: st
   };
 }
 
+/** The demo talks to its gateway over HTTP with the CLI's own client (timeouts, no redirects, bounded reads). */
 function gatewayApi(base: string) {
-  const call = async (method: string, path: string, key: string, body?: unknown) => {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const answer = (await response.json()) as Record<string, unknown>;
-    if (response.status >= 400)
-      throw new Error(`${method} ${path}: HTTP ${response.status} ${answer.code}: ${answer.detail}`);
-    return answer;
-  };
+  const call = async (method: 'GET' | 'POST', path: string, key: string, body?: unknown) =>
+    (await gatewayRequest({ base, key }, method, path, body)) as Record<string, unknown>;
   return {
     call,
     async key(admin: string, name: string, role: string, channel?: string): Promise<string> {
