@@ -109,3 +109,14 @@ export function minMillis(run: () => unknown, tries = 5): number {
   }
   return best;
 }
+
+/** Every match of `pattern` over `text` (as a global scan, whatever the pattern's own flags). */
+export function scanAll(pattern: RegExp, text: string): number {
+  const global = new RegExp(
+    pattern.source,
+    pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`,
+  );
+  let n = 0;
+  for (const _ of text.matchAll(global)) n++;
+  return n;
+}

@@ -13,7 +13,7 @@ import { ORGANIZATION_PATTERNS } from '../../../src/inspect/pii/recognize_organi
 import { PERSON_PATTERNS } from '../../../src/inspect/pii/recognize_person.js';
 import { STRUCTURED_PATTERNS } from '../../../src/inspect/pii/recognize_structured.js';
 import { BLANK_LINE } from '../../../src/inspect/pii/segments.js';
-import { adversarialUnit, fill, KNOWN_HARD_UNITS, minMillis, ONE_MB } from './adversarial.js';
+import { adversarialUnit, fill, KNOWN_HARD_UNITS, minMillis, ONE_MB, scanAll } from './adversarial.js';
 
 const PATTERNS = [
   ...STRUCTURED_PATTERNS,
@@ -22,17 +22,6 @@ const PATTERNS = [
   ...ORGANIZATION_PATTERNS,
   BLANK_LINE,
 ];
-
-/** Every match of `pattern` over `text` (as a global scan, whatever the pattern's own flags). */
-function scanAll(pattern: RegExp, text: string): number {
-  const global = new RegExp(
-    pattern.source,
-    pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`,
-  );
-  let n = 0;
-  for (const _ of text.matchAll(global)) n++;
-  return n;
-}
 
 function assertPatternsFast(text: string, label: string): void {
   for (const pattern of PATTERNS) {
