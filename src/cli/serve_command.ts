@@ -14,7 +14,7 @@ import {
   KubernetesExecutorError,
   networkPolicyApiFromKubeconfig,
 } from '../executors/kubernetes/index.js';
-import { startGateway } from '../gateway/serve.js';
+import { PolicyLoadError, startGateway } from '../gateway/serve.js';
 import { resolveDataDir } from './data_dir.js';
 import { failure } from './io.js';
 
@@ -25,6 +25,7 @@ export async function serveCommand(options: {
   dev?: boolean;
   hall?: string;
   kubernetes?: boolean;
+  policy?: string;
 }): Promise<number> {
   // With --kubernetes, spine isolation acts on the cluster in KUBECONFIG instead of the data hall.
   const hallChoice = options.hall ?? (options.dev && !options.kubernetes ? 'auto' : 'none');
@@ -53,6 +54,7 @@ export async function serveCommand(options: {
   }
   const dataHall = hall;
   const gateway = await startGateway({
+    ...(options.policy !== undefined ? { policyFile: options.policy } : {}),
     dataDir: resolveDataDir(options.dataDir),
     port: options.port === undefined ? 8787 : Number(options.port),
     host: options.host ?? '127.0.0.1',
@@ -61,10 +63,20 @@ export async function serveCommand(options: {
       ...(dataHall ? [createHallExecutor(dataHall, gate)] : []),
       ...(cluster ? [new KubernetesExecutor({ api: cluster, gate })] : []),
     ],
+  }).catch(async (e: unknown) => {
+    if (hall && !hallWasUp) await hall.down().catch(() => {});
+    if (e instanceof PolicyLoadError)
+      throw failure(e.code, 'the policy does not compile; the gateway did not start', e.message);
+    throw e;
   });
   process.stdout.write(
     `carapace gateway listening on ${gateway.url} (data directory ${resolveDataDir(options.dataDir)})\n`,
   );
+  const policy = gateway.ctx.policy?.current;
+  if (policy)
+    process.stdout.write(
+      `policy ${policy.name} ${policy.hash} enforced from ${options.policy} (reloaded when it changes)\n`,
+    );
   if (cluster)
     process.stdout.write(
       `kubernetes executor: spine isolation applies NetworkPolicy to ${cluster.cluster}\n`,

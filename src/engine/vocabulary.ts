@@ -12,6 +12,10 @@ export type IntentClass = (typeof INTENT_CLASSES)[number];
 export const TRUST_LEVELS = ['untrusted', 'semi_trusted', 'trusted'] as const;
 export type TrustLevel = (typeof TRUST_LEVELS)[number];
 
+/** Agent trust tiers (DESIGN.md §8), ordered from least to most trusted. */
+export const TRUST_TIERS = ['T0', 'T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7'] as const;
+export type TrustTier = (typeof TRUST_TIERS)[number];
+
 /** Ordered from smallest to widest reach. */
 export const BLAST_RADII = ['none', 'workload', 'node', 'vlan', 'site', 'region'] as const;
 export type BlastRadius = (typeof BLAST_RADII)[number];

@@ -20,8 +20,9 @@ import type { Principal, Store } from '../store/store.js';
 import { GatewayError } from './gateway_error.js';
 import type { JsonValue } from '../inspect/json_scan.js';
 import { redactSecretsInJson } from '../inspect/secrets/index.js';
-import { type InputInspection, inspectArguments } from './inspection.js';
+import { type InputInspection, inspectArguments, redactTypes } from './inspection.js';
 import type { Metrics } from './metrics.js';
+import { evaluatePolicyStage, type PolicyRuntime, type PolicyStage, spendCounters } from './policy_stage.js';
 
 export interface GatewayContext {
   store: Store;
@@ -41,6 +42,8 @@ export interface GatewayContext {
   gate: TokenGate;
   /** The OCR executable for image ingest; default `tesseract` on PATH. */
   ocrCommand?: string;
+  /** The operator's policy, when the gateway runs with one. */
+  policy: PolicyRuntime | null;
 }
 
 /**
@@ -52,7 +55,41 @@ export interface GatewayDecision {
   record: DecisionRecord;
   json: CanonicalText;
   inspect: InputInspection;
-  final: { decision: DecisionRecord['decision']; rule: string; explanation: string };
+  /** The policy stage, when a policy is in force. */
+  policy: PolicyStage | null;
+  /**
+   * The arguments the action may run with: the proposed ones, or a copy with the data types the policy
+   * redacts from this tool's input replaced. A token binds these.
+   */
+  args: Record<string, unknown>;
+  final: FinalVerdict;
+}
+
+export interface FinalVerdict {
+  decision: DecisionRecord['decision'];
+  rule: string;
+  explanation: string;
+}
+
+const VERDICT_WORDS = {
+  ALLOW: 'Allowed',
+  HUMAN_REVIEW: 'Human review',
+  DENY: 'Denied',
+  QUARANTINE: 'Quarantined',
+};
+
+/** The final verdict names the first stage (engine, inspect, policy) that reached the final severity. */
+export function policyFinal(stage: PolicyStage): FinalVerdict | null {
+  const decision = stage.verdict.decision;
+  const first = stage.verdict.fired.find((f) => f.decision === decision);
+  if (!first) return null;
+  const src = first.source;
+  const sentence = !src ? '' : src.form === 'english' ? ` "${src.sentence}"` : ` at ${src.path}`;
+  return {
+    decision,
+    rule: first.rule,
+    explanation: `${VERDICT_WORDS[decision]} (policy ${first.rule}${sentence}): ${first.reason}.`,
+  };
 }
 
 /** Decides an agent's proposed action from a request body `{envelope, _lobstertrap?}`. No side effects. */
@@ -96,35 +133,108 @@ export async function decideForAgent(
     throw new GatewayError(status, parsed.error.code, parsed.error.error, parsed.error.detail);
   }
   const decided = decide(parsed.value, ctx.engine);
-  const inspect = inspectArguments(decided.request.envelope.args);
-  // A credential in the arguments is never recorded or echoed: the record keeps the original
-  // request_hash, but its arguments have the credential replaced (so its replay names that difference).
-  const record = inspect.secrets.length > 0 ? withoutSecrets(decided) : decided;
+  const proposed = decided.request.envelope.args as Record<string, unknown>;
+  const inspect = inspectArguments(proposed);
+  const policy = ctx.policy?.current
+    ? await evaluatePolicyStage(
+        ctx.store,
+        ctx.policy.current,
+        agent,
+        decided.request.envelope.tool,
+        proposed,
+        ctx.now(),
+      )
+    : null;
+
+  let final: FinalVerdict = {
+    decision: decided.decision,
+    rule: decided.rule,
+    explanation: decided.explanation,
+  };
+  if (mostSevere(final.decision, inspect.decision) !== final.decision)
+    final = {
+      decision: inspect.decision,
+      rule: inspect.rule as string,
+      explanation: inspect.explanation as string,
+    };
+  const byPolicy = policy ? policyFinal(policy) : null;
+  if (byPolicy && mostSevere(final.decision, byPolicy.decision) !== final.decision) final = byPolicy;
+
+  // Data the policy redacts from this tool's input never reaches the tool: the token binds the
+  // redacted arguments, and the agent is told to run with them.
+  const redactIn = policy?.verdict.obligations.redact.input ?? [];
+  const redacted = redactIn.length > 0 ? redactTypes(proposed, redactIn) : null;
+  const args = redacted && redacted.found.length > 0 ? (redacted.value as Record<string, unknown>) : proposed;
+
+  // A credential in the arguments, or data the policy redacts, is never recorded or echoed: the record
+  // keeps the original request_hash, but its arguments have those values replaced.
+  const notes: string[] = [];
+  let recordedArgs: unknown = proposed;
+  if (inspect.secrets.length > 0) {
+    recordedArgs = redactSecretsInJson(recordedArgs as JsonValue).value;
+    notes.push(
+      'inspect: credentials in the arguments were replaced before recording; request_hash is of the original request',
+    );
+  }
+  if (args !== proposed) {
+    recordedArgs = redactTypes(recordedArgs, redactIn).value;
+    notes.push(
+      `policy: ${redacted?.found.join(', ')} in the arguments were redacted before recording and execution; request_hash is of the original request`,
+    );
+  }
+  let record: DecisionRecord = notes.length > 0 ? withArgs(decided, recordedArgs, notes) : decided;
+  if (policy) record = { ...record, policy_hash: policy.verdict.policy_hash };
   // The request inside the record was canonicalised when it was parsed: embed that text, not a new walk.
   const text = toCanonicalJson(
-    record === decided ? { ...record, request: new CanonicalText(parsed.value.canonical) } : record,
+    notes.length === 0 ? { ...record, request: new CanonicalText(parsed.value.canonical) } : record,
     64,
   );
   if (!text.ok) throw new Error(`the engine made a record that is not JSON: ${text.path}: ${text.reason}`);
-  const tightened = mostSevere(record.decision, inspect.decision) !== record.decision;
-  const final = tightened
-    ? { decision: inspect.decision, rule: inspect.rule as string, explanation: inspect.explanation as string }
-    : { decision: record.decision, rule: record.rule, explanation: record.explanation };
-  return { record, json: new CanonicalText(text.json), inspect, final };
+  return {
+    record,
+    json: new CanonicalText(text.json),
+    inspect,
+    policy,
+    args,
+    final,
+  };
 }
 
-function withoutSecrets(record: DecisionRecord): DecisionRecord {
+/**
+ * Spends an allowed action's rate limits and budgets; when concurrent requests filled a window first,
+ * the decision becomes a DENY by that rule (the policy stage records it as fired).
+ */
+export async function spendPolicyCounters(ctx: GatewayContext, decided: GatewayDecision): Promise<void> {
+  const stage = decided.policy;
+  if (!stage || stage.verdict.obligations.counters.length === 0) return;
+  const over = await spendCounters(ctx.store, stage.verdict.obligations.counters, stage.input.now_ms);
+  if (!over) return;
+  const layer = ctx.policy?.current?.layers.find((l) => l.rules.some((r) => r.id === over.rule));
+  const rule = layer?.rules.find((r) => r.id === over.rule);
+  stage.verdict = {
+    ...stage.verdict,
+    decision: 'DENY',
+    fired: [
+      ...stage.verdict.fired,
+      {
+        rule: over.rule,
+        layer: layer?.name ?? null,
+        decision: 'DENY',
+        reason: over.reason,
+        source: rule?.source ?? null,
+      },
+    ],
+    obligations: { ...stage.verdict.obligations, counters: [] },
+  };
+  decided.final = policyFinal(stage) ?? decided.final;
+}
+
+function withArgs(record: DecisionRecord, args: unknown, notes: string[]): DecisionRecord {
   const envelope = record.request.envelope;
   return {
     ...record,
-    request: {
-      ...record.request,
-      envelope: { ...envelope, args: redactSecretsInJson(envelope.args as JsonValue).value },
-    },
-    notes: [
-      ...record.notes,
-      'inspect: credentials in the arguments were replaced before recording; request_hash is of the original request',
-    ],
+    request: { ...record.request, envelope: { ...envelope, args } },
+    notes: [...record.notes, ...notes],
   } as DecisionRecord;
 }
 
@@ -132,7 +242,7 @@ function withoutSecrets(record: DecisionRecord): DecisionRecord {
 export async function auditDecision(
   ctx: GatewayContext,
   agent: Principal,
-  { record, json, inspect, final }: GatewayDecision,
+  { record, json, inspect, policy, final }: GatewayDecision,
 ): Promise<AuditEntry> {
   try {
     // Sealed in the same tick, so the two layers' entries are adjacent in the log; both are durable
@@ -143,8 +253,20 @@ export async function auditDecision(
     const decision = ctx.audit.append('decision', {
       agent: agent.id,
       record: json,
-      // The inspect stage and the final verdict, when the stage found something.
-      ...(inspect.decision !== 'ALLOW' ? { inspect, final } : {}),
+      // The inspect stage when it found something; the policy stage with what it read, so it can be
+      // evaluated again; and the final verdict whenever a stage beside the engine ran.
+      ...(inspect.decision !== 'ALLOW' ? { inspect } : {}),
+      ...(policy
+        ? {
+            policy: {
+              hash: policy.verdict.policy_hash,
+              decision: policy.verdict.decision,
+              fired: policy.verdict.fired,
+              input: policy.input,
+            },
+          }
+        : {}),
+      ...(inspect.decision !== 'ALLOW' || policy ? { final } : {}),
     });
     await verdict;
     return await decision;

@@ -1,11 +1,12 @@
 // The inspect stages around an action (DESIGN.md §1). Before the engine: a tool call whose arguments
 // carry a credential is refused (DENY), since an agent should never hold one (credentials are brokered,
 // §9). After the executor: secrets and PII are redacted from the output before the agent sees it or it
-// becomes a chunk. Until policies (issue 7) say otherwise per tool, these are the defaults for every tool.
+// becomes a chunk. These are the defaults for every tool; a policy can ask for more per tool (redactTypes).
 
 import type { JsonValue } from '../inspect/json_scan.js';
-import { redactPiiInJson } from '../inspect/pii/index.js';
-import { detectSecretsInJson, redactSecretsInJson } from '../inspect/secrets/index.js';
+import { PII_TYPES, redactPiiInJson } from '../inspect/pii/index.js';
+import { detectSecretsInJson, redactSecretsInJson, SECRET_TYPES } from '../inspect/secrets/index.js';
+import { typeSelected } from '../policy/index.js';
 
 export interface InputInspection {
   decision: 'ALLOW' | 'DENY';
@@ -71,3 +72,28 @@ export function redactOutput(output: unknown): OutputRedaction {
 }
 
 const unique = (values: string[]) => [...new Set(values)].sort();
+
+/**
+ * A copy of `value` with the data types a policy selects (`PII`, `SECRET` or exact finding types)
+ * replaced by typed placeholders; `found` lists the types replaced (never the values).
+ */
+export function redactTypes(
+  value: unknown,
+  selected: readonly string[],
+): { value: JsonValue; found: string[] } {
+  let current = value as JsonValue;
+  const found: string[] = [];
+  const secretTypes = SECRET_TYPES.filter((t) => typeSelected(selected, t));
+  if (secretTypes.length > 0) {
+    const r = redactSecretsInJson(current);
+    current = r.value;
+    found.push(...r.findings.map((f) => f.type));
+  }
+  const piiTypes = PII_TYPES.filter((t) => typeSelected(selected, t));
+  if (piiTypes.length > 0) {
+    const r = redactPiiInJson(current, { types: [...piiTypes] });
+    current = r.value;
+    found.push(...r.findings.map((f) => f.type));
+  }
+  return { value: current, found: unique(found) };
+}

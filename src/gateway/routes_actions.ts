@@ -2,17 +2,31 @@
 // durably, and then mints a token (ALLOW), opens a review (HUMAN_REVIEW) or refuses (DENY, QUARANTINE);
 // /v1/execute redeems a token once and runs the bound action. No token, no action.
 
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { mintExecutionToken, TokenError } from '../tokens/index.js';
-import { canonicalJson, isPlainObject } from '../engine/index.js';
+import { canonicalJson, isPlainObject, toCanonicalJson } from '../engine/index.js';
 import { admit, principalOf } from './auth.js';
 import { registerChunk, TOOL_OUTPUT_CHANNEL } from './chunks.js';
 import { strictBody } from './body.js';
-import { auditDecision, auditEvent, decideForAgent, type GatewayContext } from './context.js';
+import {
+  auditDecision,
+  auditEvent,
+  decideForAgent,
+  type GatewayContext,
+  spendPolicyCounters,
+} from './context.js';
 import { GatewayError } from './gateway_error.js';
 import { actionSchema, decideSchema, executeSchema } from './schemas.js';
-import { redactOutput } from './inspection.js';
+import { redactOutput, redactTypes } from './inspection.js';
+import { policySummary } from './policy_stage.js';
+import {
+  evaluatePolicyOutput,
+  findingsNeeded,
+  type CompiledPolicy,
+  type OutputVerdict,
+} from '../policy/index.js';
+import { findingTypes } from '../inspect/findings.js';
 import { executeGated } from './token_gate.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -29,6 +43,9 @@ export function actionRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   app.post('/v1/actions', { schema: actionSchema, onRequest: agents }, async (request, reply) => {
     const agent = principalOf(request);
     const decided = await decideForAgent(ctx, agent, request.body);
+    // An allowed action spends its rate limits and budgets now, before it is recorded as allowed; a
+    // window that concurrent requests filled first turns it into a DENY by that rule.
+    if (decided.final.decision === 'ALLOW' && decided.policy) await spendPolicyCounters(ctx, decided);
     const { record, final } = decided;
     const entry = await auditDecision(ctx, agent, decided);
     ctx.metrics.countDecision(final.decision, final.rule);
@@ -39,6 +56,12 @@ export function actionRoutes(app: FastifyInstance, ctx: GatewayContext): void {
       explanation: final.explanation,
       audit,
       ...(decided.inspect.decision !== 'ALLOW' ? { inspect: decided.inspect } : {}),
+      ...(decided.policy ? { policy: policySummary(decided.policy) } : {}),
+      ...(decided.args !== record.request.envelope.args &&
+      final.decision !== 'DENY' &&
+      final.decision !== 'QUARANTINE'
+        ? { args: decided.args }
+        : {}),
     };
     // The record goes out as the canonical text already made for the audit entry, not serialised again.
     const send = (status: number, fields: Record<string, unknown>) =>
@@ -53,7 +76,7 @@ export function actionRoutes(app: FastifyInstance, ctx: GatewayContext): void {
         key: ctx.tokenKey,
         agentId: agent.id,
         tool: record.tool as string,
-        args: record.request.envelope.args,
+        args: decided.args,
         decisionHash: entry.hash,
         rulesetHash: record.ruleset_hash,
         now,
@@ -66,7 +89,7 @@ export function actionRoutes(app: FastifyInstance, ctx: GatewayContext): void {
       const review = await ctx.store.createReview({
         id: `rev_${randomUUID().replaceAll('-', '')}`,
         agent_id: agent.id,
-        envelope: record.request.envelope as unknown as Parameters<
+        envelope: { ...record.request.envelope, args: decided.args } as unknown as Parameters<
           typeof ctx.store.createReview
         >[0]['envelope'],
         decision_record_hash: entry.hash,
@@ -136,8 +159,39 @@ export function actionRoutes(app: FastifyInstance, ctx: GatewayContext): void {
         `${code}: ${reason}`,
       );
     }
+    // The policy's output rules first: an output that breaks its schema or size, or holds a type the
+    // policy denies, is withheld (the action did run); what it asks to redact is added to the defaults.
+    const policy = ctx.policy?.current ?? null;
+    let policyRedact: string[] = [];
+    if (policy) {
+      const out = outputVerdict(policy, tool, run.outcome);
+      if (out.decision === 'DENY') {
+        const text = canonicalOrNull(run.outcome);
+        const done = await auditEvent(ctx, 'execution.withheld', {
+          agent: agent.id,
+          jti: run.claims.jti,
+          tool,
+          policy_hash: out.policy_hash,
+          fired: out.fired,
+          output_hash: text === null ? null : `sha256:${createHash('sha256').update(text).digest('hex')}`,
+          output_bytes: text === null ? null : Buffer.byteLength(text),
+        });
+        return {
+          result: null,
+          withheld: { policy_hash: out.policy_hash, fired: out.fired },
+          output_chunk: null,
+          audit: { seq: done.seq, hash: done.hash },
+        };
+      }
+      policyRedact = out.redact;
+    }
     // Secrets and PII leave the output before the agent, the chunk store or the audit log see it.
     const redacted = redactOutput(run.outcome);
+    if (policyRedact.length > 0) {
+      const more = redactTypes(redacted.value, policyRedact);
+      redacted.value = more.value;
+      redacted.pii = [...new Set([...redacted.pii, ...more.found])].sort();
+    }
     const result = redacted.value;
     // The output is content from outside the gateway's trust: it becomes an untrusted, scanned chunk,
     // so that an action justified by it is judged by where it came from.
@@ -158,4 +212,22 @@ export function actionRoutes(app: FastifyInstance, ctx: GatewayContext): void {
 function errorCode(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^E_[A-Z0-9_]{1,64}$/.test(code) ? code : 'E_EXECUTOR';
+}
+
+/** The policy's verdict on a tool's output; the output is scanned only when a rule reads findings. */
+function outputVerdict(policy: CompiledPolicy, tool: string, output: unknown): OutputVerdict {
+  let findings: { types: string[] } | undefined;
+  if (findingsNeeded(policy, tool).output) {
+    try {
+      findings = { types: findingTypes(output) };
+    } catch {
+      findings = undefined; // unscannable: a rule that denies types withholds the output
+    }
+  }
+  return evaluatePolicyOutput(policy, { tool, output, ...(findings ? { findings } : {}) });
+}
+
+function canonicalOrNull(value: unknown): string | null {
+  const c = toCanonicalJson(value, 64);
+  return c.ok ? c.json : null;
 }

@@ -1,11 +1,20 @@
 // Admin routes: ingestion channels (with their fixed trust level) and principals (keys shown once).
 
 import type { FastifyInstance } from 'fastify';
-import { PRINCIPAL_ROLES, TRUST_LEVELS } from '../store/store.js';
+import { PRINCIPAL_ROLES, TRUST_LEVELS, TRUST_TIERS } from '../store/store.js';
 import { admit, generateApiKey, hashApiKey, principalOf } from './auth.js';
 import { boundedString, oneOf, strictBody } from './body.js';
 import { auditEvent, type GatewayContext } from './context.js';
-import { channelCreateSchema, NAME, principalCreateSchema, principalListSchema } from './schemas.js';
+import { GatewayError } from './gateway_error.js';
+import {
+  channelCreateSchema,
+  NAME,
+  policyGetSchema,
+  policyReloadSchema,
+  principalCreateSchema,
+  principalListSchema,
+  principalTierSchema,
+} from './schemas.js';
 
 export function adminRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   // The schemas validate first; the checks below stay as a second line that needs no schema.
@@ -38,11 +47,12 @@ export function adminRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     { schema: principalCreateSchema, onRequest: admins },
     async (request, reply) => {
       const admin = principalOf(request);
-      const body = strictBody(request.body, ['name', 'role'], ['channel']);
+      const body = strictBody(request.body, ['name', 'role'], ['channel', 'tier']);
       const name = boundedString(body.name, 'name', 64, NAME);
       const role = oneOf(body.role, 'role', PRINCIPAL_ROLES);
       const channel =
         body.channel === undefined ? undefined : boundedString(body.channel, 'channel', 64, NAME);
+      const tier = body.tier === undefined ? 'T0' : oneOf(body.tier, 'tier', TRUST_TIERS);
       const key = generateApiKey();
       const principal = await ctx.store.createPrincipal({
         id: `${role}:${name}`,
@@ -50,6 +60,7 @@ export function adminRoutes(app: FastifyInstance, ctx: GatewayContext): void {
         role: role,
         api_key_hash: hashApiKey(key),
         ...(channel ? { channel } : {}),
+        certified_tier: tier,
         created_at: new Date(ctx.now()).toISOString(),
       });
       await auditEvent(ctx, 'admin.principal_created', {
@@ -57,13 +68,81 @@ export function adminRoutes(app: FastifyInstance, ctx: GatewayContext): void {
         principal: principal.id,
         role: principal.role,
         channel: channel ?? null,
+        tier,
       });
       // The key is in this response and nowhere else: not in the store, the audit log or the logs.
-      return reply
-        .code(201)
-        .send({ id: principal.id, name, role: principal.role, channel: channel ?? null, api_key: key });
+      return reply.code(201).send({
+        id: principal.id,
+        name,
+        role: principal.role,
+        channel: channel ?? null,
+        certified_tier: tier,
+        api_key: key,
+      });
     },
   );
+
+  app.post(
+    '/v1/admin/principals/:id/tier',
+    { schema: principalTierSchema, onRequest: admins },
+    async (request) => {
+      const admin = principalOf(request);
+      const id = boundedString((request.params as { id: unknown }).id, 'id', 200);
+      const tier = oneOf(strictBody(request.body, ['tier'], []).tier, 'tier', TRUST_TIERS);
+      const before = await ctx.store.getPrincipal(id);
+      if (!before) throw new GatewayError(404, 'E_NOT_FOUND', 'no such principal', id);
+      const after = await ctx.store.setPrincipalTier(id, tier);
+      await auditEvent(ctx, 'admin.tier_set', {
+        by: admin.id,
+        principal: id,
+        from: before.certified_tier,
+        to: tier,
+      });
+      const { api_key_hash: _hash, ...shown } = after;
+      return shown;
+    },
+  );
+
+  // The policy in force, for the console and the CLI: every rule with the sentence it came from.
+  app.get(
+    '/v1/policy',
+    { schema: policyGetSchema, onRequest: admit(ctx.store, ['admin', 'auditor', 'approver']) },
+    async () => {
+      const runtime = ctx.policy;
+      if (!runtime) return { enforced: false, policy: null, history: [] };
+      return { enforced: true, path: runtime.path, policy: runtime.current, history: runtime.history };
+    },
+  );
+
+  app.post('/v1/admin/policy/reload', { schema: policyReloadSchema, onRequest: admins }, async () => {
+    const runtime = ctx.policy;
+    if (!runtime)
+      throw new GatewayError(
+        409,
+        'E_NO_POLICY',
+        'no policy file',
+        'the gateway was started without --policy',
+      );
+    const outcome = await runtime.reload().catch((e: Error) => {
+      throw new GatewayError(
+        503,
+        'E_AUDIT_UNAVAILABLE',
+        'the audit log cannot record the policy change',
+        e.message,
+      );
+    });
+    if (outcome.outcome === 'refused')
+      throw new GatewayError(
+        422,
+        'E_POLICY_COMPILE',
+        'the policy does not compile; the one in force stays',
+        outcome.errors
+          .slice(0, 5)
+          .map((e) => `${e.line !== undefined ? `line ${e.line}: ` : ''}${e.detail}`)
+          .join('; '),
+      );
+    return outcome;
+  });
 
   app.get(
     '/v1/admin/principals',

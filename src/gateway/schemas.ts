@@ -1,7 +1,7 @@
 // The JSON schemas of every gateway route, declared with the route so Fastify validates before a
 // handler runs and the OpenAPI document describes exactly what is enforced. The envelope is not here.
 
-import { PRINCIPAL_ROLES, REVIEW_STATUSES, TRUST_LEVELS } from '../store/store.js';
+import { PRINCIPAL_ROLES, REVIEW_STATUSES, TRUST_LEVELS, TRUST_TIERS } from '../store/store.js';
 
 /** Channel and principal names. */
 export const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -52,8 +52,49 @@ export const principalCreateSchema = {
     type: 'object',
     required: ['name', 'role'],
     additionalProperties: false,
-    properties: { name, role: { type: 'string', enum: [...PRINCIPAL_ROLES] }, channel: name },
+    properties: {
+      name,
+      role: { type: 'string', enum: [...PRINCIPAL_ROLES] },
+      channel: name,
+      tier: { type: 'string', enum: [...TRUST_TIERS], description: 'certified trust tier (default T0)' },
+    },
   },
+  response: errors,
+} as const;
+
+export const principalTierSchema = {
+  summary: "Set a principal's certified trust tier (admin)",
+  tags: ['admin'],
+  security: bearer,
+  params: {
+    type: 'object',
+    required: ['id'],
+    additionalProperties: false,
+    properties: { id: { type: 'string', minLength: 1, maxLength: 200 } },
+  },
+  body: {
+    type: 'object',
+    required: ['tier'],
+    additionalProperties: false,
+    properties: { tier: { type: 'string', enum: [...TRUST_TIERS] } },
+  },
+  response: errors,
+} as const;
+
+export const policyGetSchema = {
+  summary:
+    'The policy in force: compiled rules with their sources, hash and load history (admin, auditor, approver)',
+  tags: ['policy'],
+  security: bearer,
+  response: errors,
+} as const;
+
+export const policyReloadSchema = {
+  summary: 'Compile the policy file again; it replaces the policy in force only if it compiles (admin)',
+  tags: ['policy'],
+  security: bearer,
+  // No body, or an empty object.
+  body: { type: ['object', 'null'], additionalProperties: false, properties: {} },
   response: errors,
 } as const;
 

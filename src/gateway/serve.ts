@@ -18,6 +18,25 @@ import type { GatewayContext } from './context.js';
 import { createGatewayLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { gatewayTokenGate } from './token_gate.js';
+import { PolicyRuntime, pruneOldCounters } from './policy_stage.js';
+import type { PolicyError } from '../policy/index.js';
+
+/** The policy file given at start does not compile: the gateway does not start without it. */
+export class PolicyLoadError extends Error {
+  readonly code = 'E_POLICY_COMPILE';
+  constructor(
+    readonly path: string,
+    readonly errors: readonly PolicyError[],
+  ) {
+    const first = errors[0];
+    const at =
+      first?.line !== undefined
+        ? ` (line ${first.line}${first.column !== undefined ? `, column ${first.column}` : ''})`
+        : '';
+    super(`${path}: ${first?.detail ?? 'does not compile'}${at}`);
+    this.name = 'PolicyLoadError';
+  }
+}
 
 export const TOKEN_KEY_NAME = 'carapace.local/exec';
 
@@ -55,6 +74,14 @@ export async function startGateway(options: {
   executors?: (gate: TokenGate) => Executor[];
   /** The OCR executable for image ingest; default `tesseract` on PATH. */
   ocrCommand?: string;
+  /**
+   * A policy file (YAML, JSON or English) to enforce, reloaded when it changes. One that does not
+   * compile at start stops the gateway from starting (E_POLICY_COMPILE); later, it is refused and the
+   * policy in force stays.
+   */
+  policyFile?: string;
+  /** Watch the policy file for changes (default true). */
+  watchPolicy?: boolean;
 }): Promise<RunningGateway> {
   const lock = lockDataDir(options.dataDir);
   let store: Awaited<ReturnType<typeof openSqliteStore>>;
@@ -71,6 +98,23 @@ export async function startGateway(options: {
     ? readSigningKey(found.privatePath, TOKEN_KEY_NAME)
     : generateLogKey(options.dataDir, TOKEN_KEY_NAME).key;
   const now = options.now ?? Date.now;
+  const policy = options.policyFile ? new PolicyRuntime(options.policyFile, log, now) : null;
+  if (policy) {
+    const first = await policy.reload().catch((e: Error) => ({
+      outcome: 'refused' as const,
+      errors: [
+        { error: 'the audit log refused the policy', code: 'E_POLICY_COMPILE' as const, detail: e.message },
+      ],
+      in_force: null,
+    }));
+    if (first.outcome === 'refused') {
+      await log.close().catch(() => {});
+      await store.close().catch(() => {});
+      lock.release();
+      throw new PolicyLoadError(options.policyFile as string, first.errors);
+    }
+    if (options.watchPolicy !== false) policy.watch();
+  }
   let gate: TokenGate = () => Promise.reject(new Error('the token gate is not ready'));
   const ctx: GatewayContext = {
     store,
@@ -83,6 +127,7 @@ export async function startGateway(options: {
     metrics: new Metrics(),
     executors: new ExecutorRegistry(createEchoExecutor((token, call) => gate(token, call), now)),
     gate: (token, call) => gate(token, call),
+    policy,
     ...(options.ocrCommand !== undefined ? { ocrCommand: options.ocrCommand } : {}),
   };
   gate = gatewayTokenGate(ctx);
@@ -128,11 +173,19 @@ export async function startGateway(options: {
     ...(options.logStream !== undefined ? { stream: options.logStream } : {}),
   });
   const app = buildGateway(ctx, { logger });
+  // Counter buckets older than any window of the policy are dropped now and then.
+  const pruner = policy
+    ? setInterval(() => {
+        if (policy.current) pruneOldCounters(store, policy.current, now()).catch(() => {});
+      }, 60_000).unref()
+    : null;
   let address: string;
   try {
     address = await app.listen({ port: options.port ?? 8787, host: options.host ?? '127.0.0.1' });
   } catch (e) {
     // A port in use (or any failure to listen): leave the data directory as it was found, unlocked.
+    if (pruner) clearInterval(pruner);
+    await policy?.close();
     await app.close().catch(() => {});
     await log.close().catch(() => {});
     await store.close().catch(() => {});
@@ -144,6 +197,8 @@ export async function startGateway(options: {
     ctx,
     devAdminKey,
     async close() {
+      if (pruner) clearInterval(pruner);
+      await policy?.close();
       await app.close();
       await log.close();
       await store.close();

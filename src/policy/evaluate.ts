@@ -59,6 +59,10 @@ export interface CounterObligation {
   window_ms: number;
   /** What to add when the action goes ahead: 1 for a call, the cost for a budget. */
   amount: number;
+  /** The most the window may hold after adding: a store that counts concurrently checks it again. */
+  limit: number;
+  /** The rule that set the limit. */
+  rule: string;
 }
 
 export interface PolicyObligations {
@@ -280,7 +284,14 @@ function evaluateChecked(policy: CompiledPolicy, input: PolicyInput): PolicyVerd
               'DENY',
               `${seen} calls in the last ${rule.window_seconds} s; the limit is ${rule.max_calls}`,
             );
-          else obligations.counters.push({ key: c.key, window_ms: c.window_ms, amount: 1 });
+          else
+            obligations.counters.push({
+              key: c.key,
+              window_ms: c.window_ms,
+              amount: 1,
+              limit: rule.max_calls,
+              rule: rule.id,
+            });
           break;
         }
         case 'budget': {
@@ -298,7 +309,14 @@ function evaluateChecked(policy: CompiledPolicy, input: PolicyInput): PolicyVerd
               'DENY',
               `spent ${spent} of ${rule.max_cost} in the last ${rule.period_seconds} s; this call costs ${cost}`,
             );
-          else obligations.counters.push({ key: c.key, window_ms: c.window_ms, amount: cost });
+          else
+            obligations.counters.push({
+              key: c.key,
+              window_ms: c.window_ms,
+              amount: cost,
+              limit: rule.max_cost,
+              rule: rule.id,
+            });
           break;
         }
         case 'data': {
@@ -517,4 +535,93 @@ function outputBytes(output: unknown): number {
   if (typeof output === 'string') return Buffer.byteLength(output, 'utf8');
   const c = toCanonicalJson(output, 64);
   return c.ok ? Buffer.byteLength(c.json, 'utf8') : Number.POSITIVE_INFINITY;
+}
+
+export interface OutputInput {
+  tool: string;
+  /** The tool's output as the executor returned it, before any redaction. */
+  output: unknown;
+  /** Finding types in the output; a rule that denies types fails closed without them. */
+  findings?: Findings;
+}
+
+export interface OutputVerdict {
+  /** DENY means the output is withheld from the agent. */
+  decision: 'ALLOW' | 'DENY';
+  fired: FiredRule[];
+  policy_hash: string;
+  /** Data types the policy asks to redact from this output (PII, SECRET or finding types). */
+  redact: string[];
+}
+
+/**
+ * The output side of a policy, after the tool ran: output schemas, output size, data types denied in
+ * the output, and what to redact. Pure and total like evaluatePolicy: any failure withholds the output.
+ */
+export function evaluatePolicyOutput(policy: CompiledPolicy, input: OutputInput): OutputVerdict {
+  const hash = typeof policy?.hash === 'string' ? policy.hash : 'unknown';
+  const fired: FiredRule[] = [];
+  const redact = new Set<string>();
+  try {
+    if (!isPlainObject(policy) || !Array.isArray(policy.layers))
+      throw new Error('the policy is not a compiled policy');
+    if (typeof input?.tool !== 'string' || input.tool.length === 0 || input.tool.length > 256)
+      throw new Error('input.tool: must be a tool name');
+    const tool = canonicalToolName(input.tool);
+    for (const layer of policy.layers)
+      for (const rule of layer.rules) {
+        if (!applies(rule, tool)) continue;
+        const fire = (reason: string) =>
+          fired.push({ rule: rule.id, layer: layer.name, decision: 'DENY', reason, source: rule.source });
+        if (rule.kind === 'output_schema') {
+          const why = schemaValidator(rule)(input.output, 'output');
+          if (why) fire(`output withheld: ${why}`);
+        } else if (rule.kind === 'max_output') {
+          const size = outputBytes(input.output);
+          if (size > rule.max_bytes) fire(`output withheld: ${size} bytes, the limit is ${rule.max_bytes}`);
+        } else if (rule.kind === 'data' && rule.direction === 'output') {
+          if (rule.action === 'redact') for (const t of rule.types) redact.add(t);
+          if (rule.action !== 'deny') continue;
+          if (input.findings === undefined || !Array.isArray(input.findings.types))
+            fire('output withheld: the rule needs scanner findings for the output, and none were supplied');
+          else {
+            const hit = input.findings.types.find((f) => rule.types.some((t) => typeMatches(t, f)));
+            if (hit !== undefined) fire(`output withheld: the output of ${tool} contains ${hit}`);
+          }
+        }
+      }
+  } catch (e) {
+    fired.push({
+      rule: 'policy:error',
+      layer: null,
+      decision: 'DENY',
+      reason: `output evaluation failed: ${e instanceof Error ? e.message : String(e)}`,
+      source: null,
+    });
+  }
+  return {
+    decision: fired.length > 0 ? 'DENY' : 'ALLOW',
+    fired,
+    policy_hash: hash,
+    redact: [...redact].sort(),
+  };
+}
+
+/**
+ * Whether evaluating `tool` needs scanner findings for its input or output (data rules that deny or
+ * redact), so a caller scans only when a rule will read the result.
+ */
+export function findingsNeeded(policy: CompiledPolicy, tool: string): { input: boolean; output: boolean } {
+  const name = canonicalToolName(tool);
+  const needed = { input: false, output: false };
+  for (const layer of policy.layers)
+    for (const rule of layer.rules)
+      if (rule.kind === 'data' && rule.action !== 'allow' && applies(rule, name))
+        needed[rule.direction] = true;
+  return needed;
+}
+
+/** Whether the policy asks for the types found to be redacted: `PII`, `SECRET` or an exact type. */
+export function typeSelected(selected: readonly string[], found: string): boolean {
+  return selected.some((t) => typeMatches(t, found));
 }

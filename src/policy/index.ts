@@ -13,11 +13,21 @@ export type {
   CounterRequirement,
   Findings,
   FiredRule,
+  OutputInput,
+  OutputVerdict,
   PolicyInput,
   PolicyObligations,
   PolicyVerdict,
 } from './evaluate.js';
-export { composeVerdicts, evaluatePolicy, localTime, requiredCounters } from './evaluate.js';
+export {
+  composeVerdicts,
+  evaluatePolicy,
+  evaluatePolicyOutput,
+  findingsNeeded,
+  localTime,
+  requiredCounters,
+  typeSelected,
+} from './evaluate.js';
 export { POLICY_JSON_SCHEMA } from './json_schema.js';
 export type {
   ArgumentConstraint,

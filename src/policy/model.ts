@@ -8,8 +8,8 @@ import { isPlainObject } from '../engine/strict_object.js';
 import { unsafePatternReason } from './safe_regex.js';
 import { canonicalToolName } from './tool_name.js';
 
-export const TRUST_TIERS = ['T0', 'T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7'] as const;
-export type TrustTier = (typeof TRUST_TIERS)[number];
+import { TRUST_TIERS, type TrustTier } from '../engine/vocabulary.js';
+export { TRUST_TIERS, type TrustTier };
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];

@@ -4,7 +4,9 @@
 import {
   PRINCIPAL_ROLES,
   TRUST_LEVELS,
+  TRUST_TIERS,
   REVIEW_STATUSES,
+  type TrustTier,
   type Channel,
   type Chunk,
   type IsoTime,
@@ -55,6 +57,10 @@ function checkNote(value: unknown, field: string): string {
   return value;
 }
 
+export function checkTier(value: unknown, field: string): TrustTier {
+  return checkOneOf(value, TRUST_TIERS, field);
+}
+
 function checkOneOf<T extends string>(value: unknown, allowed: readonly T[], field: string): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value))
     throw invalid(`${field}: must be one of ${allowed.join(', ')}`);
@@ -102,6 +108,8 @@ export function checkNewPrincipal(p: NewPrincipal): Required<Omit<NewPrincipal, 
     api_key_hash: checkApiKeyHash(p.api_key_hash, 'principal.api_key_hash'),
     channel: p.channel === undefined ? null : checkIdentifier(p.channel, 'principal.channel'),
     disabled: p.disabled === undefined ? false : checkBoolean(p.disabled, 'principal.disabled'),
+    certified_tier:
+      p.certified_tier === undefined ? 'T0' : checkTier(p.certified_tier, 'principal.certified_tier'),
     created_at: checkIsoTime(p.created_at, 'principal.created_at'),
   };
 }

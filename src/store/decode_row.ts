@@ -7,6 +7,7 @@ import {
   PRINCIPAL_ROLES,
   REVIEW_STATUSES,
   TRUST_LEVELS,
+  TRUST_TIERS,
   type Channel,
   type Chunk,
   type IsoTime,
@@ -108,6 +109,7 @@ export function decodePrincipal(row: Row): Principal {
     role: r.oneOf('role', PRINCIPAL_ROLES),
     api_key_hash: r.string('api_key_hash'),
     disabled: r.boolean('disabled'),
+    certified_tier: r.oneOf('certified_tier', TRUST_TIERS),
     created_at: r.time('created_at'),
   };
   const channel = r.optionalString('channel');

@@ -97,6 +97,14 @@ CREATE TRIGGER token_redemptions_are_immutable BEFORE UPDATE ON token_redemption
 BEGIN SELECT RAISE(ABORT, 'token redemptions are immutable'); END;
 `,
   },
+  {
+    // The trust tier an admin certified for a principal (issue 7: policies' minimum-tier rules).
+    version: 2,
+    sql: `
+ALTER TABLE principals ADD COLUMN certified_tier TEXT NOT NULL DEFAULT 'T0'
+  CHECK (certified_tier IN ('T0', 'T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7'));
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -18,6 +18,7 @@ import {
   checkReviewDecision,
   checkReviewFilter,
   checkSafeInteger,
+  checkTier,
 } from './check_input.js';
 import { decodeChannel, decodeChunk, decodePrincipal, decodeReview } from './decode_row.js';
 import { ReadCache } from './read_cache.js';
@@ -36,6 +37,7 @@ import type {
   ReviewDecisionResult,
   ReviewFilter,
   Store,
+  TrustTier,
 } from './store.js';
 import { StoreError } from './store_error.js';
 
@@ -141,13 +143,14 @@ class SqliteStoreEngine implements SqliteStore {
     const p = (source: string) => db.prepare<unknown[], Row>(source);
     this.sql = {
       insertPrincipal: p(
-        `INSERT INTO principals (id, name, role, api_key_hash, channel, disabled, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO principals (id, name, role, api_key_hash, channel, disabled, certified_tier, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       principalById: p('SELECT * FROM principals WHERE id = ?'),
       principalByKeyHash: p('SELECT * FROM principals WHERE api_key_hash = ?'),
       principals: p('SELECT * FROM principals ORDER BY created_at, id'),
       setDisabled: p('UPDATE principals SET disabled = ? WHERE id = ?'),
+      setTier: p('UPDATE principals SET certified_tier = ? WHERE id = ?'),
       insertChannel: p('INSERT INTO channels (name, trust, created_by, created_at) VALUES (?, ?, ?, ?)'),
       channelByName: p('SELECT * FROM channels WHERE name = ?'),
       channels: p('SELECT * FROM channels ORDER BY name'),
@@ -193,6 +196,9 @@ class SqliteStoreEngine implements SqliteStore {
          RETURNING value`,
       ),
       counter: p('SELECT value FROM counters WHERE key = ? AND window_start = ?'),
+      sumCounter: p(
+        'SELECT COALESCE(SUM(value), 0) AS value FROM counters WHERE key = ? AND window_start >= ?',
+      ),
       pruneCounters: p('DELETE FROM counters WHERE window_start < ?'),
     };
   }
@@ -217,6 +223,7 @@ class SqliteStoreEngine implements SqliteStore {
           p.api_key_hash,
           p.channel,
           p.disabled ? 1 : 0,
+          p.certified_tier,
           p.created_at,
         );
       } catch (e) {
@@ -257,6 +264,13 @@ class SqliteStoreEngine implements SqliteStore {
     if (typeof disabled !== 'boolean')
       throw new StoreError('E_STORE_INVALID', 'invalid store argument', 'disabled: must be a boolean');
     const info = this.sql.setDisabled.run(disabled ? 1 : 0, id);
+    if (info.changes === 0) throw notFound(`principals: no principal ${JSON.stringify(id)}`);
+    return this.principalOrThrow(id);
+  }
+
+  async setPrincipalTier(id: string, tier: TrustTier): Promise<Principal> {
+    this.live();
+    const info = this.sql.setTier.run(checkTier(tier, 'tier'), checkIdentifier(id, 'id'));
     if (info.changes === 0) throw notFound(`principals: no principal ${JSON.stringify(id)}`);
     return this.principalOrThrow(id);
   }
@@ -461,6 +475,12 @@ class SqliteStoreEngine implements SqliteStore {
     this.live();
     const row = this.sql.counter.get(checkIdentifier(key, 'key'), checkIsoTime(windowStart, 'windowStart'));
     return row === undefined ? 0 : counterValue(row, key);
+  }
+
+  async sumCounter(key: string, since: IsoTime): Promise<number> {
+    this.live();
+    const row = this.sql.sumCounter.get(checkIdentifier(key, 'key'), checkIsoTime(since, 'since'));
+    return counterValue(row, key);
   }
 
   async pruneCounters(before: IsoTime): Promise<number> {

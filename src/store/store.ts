@@ -1,6 +1,8 @@
 // The gateway's state behind one async interface, so the embedded SQLite engine and a later PostgreSQL
 // engine are interchangeable. Every engine must pass test/store/contract.ts.
 
+import { TRUST_TIERS, type TrustTier } from '../engine/vocabulary.js';
+
 /**
  * Every time in the store is an ISO 8601 UTC string in the exact form `Date#toISOString()` gives
  * (`2025-01-31T03:14:00.000Z`): fixed width, so string order is time order, in SQL and in JS.
@@ -13,6 +15,8 @@ export type PrincipalRole = (typeof PRINCIPAL_ROLES)[number];
 
 export const TRUST_LEVELS = ['untrusted', 'semi_trusted', 'trusted'] as const;
 export type TrustLevel = (typeof TRUST_LEVELS)[number];
+
+export { TRUST_TIERS, type TrustTier };
 
 export const REVIEW_STATUSES = ['pending', 'approved', 'rejected', 'expired'] as const;
 export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
@@ -29,10 +33,18 @@ export interface Principal {
   /** The ingestion channel a service or agent principal is bound to (a channel that exists). */
   channel?: string;
   disabled: boolean;
+  /**
+   * The trust tier an admin certified (T0 unless set). Until behaviour scores exist it is the agent's
+   * effective tier, which policies' minimum-tier rules compare against.
+   */
+  certified_tier: TrustTier;
   created_at: IsoTime;
 }
 
-export type NewPrincipal = Omit<Principal, 'disabled'> & { disabled?: boolean };
+export type NewPrincipal = Omit<Principal, 'disabled' | 'certified_tier'> & {
+  disabled?: boolean;
+  certified_tier?: TrustTier;
+};
 
 /** An ingestion channel. Its trust is fixed when an admin creates it: there is no update. */
 export interface Channel {
@@ -125,6 +137,8 @@ export interface Store {
   listPrincipals(): Promise<Principal[]>;
   /** Throws E_STORE_NOT_FOUND for an unknown id. */
   setPrincipalDisabled(id: string, disabled: boolean): Promise<Principal>;
+  /** Throws E_STORE_NOT_FOUND for an unknown id. */
+  setPrincipalTier(id: string, tier: TrustTier): Promise<Principal>;
 
   /** Throws E_STORE_CONFLICT when the name is taken. */
   createChannel(channel: Channel): Promise<Channel>;
@@ -163,10 +177,15 @@ export interface Store {
    */
   pruneRedemptions(before: IsoTime): Promise<number>;
 
-  /** Atomic; returns the value after adding `by` (a safe integer, default 1). An absent counter starts at 0. */
+  /**
+   * Atomic; returns the value after adding `by` (a safe integer, default 1, negative to take back an
+   * addition). An absent counter starts at 0.
+   */
   incrementCounter(key: string, windowStart: IsoTime, by?: number): Promise<number>;
   /** 0 for an absent counter. */
   getCounter(key: string, windowStart: IsoTime): Promise<number>;
+  /** The sum of the key's counters whose window starts at or after `since` (0 when there are none). */
+  sumCounter(key: string, since: IsoTime): Promise<number>;
   /** Removes counters whose window started before `before`; returns how many. */
   pruneCounters(before: IsoTime): Promise<number>;
 

@@ -25,6 +25,7 @@ export interface Harness {
 export async function startHarness(
   dataDir = mkdtempSync(join(tmpdir(), 'carapace-gw-')),
   executors?: (gate: TokenGate) => Executor[],
+  options: { policyFile?: string } = {},
 ): Promise<Harness> {
   const clock = { now: Date.parse('2026-11-22T03:14:00.000Z') };
   const start = () =>
@@ -35,6 +36,7 @@ export async function startHarness(
       now: () => clock.now,
       logLevel: 'silent',
       ...(executors ? { executors } : {}),
+      ...options,
     });
   let gateway = await start();
   const harness: Harness = {
@@ -65,11 +67,18 @@ export async function startHarness(
 }
 
 /** Creates a principal through the admin API and returns its key. */
-export async function principal(h: Harness, name: string, role: string, channel?: string): Promise<string> {
+export async function principal(
+  h: Harness,
+  name: string,
+  role: string,
+  channel?: string,
+  tier?: string,
+): Promise<string> {
   const reply = await h.call('POST', '/v1/admin/principals', h.adminKey, {
     name,
     role,
     ...(channel ? { channel } : {}),
+    ...(tier ? { tier } : {}),
   });
   if (reply.status !== 201) throw new Error(`cannot create ${name}: ${JSON.stringify(reply.body)}`);
   return reply.body.api_key as string;

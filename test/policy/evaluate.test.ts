@@ -177,7 +177,9 @@ test('rate limits: the caller reads the named counters; the limit counts this ca
   assert.match(req.key, /^calls:[0-9a-f]{16}:agent:ops-bot$/);
   const at = (n: number) => evaluatePolicy(p, input({ tool: 'send_email', counters: { [req.key]: n } }));
   assert.equal(at(9).decision, 'ALLOW');
-  assert.deepEqual(at(9).obligations.counters, [{ key: req.key, window_ms: 3_600_000, amount: 1 }]);
+  assert.deepEqual(at(9).obligations.counters, [
+    { key: req.key, window_ms: 3_600_000, amount: 1, limit: 10, rule: 'english-policy#1' },
+  ]);
   assert.equal(at(10).decision, 'DENY');
   assert.deepEqual(at(10).obligations.counters, [], 'a denied call counts nothing');
   assert.equal(

@@ -137,6 +137,7 @@ export function storeContract(engine: string, open: () => Promise<OpenedStore>):
             role: 'agent',
             api_key_hash: keyHash('key-agent-a'),
             disabled: false,
+            certified_tier: 'T0',
             created_at: at(0),
           });
           assert.deepEqual(await store.getPrincipal('agent-a'), created);
@@ -190,6 +191,22 @@ export function storeContract(engine: string, open: () => Promise<OpenedStore>):
           assert.equal((await store.principalByKeyHash(keyHash('key-agent-a')))?.disabled, true);
           assert.equal((await store.setPrincipalDisabled('agent-a', false)).disabled, false);
           await rejectsWith(store.setPrincipalDisabled('nobody', true), 'E_STORE_NOT_FOUND');
+        }));
+
+      test('a principal starts at tier T0 unless created with one; an admin sets it; nothing else is a tier', () =>
+        withStore(async ({ store }) => {
+          await store.createPrincipal(principal('agent-a'));
+          await store.createPrincipal(principal('agent-b', { certified_tier: 'T4' }));
+          assert.equal((await store.getPrincipal('agent-b'))?.certified_tier, 'T4');
+          assert.equal((await store.setPrincipalTier('agent-a', 'T3')).certified_tier, 'T3');
+          assert.equal((await store.principalByKeyHash(keyHash('key-agent-a')))?.certified_tier, 'T3');
+          await rejectsWith(store.setPrincipalTier('agent-a', 'T8' as 'T7'), 'E_STORE_INVALID');
+          await rejectsWith(store.setPrincipalTier('nobody', 'T1'), 'E_STORE_NOT_FOUND');
+          await rejectsWith(
+            store.createPrincipal(principal('agent-c', { certified_tier: 't3' as 'T3' })),
+            'E_STORE_INVALID',
+          );
+          assert.equal((await store.getPrincipal('agent-a'))?.certified_tier, 'T3');
         }));
 
       test('a principal disabled through a second instance is disabled here on the next read', (t) =>
@@ -723,6 +740,22 @@ export function storeContract(engine: string, open: () => Promise<OpenedStore>):
           assert.equal(await store.getCounter('k', at(0)), 0);
           assert.equal(await store.getCounter('k', at(60)), 1);
           await rejectsWith(store.incrementCounter('k', at(0), 1.5), 'E_STORE_INVALID');
+        }));
+
+      test('a sliding window sums the windows starting at or after a time; an addition can be taken back', () =>
+        withStore(async ({ store }) => {
+          assert.equal(await store.sumCounter('k', at(0)), 0);
+          await store.incrementCounter('k', at(0), 2);
+          await store.incrementCounter('k', at(30), 3);
+          await store.incrementCounter('k', at(60), 4);
+          await store.incrementCounter('other', at(60), 100);
+          assert.equal(await store.sumCounter('k', at(0)), 9);
+          assert.equal(await store.sumCounter('k', at(30)), 7);
+          assert.equal(await store.sumCounter('k', at(31)), 4);
+          assert.equal(await store.sumCounter('k', at(61)), 0);
+          assert.equal(await store.incrementCounter('k', at(60), -4), 0);
+          assert.equal(await store.sumCounter('k', at(0)), 5);
+          await rejectsWith(store.sumCounter('k', 'yesterday'), 'E_STORE_INVALID');
         }));
     });
 

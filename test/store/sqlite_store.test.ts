@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { openSqliteStore } from '../../src/store/sqlite_store.js';
+import { MIGRATIONS, SCHEMA_VERSION_TABLE } from '../../src/store/sqlite_schema.js';
 import { at, principal, rejectsWith, review, storeContract } from './contract.js';
 
 function tempDbPath(): string {
@@ -59,7 +60,7 @@ test('a file store runs in WAL mode with synchronous=FULL, foreign keys and a bu
     synchronous: 'FULL',
     foreign_keys: true,
     busy_timeout: 5000,
-    schema_version: 1,
+    schema_version: 2,
   });
   await store.close();
 });
@@ -76,7 +77,28 @@ test('migrations are idempotent: opening a database again, or twice at once, app
   const raw = new Database(path, { readonly: true });
   const versions = raw.prepare('SELECT version FROM schema_version ORDER BY version').all();
   raw.close();
-  assert.deepEqual(versions, [{ version: 1 }]);
+  assert.deepEqual(versions, [{ version: 1 }, { version: 2 }]);
+});
+
+test('a version 1 database is upgraded in place: its principals keep their rows and are certified T0', async () => {
+  const path = tempDbPath();
+  const raw = new Database(path);
+  raw.exec(SCHEMA_VERSION_TABLE);
+  raw.exec(MIGRATIONS[0]!.sql);
+  raw.prepare('INSERT INTO schema_version (version, applied_at) VALUES (1, ?)').run(at(0));
+  raw
+    .prepare(
+      `INSERT INTO principals (id, name, role, api_key_hash, channel, disabled, created_at)
+       VALUES ('agent-old', 'old', 'agent', ?, NULL, 0, ?)`,
+    )
+    .run('a'.repeat(64), at(0));
+  raw.close();
+  const store = await openSqliteStore(path);
+  const old = await store.getPrincipal('agent-old');
+  assert.equal(old?.certified_tier, 'T0');
+  assert.equal(old?.name, 'old');
+  assert.equal((await store.settings()).schema_version, 2);
+  await store.close();
 });
 
 test('a database written by a newer schema is refused with E_STORE_SCHEMA', async () => {
