@@ -23,6 +23,7 @@ import {
 } from './hall_command.js';
 import { runCommand } from './io.js';
 import { keysGenerateCommand, keysShowCommand } from './keys_command.js';
+import { policyCompileCommand, policyDiffCommand, policyTestCommand } from './policy_command.js';
 import { replayCommand } from './replay_command.js';
 import { reviewDecideCommand, reviewListCommand } from './review_command.js';
 import { rulesetHashCommand, rulesetShowCommand } from './ruleset_command.js';
@@ -61,6 +62,35 @@ ruleset
   .command('hash')
   .description('print the ruleset hash (sha256 over RFC 8785 canonical JSON)')
   .action(() => runCommand(rulesetHashCommand));
+
+const policy = program
+  .command('policy')
+  .description('operator policies in YAML or English (docs/policy.md): compile, test against cases, diff');
+policy
+  .command('compile')
+  .description('print the compiled rules with their sources, the hash and the rules_hash')
+  .argument('<file>', 'a policy: .yaml/.yml, .json, or English .policy/.txt/.en')
+  .action((file: string) => runCommand(() => policyCompileCommand(file)));
+policy
+  .command('test')
+  .description(
+    'decide each case with the engine and the policy; exit 1 naming the cases not decided as expected',
+  )
+  .argument('<file>', 'the policy file')
+  .argument(
+    '<cases>',
+    'a YAML or JSON file {cases: [{name, envelope, chunks?, ..., expect: {decision, rule?}}]}',
+  )
+  .option('-c, --catalog <path>', 'tool catalog (YAML or JSON) instead of the built-in demo data hall')
+  .action((file: string, cases: string, options: { catalog?: string }) =>
+    runCommand(() => policyTestCommand(file, cases, options)),
+  );
+policy
+  .command('diff')
+  .description('compare what two policies mean; exit 1 listing the rules added and removed if they differ')
+  .argument('<a>', 'a policy file')
+  .argument('<b>', 'another policy file')
+  .action((a: string, b: string) => runCommand(() => policyDiffCommand(a, b)));
 
 const keys = program.command('keys').description("the audit log's Ed25519 signing key");
 keys
