@@ -213,7 +213,9 @@ function runCase(policy: CompiledPolicy, engine: Engine, c: PolicyCase, where: s
   const parsed = parseDecisionRequest(c.request);
   if (!parsed.ok) throw failure(parsed.error.code, parsed.error.error, `${where}: ${parsed.error.detail}`);
   const record = decide(parsed.value, engine);
-  const { tool, args } = parsed.value.request.envelope;
+  // The catalog's name for the tool (aliases resolved), as the gateway evaluates it.
+  const tool = record.tool ?? parsed.value.request.envelope.tool;
+  const { args } = parsed.value.request.envelope;
   const input: PolicyInput = {
     tool,
     args,

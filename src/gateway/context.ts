@@ -42,6 +42,8 @@ export interface GatewayContext {
   gate: TokenGate;
   /** The OCR executable for image ingest; default `tesseract` on PATH. */
   ocrCommand?: string;
+  /** How long an executor may run before the action is recorded as failed (effect unknown). */
+  executorTimeoutMs?: number;
   /** The operator's policy, when the gateway runs with one. */
   policy: PolicyRuntime | null;
 }
@@ -140,7 +142,8 @@ export async function decideForAgent(
         ctx.store,
         ctx.policy.current,
         agent,
-        decided.request.envelope.tool,
+        // The catalog's name, so an alias (network.isolate) is judged as the tool it names.
+        decided.tool ?? decided.request.envelope.tool,
         proposed,
         ctx.now(),
       )

@@ -124,7 +124,12 @@ export function actionRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     const tool = ctx.engine.catalog.tools.get(body.tool)?.name ?? body.tool;
     const args = isPlainObject(body.args) ? body.args : {};
     const executor = ctx.executors.forTool(tool);
-    const run = await executeGated(executor, body.token, { agentId: agent.id, tool, args });
+    const run = await executeGated(
+      executor,
+      body.token,
+      { agentId: agent.id, tool, args },
+      ctx.executorTimeoutMs,
+    );
     if (!run.ok) {
       const { error } = run;
       if (error instanceof TokenError)

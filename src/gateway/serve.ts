@@ -82,6 +82,8 @@ export async function startGateway(options: {
   policyFile?: string;
   /** Watch the policy file for changes (default true). */
   watchPolicy?: boolean;
+  /** How long an executor may run (default 30 s); after that the action is recorded as failed. */
+  executorTimeoutMs?: number;
 }): Promise<RunningGateway> {
   const lock = lockDataDir(options.dataDir);
   let store: Awaited<ReturnType<typeof openSqliteStore>>;
@@ -128,6 +130,7 @@ export async function startGateway(options: {
     executors: new ExecutorRegistry(createEchoExecutor((token, call) => gate(token, call), now)),
     gate: (token, call) => gate(token, call),
     policy,
+    ...(options.executorTimeoutMs !== undefined ? { executorTimeoutMs: options.executorTimeoutMs } : {}),
     ...(options.ocrCommand !== undefined ? { ocrCommand: options.ocrCommand } : {}),
   };
   gate = gatewayTokenGate(ctx);

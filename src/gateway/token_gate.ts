@@ -23,13 +23,27 @@ export async function executeGated(
   executor: Executor,
   token: string,
   call: ActionCall,
+  timeoutMs = DEFAULT_EXECUTOR_TIMEOUT_MS,
 ): Promise<
   | { ok: true; outcome: ExecutionOutcome; claims: ExecutionTokenClaims }
   | { ok: false; error: unknown; reachedGate: boolean; claims: ExecutionTokenClaims | null }
 > {
   const seen = { claims: null as ExecutionTokenClaims | null, reached: false };
+  let timer: NodeJS.Timeout | undefined;
   try {
-    const outcome = await gateSeen.run(seen, () => executor.execute(token, call));
+    // An executor that does not answer in time has an unknown effect: a failure, never a success.
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            Object.assign(new Error(`executor ${executor.name} did not finish within ${timeoutMs} ms`), {
+              code: 'E_EXECUTOR_TIMEOUT',
+            }),
+          ),
+        timeoutMs,
+      );
+    });
+    const outcome = await Promise.race([gateSeen.run(seen, () => executor.execute(token, call)), timeout]);
     if (!seen.claims) {
       // A bug in the executor: it reports an action without a redeemed token. Never a success.
       const error = Object.assign(new Error(`executor ${executor.name} returned without passing the gate`), {
@@ -40,8 +54,13 @@ export async function executeGated(
     return { ok: true, outcome, claims: seen.claims };
   } catch (error) {
     return { ok: false, error, reachedGate: seen.reached, claims: seen.claims };
+  } finally {
+    clearTimeout(timer);
   }
 }
+
+/** How long an executor may take before its action is recorded as failed with an unknown effect. */
+export const DEFAULT_EXECUTOR_TIMEOUT_MS = 30_000;
 
 export function gatewayTokenGate(ctx: GatewayContext): TokenGate {
   const ledger = storeRedemptionLedger(ctx.store);

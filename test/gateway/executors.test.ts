@@ -146,3 +146,44 @@ test('a tool no executor claims is recorded by echo, which says it touched nothi
   assert.equal(result.executor, 'echo');
   assert.match(result.effect, /^ECHO: .*no system was touched/);
 });
+
+test('an executor that does not answer in time is a 502 with its token spent and the failure audited', async () => {
+  /** Test double: passes the gate, then never finishes. */
+  const hangs = (gate: TokenGate): Executor => ({
+    name: 'test-double-hangs',
+    simulated: true,
+    tools: ['get_telemetry'],
+    async execute(token, call) {
+      await gate(token, call);
+      return new Promise(() => {});
+    },
+  });
+  const slow = await startHarness(undefined, (gate) => [hangs(gate)], { executorTimeoutMs: 150 });
+  try {
+    const key = await principal(slow, 'slow-agent', 'agent', 'operator-console');
+    const args = { target: 'node-sj-01-01' };
+    const allowed = await slow.call('POST', '/v1/actions', key, {
+      envelope: { intent: 'observe', tool: 'get_telemetry', args },
+    });
+    assert.equal(allowed.body.decision, 'ALLOW');
+    const ran = await slow.call('POST', '/v1/execute', key, {
+      token: allowed.body.token,
+      tool: 'get_telemetry',
+      args,
+    });
+    assert.equal(ran.status, 502);
+    assert.equal(ran.body.code, 'E_EXECUTOR_FAILED');
+    assert.match(ran.body.detail as string, /^E_EXECUTOR_TIMEOUT: .*within 150 ms/);
+    const again = await slow.call('POST', '/v1/execute', key, {
+      token: allowed.body.token,
+      tool: 'get_telemetry',
+      args,
+    });
+    assert.equal(again.status, 403);
+    const dir = segmentsDir(slow.dataDir);
+    const log = (await listSegments(dir)).map((n) => readFileSync(`${dir}/${n}`, 'utf8')).join('');
+    assert.match(log, /"kind":"execution\.failed","payload":\{[^\n]*"code":"E_EXECUTOR_TIMEOUT"/);
+  } finally {
+    await slow.close();
+  }
+});

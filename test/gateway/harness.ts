@@ -25,7 +25,7 @@ export interface Harness {
 export async function startHarness(
   dataDir = mkdtempSync(join(tmpdir(), 'carapace-gw-')),
   executors?: (gate: TokenGate) => Executor[],
-  options: { policyFile?: string } = {},
+  options: { policyFile?: string; executorTimeoutMs?: number } = {},
 ): Promise<Harness> {
   const clock = { now: Date.parse('2026-11-22T03:14:00.000Z') };
   const start = () =>

@@ -21,6 +21,7 @@ Agents below T3 may not call restart_workload.
 Redact PII in the output of propose_action.
 Deny any action whose arguments contain a credit card number.
 Limit the output of propose_action to 400 bytes.
+Never allow isolate_network_device.
 `;
 
 const CARD = ['4111', '1111', '1111', '1111'].join(' ');
@@ -111,6 +112,18 @@ test('a denied tool is DENY by the policy rule, its sentence in the answer and t
   // The engine's record, with the policy hash on it, still replays exactly.
   const replayed = replayRecord(entry.payload.record, h.gateway.ctx.engine);
   assert.ok(replayed.identical, JSON.stringify(replayed.differences));
+});
+
+test('a tool called by an alias is judged by the policy as the tool it names', async () => {
+  const envelope = {
+    intent: 'remediate_destructive',
+    tool: 'network.isolate',
+    args: { device_id: 'leaf-switch-sj-01-a' },
+  };
+  const acted = await h.call('POST', '/v1/actions', operator, { envelope });
+  assert.equal(acted.body.decision, 'DENY');
+  const fired = (acted.body.policy as { fired: { rule: string }[] }).fired.map((f) => f.rule);
+  assert.deepEqual(fired, ['test-ops#8']);
 });
 
 test('a policy never loosens: what the engine denies stays denied when no policy rule fires', async () => {
@@ -301,7 +314,7 @@ test('an edited policy file is reloaded with an audit entry; a broken one is ref
   const denied = await h.call('POST', '/v1/actions', operator, {
     envelope: { intent: 'recommend', tool: 'propose_action', args: { summary: 'x' } },
   });
-  assert.deepEqual([denied.body.decision, denied.body.rule], ['DENY', 'test-ops#8']);
+  assert.deepEqual([denied.body.decision, denied.body.rule], ['DENY', 'test-ops#9']);
 
   const refusedBefore = (await entries()).filter((e) => e.kind === 'policy.refused').length;
   writeFileSync(policyFile, `${POLICY}Never allow propose_action.\nAllow everything always.\n`);
@@ -312,11 +325,11 @@ test('an edited policy file is reloaded with an audit entry; a broken one is ref
   assert.equal(h.gateway.ctx.policy?.current?.hash, after);
   const entry = (await entries()).filter((e) => e.kind === 'policy.refused').at(-1);
   assert.equal(entry?.payload.in_force, after);
-  assert.equal((entry?.payload.errors as { line: number }[])[0]?.line, 10);
+  assert.equal((entry?.payload.errors as { line: number }[])[0]?.line, 11);
   // The admin route says the same, as a 422 the caller can read.
   const reload = await h.call('POST', '/v1/admin/policy/reload', h.adminKey);
   assert.deepEqual([reload.status, reload.body.code], [422, 'E_POLICY_COMPILE']);
-  assert.match(reload.body.detail as string, /line 10/);
+  assert.match(reload.body.detail as string, /line 11/);
   writeFileSync(policyFile, POLICY);
   const restored = await h.call('POST', '/v1/admin/policy/reload', h.adminKey);
   assert.equal(restored.status, 200);
