@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
 import { findKeyFiles, generateLogKey, openDataDirLog } from '../audit/log_files.js';
 import { readSigningKey } from '../crypto/ed25519_key.js';
-import { DEFAULT_ENGINE } from '../engine/index.js';
+import { DEFAULT_ENGINE, type Engine } from '../engine/index.js';
 import { createEchoExecutor } from '../executors/echo.js';
 import type { Executor, TokenGate } from '../executors/executor.js';
 import { ExecutorRegistry } from '../executors/registry.js';
@@ -84,6 +84,8 @@ export async function startGateway(options: {
   watchPolicy?: boolean;
   /** How long an executor may run (default 30 s); after that the action is recorded as failed. */
   executorTimeoutMs?: number;
+  /** The ruleset and tool catalog; default the built-in ruleset with the demo data hall's catalog. */
+  engine?: Engine;
 }): Promise<RunningGateway> {
   const lock = lockDataDir(options.dataDir);
   let store: Awaited<ReturnType<typeof openSqliteStore>>;
@@ -121,7 +123,7 @@ export async function startGateway(options: {
   const ctx: GatewayContext = {
     store,
     audit: log,
-    engine: DEFAULT_ENGINE,
+    engine: options.engine ?? DEFAULT_ENGINE,
     tokenKey,
     now,
     reviewTtlMs: options.reviewTtlMs ?? 15 * 60 * 1000,

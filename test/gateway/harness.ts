@@ -25,7 +25,9 @@ export interface Harness {
 export async function startHarness(
   dataDir = mkdtempSync(join(tmpdir(), 'carapace-gw-')),
   executors?: (gate: TokenGate) => Executor[],
-  options: { policyFile?: string; executorTimeoutMs?: number } = {},
+  options: Partial<
+    Pick<Parameters<typeof startGateway>[0], 'policyFile' | 'executorTimeoutMs' | 'engine'>
+  > = {},
 ): Promise<Harness> {
   const clock = { now: Date.parse('2026-11-22T03:14:00.000Z') };
   const start = () =>
