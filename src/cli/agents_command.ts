@@ -1,7 +1,7 @@
 // `carapace agents` and `carapace channels`: an admin creates principals (the API key is printed once)
 // and ingestion channels with their fixed trust, through a running gateway's admin API.
 
-import { PRINCIPAL_ROLES, TRUST_LEVELS } from '../store/store.js';
+import { PRINCIPAL_ROLES, TRUST_LEVELS, TRUST_TIERS } from '../store/store.js';
 import { type ConnectionOptions, gatewayRequest, resolveConnection } from './gateway_client.js';
 import { failure, printJson } from './io.js';
 
@@ -13,15 +13,17 @@ function oneOf(value: string, allowed: readonly string[], flag: string): string 
 
 export async function agentsAddCommand(
   name: string,
-  options: ConnectionOptions & { role: string; channel?: string },
+  options: ConnectionOptions & { role: string; channel?: string; tier?: string },
 ): Promise<number> {
   const role = oneOf(options.role, PRINCIPAL_ROLES, '--role');
+  const tier = options.tier === undefined ? undefined : oneOf(options.tier, TRUST_TIERS, '--tier');
   const conn = resolveConnection(options);
   printJson(
     await gatewayRequest(conn, 'POST', '/v1/admin/principals', {
       name,
       role,
       ...(options.channel !== undefined ? { channel: options.channel } : {}),
+      ...(tier !== undefined ? { tier } : {}),
     }),
   );
   return 0;
@@ -38,5 +40,22 @@ export async function channelsAddCommand(
 ): Promise<number> {
   const trust = oneOf(options.trust, TRUST_LEVELS, '--trust');
   printJson(await gatewayRequest(resolveConnection(options), 'POST', '/v1/admin/channels', { name, trust }));
+  return 0;
+}
+
+export async function agentsTierCommand(
+  id: string,
+  tier: string,
+  options: ConnectionOptions,
+): Promise<number> {
+  const checked = oneOf(tier, TRUST_TIERS, 'tier');
+  printJson(
+    await gatewayRequest(
+      resolveConnection(options),
+      'POST',
+      `/v1/admin/principals/${encodeURIComponent(id)}/tier`,
+      { tier: checked },
+    ),
+  );
   return 0;
 }

@@ -2,7 +2,12 @@
 // 0 on success, 1 when a check finds a difference, 2 with {error, code, detail} for input it cannot take.
 
 import { Command, Option } from 'commander';
-import { agentsAddCommand, agentsListCommand, channelsAddCommand } from './agents_command.js';
+import {
+  agentsAddCommand,
+  agentsListCommand,
+  agentsTierCommand,
+  channelsAddCommand,
+} from './agents_command.js';
 import { decideCommand } from './decide_command.js';
 import { type DemoOptions, demoCommand } from './demo_command.js';
 import { scenariosCommand } from './scenarios_command.js';
@@ -156,6 +161,7 @@ program
     'the data hall executor: auto, netns, simulated or none (default: auto with --dev)',
   )
   .option('--kubernetes', 'isolate spines with NetworkPolicy on the cluster in $KUBECONFIG (no data hall)')
+  .option('--policy <file>', 'enforce a policy file (YAML, JSON or English), reloaded when it changes')
   .action(
     (options: {
       dataDir?: string;
@@ -164,6 +170,7 @@ program
       dev?: boolean;
       hall?: string;
       kubernetes?: boolean;
+      policy?: string;
     }) => runCommand(() => serveCommand(options)),
   );
 
@@ -183,12 +190,19 @@ gatewayCommand(agents, 'add', 'create a principal; prints its API key, shown thi
   .argument('<name>', 'principal name')
   .requiredOption('--role <role>', 'agent, approver, admin, auditor or service')
   .option('--channel <channel>', 'the ingestion channel it is bound to')
-  .action((name: string, options: Conn & { role: string; channel?: string }) =>
+  .option('--tier <tier>', 'certified trust tier T0-T7 (default T0)')
+  .action((name: string, options: Conn & { role: string; channel?: string; tier?: string }) =>
     runCommand(() => agentsAddCommand(name, options)),
   );
 gatewayCommand(agents, 'list', 'list principals (never their keys)').action((options: Conn) =>
   runCommand(() => agentsListCommand(options)),
 );
+gatewayCommand(agents, 'tier', "set a principal's certified trust tier (audited)")
+  .argument('<id>', 'principal id, e.g. agent:ops-bot')
+  .argument('<tier>', 'T0 to T7')
+  .action((id: string, tier: string, options: Conn) =>
+    runCommand(() => agentsTierCommand(id, tier, options)),
+  );
 
 const channels = program
   .command('channels')

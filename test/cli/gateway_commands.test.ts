@@ -95,6 +95,22 @@ test('`agents add` prints the new API key once; `agents list` shows principals w
   assert.deepEqual([asAgent.code, json(asAgent).code], [2, 'E_FORBIDDEN']);
 });
 
+test('`agents add --tier` certifies a tier at creation; `agents tier` changes it; both checked', async () => {
+  const added = await cli(['agents', 'add', 'tiered-agent', '--role', 'agent', '--tier', 'T4'], keys.admin);
+  assert.equal(added.code, 0, added.stdout + added.stderr);
+  assert.equal(json(added).certified_tier, 'T4');
+  const set = await cli(['agents', 'tier', 'agent:tiered-agent', 'T2'], keys.admin);
+  assert.equal(set.code, 0, set.stdout + set.stderr);
+  assert.deepEqual([json(set).id, json(set).certified_tier], ['agent:tiered-agent', 'T2']);
+  assert.equal(json(set).api_key_hash, undefined);
+  const badTier = await cli(['agents', 'tier', 'agent:tiered-agent', 'T8'], keys.admin);
+  assert.deepEqual([badTier.code, json(badTier).code], [2, 'E_ARG_INVALID']);
+  const nobody = await cli(['agents', 'tier', 'agent:nobody', 'T1'], keys.admin);
+  assert.deepEqual([nobody.code, json(nobody).code], [2, 'E_NOT_FOUND']);
+  const asAgent = await cli(['agents', 'tier', 'agent:tiered-agent', 'T7'], keys.agent);
+  assert.deepEqual([asAgent.code, json(asAgent).code], [2, 'E_FORBIDDEN']);
+});
+
 test('`review list` shows the pending review an agent opened through the API', async () => {
   const ingested = await h.call('POST', '/v1/ingest', keys.agent as string, {
     content: 'leaf-switch-sj-01-a flapping; operator asks to isolate it',

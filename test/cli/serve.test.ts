@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -146,3 +146,56 @@ test('serve --kubernetes without a kubeconfig refuses to start: exit 2, E_K8S_CO
   assert.equal(both.code, 2);
   assert.equal((JSON.parse(both.stdout) as { code: string }).code, 'E_SERVE_OPTION');
 });
+
+test('`serve --policy` enforces a policy that compiles and refuses to start on one that does not', async () => {
+  const bad = join(mkdtempSync(join(tmpdir(), 'carapace-policy-')), 'bad.policy');
+  writeFileSync(bad, 'Never allow read_logs.\nLet the agents do anything.\n');
+  const refused = await carapace([
+    'serve',
+    '--hall',
+    'none',
+    '--port',
+    '0',
+    '--data-dir',
+    tempDir(),
+    '--policy',
+    bad,
+  ]);
+  assert.equal(refused.code, 2, refused.stdout + refused.stderr);
+  assert.equal(JSON.parse(refused.stdout).code, 'E_POLICY_COMPILE');
+  assert.match(JSON.parse(refused.stdout).detail as string, /line 2/);
+
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'serve',
+      '--hall',
+      'none',
+      '--port',
+      '0',
+      '--data-dir',
+      tempDir(),
+      '--policy',
+      'examples/policies/ops.policy',
+    ],
+    {
+      cwd: fileURLToPath(new URL('../../', import.meta.url)),
+      env: { ...process.env, CARAPACE_LOG_LEVEL: 'silent' },
+    },
+  );
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const deadline = Date.now() + 30_000;
+  while (!/^policy /m.test(out) && child.exitCode === null && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
+  child.kill('SIGTERM');
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  assert.match(out, /^policy ops sha256:[0-9a-f]{64} enforced from examples\/policies\/ops\.policy/m);
+  assert.equal(code, 0, out);
+});
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'carapace-serve-'));
+}
