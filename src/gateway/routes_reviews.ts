@@ -7,7 +7,7 @@ import { REVIEW_STATUSES, type Review, type ReviewStatus } from '../store/store.
 import { mintExecutionToken } from '../tokens/index.js';
 import { admit, principalOf } from './auth.js';
 import { boundedString, strictBody } from './body.js';
-import { auditEvent, decideForAgent, type GatewayContext } from './context.js';
+import { auditEvent, decideForAgent, type GatewayContext, spendPolicyCounters } from './context.js';
 import { GatewayError } from './gateway_error.js';
 import { MAX_NOTE_CHARS, reviewDecisionSchema, reviewGetSchema, reviewListSchema } from './schemas.js';
 
@@ -72,10 +72,13 @@ export function reviewRoutes(app: FastifyInstance, ctx: GatewayContext): void {
       if (approve && review.status === 'pending') {
         // Re-evaluate against what holds now (revocations, new taint in the session, a changed ruleset).
         const agent = await ctx.store.getPrincipal(review.agent_id);
-        const now =
-          agent && !agent.disabled
-            ? (await decideForAgent(ctx, agent, { envelope: review.envelope })).final
-            : null;
+        const again =
+          agent && !agent.disabled ? await decideForAgent(ctx, agent, { envelope: review.envelope }) : null;
+        // An approved action spends its policy's rate limits and budgets now, once; a full window refuses.
+        const completes = review.approvals.length + 1 >= review.required_approvals;
+        if (completes && again && again.final.decision !== 'DENY' && again.final.decision !== 'QUARANTINE')
+          await spendPolicyCounters(ctx, again);
+        const now = again?.final ?? null;
         if (!now || now.decision === 'DENY' || now.decision === 'QUARANTINE') {
           reevaluation = now
             ? `${now.decision} by ${now.rule}: ${now.explanation}`

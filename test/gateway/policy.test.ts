@@ -22,6 +22,7 @@ Redact PII in the output of propose_action.
 Deny any action whose arguments contain a credit card number.
 Limit the output of propose_action to 400 bytes.
 Never allow isolate_network_device.
+Limit migrate_vm to 2 calls per hour per agent.
 `;
 
 const CARD = ['4111', '1111', '1111', '1111'].join(' ');
@@ -232,6 +233,19 @@ test('review required by the policy opens a review the approver decides; approva
   assert.equal(approved.status, 200, JSON.stringify(approved.body));
   const polled = await h.call('GET', `/v1/reviews/${id}`, key);
   assert.equal(typeof polled.body.token, 'string');
+
+  // Reviews wait without spending; each approval spends one call of the limit of 2; the third is refused.
+  const ids = [];
+  for (let i = 0; i < 2; i++) {
+    const more = await h.call('POST', '/v1/actions', key, { envelope });
+    assert.deepEqual([more.status, more.body.rule], [202, 'test-ops#2']);
+    ids.push((more.body.review as { id: string }).id);
+  }
+  const second = await h.call('POST', `/v1/reviews/${ids[0]}/approve`, approver, {});
+  assert.equal(second.status, 200, JSON.stringify(second.body));
+  const third = await h.call('POST', `/v1/reviews/${ids[1]}/approve`, approver, {});
+  assert.deepEqual([third.status, third.body.code], [409, 'E_REVIEW_REEVALUATED']);
+  assert.match(third.body.detail as string, /DENY by test-ops#9/);
 });
 
 test('a credit card number in any arguments is DENY by the policy, and the number is not recorded', async () => {
@@ -314,7 +328,7 @@ test('an edited policy file is reloaded with an audit entry; a broken one is ref
   const denied = await h.call('POST', '/v1/actions', operator, {
     envelope: { intent: 'recommend', tool: 'propose_action', args: { summary: 'x' } },
   });
-  assert.deepEqual([denied.body.decision, denied.body.rule], ['DENY', 'test-ops#9']);
+  assert.deepEqual([denied.body.decision, denied.body.rule], ['DENY', 'test-ops#10']);
 
   const refusedBefore = (await entries()).filter((e) => e.kind === 'policy.refused').length;
   writeFileSync(policyFile, `${POLICY}Never allow propose_action.\nAllow everything always.\n`);
@@ -325,11 +339,11 @@ test('an edited policy file is reloaded with an audit entry; a broken one is ref
   assert.equal(h.gateway.ctx.policy?.current?.hash, after);
   const entry = (await entries()).filter((e) => e.kind === 'policy.refused').at(-1);
   assert.equal(entry?.payload.in_force, after);
-  assert.equal((entry?.payload.errors as { line: number }[])[0]?.line, 11);
+  assert.equal((entry?.payload.errors as { line: number }[])[0]?.line, 12);
   // The admin route says the same, as a 422 the caller can read.
   const reload = await h.call('POST', '/v1/admin/policy/reload', h.adminKey);
   assert.deepEqual([reload.status, reload.body.code], [422, 'E_POLICY_COMPILE']);
-  assert.match(reload.body.detail as string, /line 11/);
+  assert.match(reload.body.detail as string, /line 12/);
   writeFileSync(policyFile, POLICY);
   const restored = await h.call('POST', '/v1/admin/policy/reload', h.adminKey);
   assert.equal(restored.status, 200);
