@@ -80,6 +80,26 @@ const VERDICT_WORDS = {
   QUARANTINE: 'Quarantined',
 };
 
+/**
+ * The final verdict of the stages in pipeline order (engine, inspect, policy): the most severe
+ * decision, named by the first stage that reached it. A later stage tightens, never loosens.
+ */
+export function composeStages(
+  engine: FinalVerdict,
+  inspect: { decision: DecisionRecord['decision']; rule: string | null; explanation: string | null },
+  policy: FinalVerdict | null,
+): FinalVerdict {
+  let final: FinalVerdict = { decision: engine.decision, rule: engine.rule, explanation: engine.explanation };
+  if (mostSevere(final.decision, inspect.decision) !== final.decision)
+    final = {
+      decision: inspect.decision,
+      rule: inspect.rule ?? 'inspect',
+      explanation: inspect.explanation ?? `${VERDICT_WORDS[inspect.decision]} (inspect).`,
+    };
+  if (policy && mostSevere(final.decision, policy.decision) !== final.decision) final = policy;
+  return final;
+}
+
 /** The final verdict names the first stage (engine, inspect, policy) that reached the final severity. */
 export function policyFinal(stage: PolicyStage): FinalVerdict | null {
   const decision = stage.verdict.decision;
@@ -149,19 +169,7 @@ export async function decideForAgent(
       )
     : null;
 
-  let final: FinalVerdict = {
-    decision: decided.decision,
-    rule: decided.rule,
-    explanation: decided.explanation,
-  };
-  if (mostSevere(final.decision, inspect.decision) !== final.decision)
-    final = {
-      decision: inspect.decision,
-      rule: inspect.rule as string,
-      explanation: inspect.explanation as string,
-    };
-  const byPolicy = policy ? policyFinal(policy) : null;
-  if (byPolicy && mostSevere(final.decision, byPolicy.decision) !== final.decision) final = byPolicy;
+  const final = composeStages(decided, inspect, policy ? policyFinal(policy) : null);
 
   // Data the policy redacts from this tool's input never reaches the tool: the token binds the
   // redacted arguments, and the agent is told to run with them.
