@@ -56,7 +56,8 @@ test('a credential in the arguments is DENY with no token, and is neither echoed
     args: { summary: `rotate the deploy key; the current one is ${FAKE_GITHUB_TOKEN}` },
   };
   const decided = await h.call('POST', '/v1/decide', agent, { envelope });
-  assert.equal((decided.body.inspect as { final: { decision: string } }).final.decision, 'DENY');
+  assert.equal((decided.body.final as { decision: string }).decision, 'DENY');
+  assert.deepEqual((decided.body.inspect as { secrets: string[] }).secrets, ['GITHUB_TOKEN']);
   const acted = await h.call('POST', '/v1/actions', agent, { envelope });
   assert.equal(acted.status, 200);
   assert.deepEqual(

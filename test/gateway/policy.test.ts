@@ -75,6 +75,9 @@ const telemetry = (target: string) => ({ intent: 'observe', tool: 'get_telemetry
 
 test('a denied tool is DENY by the policy rule, its sentence in the answer and the audit entry', async () => {
   const envelope = { intent: 'observe', tool: 'read_logs', args: { source: 'syslog' } };
+  const decided = await h.call('POST', '/v1/decide', operator, { envelope });
+  assert.equal((decided.body.final as { rule: string }).rule, 'test-ops#1');
+  assert.equal((decided.body.policy as { fired: { rule: string }[] }).fired[0]?.rule, 'test-ops#1');
   const acted = await h.call('POST', '/v1/actions', operator, { envelope });
   assert.equal(acted.status, 200);
   assert.equal(acted.body.decision, 'DENY');
