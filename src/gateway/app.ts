@@ -3,6 +3,7 @@
 
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { adapterRoutes } from '../adapters/index.js';
 import { StoreError } from '../store/store_error.js';
 import { admitRequest } from './auth.js';
 import type { GatewayContext } from './context.js';
@@ -133,6 +134,7 @@ export function buildGateway(
     ingestRoutes(api, ctx);
     actionRoutes(api, ctx);
     reviewRoutes(api, ctx);
+    adapterRoutes(api, ctx);
   });
   return app;
 }

@@ -1,6 +1,7 @@
 // What every route needs, and the decision pipeline they share: resolve the cited and session chunks
 // from the store (never from the caller), run the engine, and record both layers in the audit log.
 
+import type { AdapterOptions } from '../adapters/index.js';
 import type { AuditEntry } from '../audit/entry.js';
 import type { AuditLog } from '../audit/log.js';
 import type { SigningKey } from '../crypto/ed25519_key.js';
@@ -44,6 +45,8 @@ export interface GatewayContext {
   ocrCommand?: string;
   /** How long an executor may run before the action is recorded as failed (effect unknown). */
   executorTimeoutMs?: number;
+  /** The agent-facing surfaces mounted beside the API (OpenAI proxy, MCP gateway), when configured. */
+  adapters?: AdapterOptions;
   /** The operator's policy, when the gateway runs with one. */
   policy: PolicyRuntime | null;
 }

@@ -20,6 +20,7 @@ import { Metrics } from './metrics.js';
 import { gatewayTokenGate } from './token_gate.js';
 import { PolicyRuntime, pruneOldCounters } from './policy_stage.js';
 import type { PolicyError } from '../policy/index.js';
+import type { AdapterOptions } from '../adapters/index.js';
 
 /** The policy file given at start does not compile: the gateway does not start without it. */
 export class PolicyLoadError extends Error {
@@ -86,6 +87,8 @@ export async function startGateway(options: {
   executorTimeoutMs?: number;
   /** The ruleset and tool catalog; default the built-in ruleset with the demo data hall's catalog. */
   engine?: Engine;
+  /** The OpenAI proxy and the MCP gateway, mounted when their options are given. */
+  adapters?: AdapterOptions;
 }): Promise<RunningGateway> {
   const lock = lockDataDir(options.dataDir);
   let store: Awaited<ReturnType<typeof openSqliteStore>>;
@@ -132,6 +135,7 @@ export async function startGateway(options: {
     executors: new ExecutorRegistry(createEchoExecutor((token, call) => gate(token, call), now)),
     gate: (token, call) => gate(token, call),
     policy,
+    ...(options.adapters !== undefined ? { adapters: options.adapters } : {}),
     ...(options.executorTimeoutMs !== undefined ? { executorTimeoutMs: options.executorTimeoutMs } : {}),
     ...(options.ocrCommand !== undefined ? { ocrCommand: options.ocrCommand } : {}),
   };
