@@ -137,7 +137,14 @@ export function recognizePersons(s: SegmentView, out: Candidate[]): void {
     if (t === undefined || t.kind !== 'word' || t.text.length > MAX_NAME_WORD) continue;
     const cap = t.cap || s.lowerMode;
     const prev = tokens[i - 1];
-    const afterTitle = prev !== undefined && prev.kind === 'word' && TITLES.has(prev.key);
+    // A title is "Ms." or "Dr" before a name; "42 ms later" is a unit after a number, and a lower-case
+    // title without a dot counts only in text that has no capitals at all.
+    const afterTitle =
+      prev !== undefined &&
+      prev.kind === 'word' &&
+      TITLES.has(prev.key) &&
+      tokens[i - 2]?.kind !== 'num' &&
+      (prev.cap || prev.dot || s.lowerMode);
     if (!cap && !afterTitle && !strongCued.has(i)) continue;
     if (NOT_NAME.has(t.key) || TITLES.has(t.key)) continue;
     const titled = afterTitle && adjacent(s, prev, t);

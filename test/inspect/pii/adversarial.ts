@@ -1,6 +1,7 @@
 // Inputs built to make a backtracking matcher work hard, shared by the PII and secret ReDoS tests:
 // one unit of 1 to 4 fragments (what the patterns look for, and near misses) repeated to 1 MB.
 
+import assert from 'node:assert/strict';
 import fc from 'fast-check';
 
 export const ONE_MB = 1024 * 1024;
@@ -119,4 +120,23 @@ export function scanAll(pattern: RegExp, text: string): number {
   let n = 0;
   for (const _ of text.matchAll(global)) n++;
   return n;
+}
+
+/**
+ * Linear in the input, and within `boundMs` on 1 MB. A quadratic scan costs 16x for 4x the input; the
+ * check allows 8x (and 100 ms) for garbage collection and noise on a busy machine.
+ */
+export function assertLinearRun(
+  run: (text: string) => unknown,
+  unit: string,
+  what: string,
+  boundMs: number,
+): void {
+  const tSmall = minMillis(() => run(fill(unit, ONE_MB / 4)));
+  const tLarge = minMillis(() => run(fill(unit, ONE_MB)));
+  assert.ok(tLarge < boundMs, `${what} took ${tLarge.toFixed(1)} ms on 1 MB of ${JSON.stringify(unit)}`);
+  assert.ok(
+    tLarge < Math.max(8 * tSmall, 100),
+    `${what} is not linear on ${JSON.stringify(unit)}: ${tSmall.toFixed(1)} -> ${tLarge.toFixed(1)} ms`,
+  );
 }

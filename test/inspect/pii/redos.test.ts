@@ -5,7 +5,6 @@
 // patterns sit right at 50 ms here (one took 50.5 ms on 1 MB of "a.a@"), too close for a test to pin.
 // Timings are the fastest of five runs in process CPU time, so a loaded two-core machine does not fail.
 
-import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { detectPii } from '../../../src/inspect/pii/index.js';
@@ -14,7 +13,7 @@ import { ORGANIZATION_PATTERNS } from '../../../src/inspect/pii/recognize_organi
 import { PERSON_PATTERNS } from '../../../src/inspect/pii/recognize_person.js';
 import { STRUCTURED_PATTERNS } from '../../../src/inspect/pii/recognize_structured.js';
 import { BLANK_LINE } from '../../../src/inspect/pii/segments.js';
-import { adversarialUnit, fill, KNOWN_HARD_UNITS, minMillis, ONE_MB, scanAll } from './adversarial.js';
+import { adversarialUnit, assertLinearRun, KNOWN_HARD_UNITS, scanAll } from './adversarial.js';
 
 const PATTERNS = [
   ...STRUCTURED_PATTERNS,
@@ -23,20 +22,6 @@ const PATTERNS = [
   ...ORGANIZATION_PATTERNS,
   BLANK_LINE,
 ];
-
-/**
- * Linear in the input, and within `boundMs` on 1 MB. A quadratic scan costs 16x for 4x the input; the
- * check allows 8x (and 100 ms) for garbage collection and noise on a busy machine.
- */
-function assertLinearRun(run: (text: string) => unknown, unit: string, what: string, boundMs: number): void {
-  const tSmall = minMillis(() => run(fill(unit, ONE_MB / 4)));
-  const tLarge = minMillis(() => run(fill(unit, ONE_MB)));
-  assert.ok(tLarge < boundMs, `${what} took ${tLarge.toFixed(1)} ms on 1 MB of ${JSON.stringify(unit)}`);
-  assert.ok(
-    tLarge < Math.max(8 * tSmall, 100),
-    `${what} is not linear on ${JSON.stringify(unit)}: ${tSmall.toFixed(1)} -> ${tLarge.toFixed(1)} ms`,
-  );
-}
 
 function assertPatternsLinear(unit: string): void {
   for (const pattern of PATTERNS)
