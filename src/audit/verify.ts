@@ -42,7 +42,16 @@ export interface VerifyOptions {
   key: VerifierKey;
   /** Verify that the log still contains this previously seen checkpoint (it was not cut or forked). */
   knownCheckpoint?: { size: number; rootHash: Buffer };
+  /**
+   * The most entries a writer leaves after its newest checkpoint (default DEFAULT_MAX_UNCOVERED). A
+   * writer signs every 1000 entries, every second and on close, so a longer unsigned tail means the
+   * checkpoints after it were removed.
+   */
+  maxUncovered?: number;
 }
+
+/** Twice the writer's default checkpoint interval, for entries appended while a checkpoint is signed. */
+export const DEFAULT_MAX_UNCOVERED = 2000;
 
 /** Verifies a whole log in this thread. It decodes lines in place, so the sources' bytes are consumed. */
 export function verifyLog(sources: readonly LogSource[], options: VerifyOptions): VerifyResult {
@@ -263,7 +272,21 @@ class LogChecker {
           `the first ${known.size} entries do not match the known checkpoint: the log was rewritten`,
         );
     }
-    return { ok: true, ...this.summary() };
+    // Without a signature nothing above proves who wrote the log: anyone can write a consistent chain.
+    // A log with entries must hold a checkpoint, and its unsigned tail must be one a writer leaves.
+    const summary = this.summary();
+    if (summary.entries > 0 && summary.checkpoints === 0)
+      return this.failAt(
+        'end of log',
+        'no signed checkpoint: nothing in this log is signed by the key (a writer signs within a second and on close; a log rewritten without the key has none)',
+      );
+    const maxUncovered = this.options.maxUncovered ?? DEFAULT_MAX_UNCOVERED;
+    if (summary.uncovered > maxUncovered)
+      return this.failAt(
+        'end of log',
+        `${summary.uncovered} entries after the newest checkpoint, more than a writer leaves unsigned (${maxUncovered}): checkpoints were removed`,
+      );
+    return { ok: true, ...summary };
   }
 }
 

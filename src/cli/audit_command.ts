@@ -22,7 +22,7 @@ function loadKey(keyOption: string): VerifierKey {
 
 export async function auditVerifyCommand(
   path: string | undefined,
-  options: { key?: string; checkpoint?: string; origin?: string },
+  options: { key?: string; checkpoint?: string; origin?: string; maxUnsigned?: string },
 ): Promise<number> {
   const target = path ?? resolveDataDir(undefined);
   if (!existsSync(target))
@@ -51,7 +51,14 @@ export async function auditVerifyCommand(
     }
   }
 
-  const result = await verifyLogParallel(sources, knownCheckpoint ? { key, knownCheckpoint } : { key });
+  const maxUnsigned = options.maxUnsigned === undefined ? undefined : Number(options.maxUnsigned);
+  if (maxUnsigned !== undefined && !(Number.isSafeInteger(maxUnsigned) && maxUnsigned >= 0))
+    throw failure('E_ARG_INVALID', 'invalid --max-unsigned', '--max-unsigned must be an integer ≥ 0');
+  const result = await verifyLogParallel(sources, {
+    key,
+    ...(knownCheckpoint ? { knownCheckpoint } : {}),
+    ...(maxUnsigned !== undefined ? { maxUncovered: maxUnsigned } : {}),
+  });
   const keyNote = options.key
     ? `key ${formatVerifierKey(key)}`
     : `key ${formatVerifierKey(key)} taken from the log itself (pass --key to check against a key you trust)`;

@@ -122,8 +122,12 @@ audit
   )
   .option('--checkpoint <file>', 'a signed checkpoint seen before: the log must still contain it')
   .option('--origin <name>', 'log origin', 'carapace.local/audit')
-  .action((path: string | undefined, options: { key?: string; checkpoint?: string; origin?: string }) =>
-    runCommand(() => auditVerifyCommand(path, options)),
+  .option('--max-unsigned <n>', 'most entries allowed after the newest checkpoint (default 2000)')
+  .action(
+    (
+      path: string | undefined,
+      options: { key?: string; checkpoint?: string; origin?: string; maxUnsigned?: string },
+    ) => runCommand(() => auditVerifyCommand(path, options)),
   );
 audit
   .command('export')

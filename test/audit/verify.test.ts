@@ -161,6 +161,55 @@ test('rewriting an entry and recomputing every later hash is caught by the first
   }
 });
 
+test('a consistent rewrite with every checkpoint removed fails: nothing in it is signed', async () => {
+  // Without the key, an attacker can rewrite every entry and hash but cannot sign: so they drop the
+  // checkpoints. The chain and the tree are then consistent, and only their absence gives it away.
+  const entries = lines.map((l) => JSON.parse(l)).filter((e) => e.kind !== 'checkpoint');
+  const rewritten: string[] = [];
+  let prev = entries[0].prev;
+  entries.forEach((e, seq) => {
+    const payload = seq === 4 ? { ...e.payload, text: 'nothing happened here' } : e.payload;
+    const sealed = sealEntry(seq, e.ts, e.kind, payload, prev);
+    rewritten.push(sealed.line);
+    prev = sealed.entry.hash;
+  });
+  writeLines(path, rewritten);
+  const result = await verifyDataDir(fixture.dataDir, fixture.vkey);
+  restore();
+  assert.equal(result.ok, false);
+  if (!result.ok) {
+    assert.equal(result.checkpoints, 0);
+    assert.match(result.problem, /no signed checkpoint/);
+  }
+});
+
+test('keeping the first checkpoint and dropping the later ones leaves a tail longer than a writer leaves', async () => {
+  const entries = lines.map((l) => JSON.parse(l));
+  const first = entries.findIndex((e) => e.kind === 'checkpoint');
+  const kept = entries.filter((e, i) => i <= first || e.kind !== 'checkpoint');
+  const rewritten: string[] = [];
+  let prev = entries[0].prev;
+  kept.forEach((e, seq) => {
+    const sealed = sealEntry(seq, e.ts, e.kind, e.payload, prev);
+    rewritten.push(sealed.line);
+    prev = sealed.entry.hash;
+  });
+  writeLines(path, rewritten);
+  const tail = kept.length - first - 1;
+  const lenient = verifyLog([{ name: 'log', bytes: Buffer.from(`${rewritten.join('\n')}\n`), start: 0 }], {
+    key: fixture.vkey,
+    maxUncovered: tail,
+  });
+  const strict = verifyLog([{ name: 'log', bytes: Buffer.from(`${rewritten.join('\n')}\n`), start: 0 }], {
+    key: fixture.vkey,
+    maxUncovered: tail - 1,
+  });
+  restore();
+  assert.ok(lenient.ok, JSON.stringify(lenient));
+  assert.equal(strict.ok, false);
+  if (!strict.ok) assert.match(strict.problem, new RegExp(`${tail} entries after the newest checkpoint`));
+});
+
 test('a log verified with the wrong public key fails at its first checkpoint', async () => {
   const other = generateSigningKey(fixture.vkey.name);
   const { sources } = await readDataDirLog(fixture.dataDir);
