@@ -1,0 +1,222 @@
+// The remote gateway: each call is proposed to a Carapace gateway over HTTP with the agent's API key
+// (POST /v1/actions), which decides and records it. On ALLOW the SDK redeems the execution token
+// (POST /v1/execute: the gateway's echo executor verifies it for exactly this call, spends it once and
+// records the execution) and only then calls the function locally; its output is redacted here with
+// the gateway's defaults and the tool's own rules. A HUMAN_REVIEW is either reported or waited for.
+
+import { isTrustLevel } from '../engine/index.js';
+import { SESSION } from '../gateway/schemas.js';
+import type { CarapaceGateway, GuardedAction, IngestedChunk, OutputRules } from './action.js';
+import { CarapaceDeniedError, CarapaceError, CarapaceReviewPendingError } from './errors.js';
+import { type GatewayConnection, gatewayConnection, gatewayRequest } from './gateway_http.js';
+import { readProposal, readRedemption, readReview } from './remote_answer.js';
+import { outputAsJson, redactToolOutput, runToolFunction } from './tool_output.js';
+
+export interface RemoteGatewayOptions {
+  /** The gateway's base URL; default $CARAPACE_URL. */
+  url?: string;
+  /** The agent's API key; default $CARAPACE_API_KEY. Sent only as a bearer token, never logged. */
+  apiKey?: string;
+  /** How long one request may take (default 10 s); no answer in time is a refusal. */
+  timeoutMs?: number;
+  /** Allow plain http to a host other than loopback (the API key then crosses the network in clear). */
+  allowInsecureHttp?: boolean;
+  /**
+   * What to do with a HUMAN_REVIEW. Default: throw CarapaceReviewPendingError at once. With `wait`, poll
+   * the review every `pollMs` (default 1000) for up to `timeoutMs` (default 5 min): approved runs the
+   * call, rejected or expired throws CarapaceDeniedError, still pending throws CarapaceReviewPendingError.
+   */
+  review?: { wait: boolean; timeoutMs?: number; pollMs?: number };
+  /** The fetch to use; default the global one. */
+  fetch?: typeof fetch;
+}
+
+/** Connects to a gateway. No request is made until the first call. */
+export function connectGateway(options: RemoteGatewayOptions = {}): CarapaceGateway {
+  const known = ['url', 'apiKey', 'timeoutMs', 'allowInsecureHttp', 'review', 'fetch'];
+  for (const key of Object.keys(options))
+    if (!known.includes(key))
+      throw new CarapaceError('E_OPTIONS_INVALID', 'invalid gateway connection', `unknown option "${key}"`);
+  const conn = gatewayConnection({
+    url: options.url ?? process.env.CARAPACE_URL,
+    apiKey: options.apiKey ?? process.env.CARAPACE_API_KEY,
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.allowInsecureHttp !== undefined ? { allowInsecureHttp: options.allowInsecureHttp } : {}),
+    ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
+  });
+  const review = options.review;
+  const wait = review?.wait === true;
+  const waitMs = review?.timeoutMs ?? 5 * 60 * 1000;
+  const pollMs = review?.pollMs ?? 1000;
+  if (!Number.isSafeInteger(waitMs) || waitMs < 0 || !Number.isSafeInteger(pollMs) || pollMs <= 0)
+    throw new CarapaceError('E_OPTIONS_INVALID', 'invalid gateway connection', 'review: whole milliseconds');
+  return new RemoteGateway(conn, { wait, waitMs, pollMs });
+}
+
+class RemoteGateway implements CarapaceGateway {
+  readonly mode = 'remote' as const;
+  private closed = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly conn: GatewayConnection,
+    private readonly review: { wait: boolean; waitMs: number; pollMs: number },
+  ) {}
+
+  perform(
+    action: GuardedAction,
+    rules: OutputRules,
+    run: (args: Record<string, unknown>) => unknown,
+    onDecision?: Parameters<CarapaceGateway['perform']>[3],
+  ): Promise<unknown> {
+    return this.track(() => this.performOpen(action, rules, run, onDecision));
+  }
+
+  ingest(content: string, options: { session?: string; channel?: string } = {}): Promise<IngestedChunk> {
+    return this.track(async () => {
+      if (options.channel !== undefined)
+        throw new CarapaceError(
+          'E_CALL_INVALID',
+          'a remote gateway takes no channel',
+          'content enters through the channel an admin bound the API key to',
+        );
+      if (options.session !== undefined && !SESSION.test(options.session))
+        throw new CarapaceError('E_CALL_INVALID', 'invalid session', `session: must match ${SESSION.source}`);
+      const answer = await gatewayRequest(this.conn, 'POST', '/v1/ingest', {
+        content,
+        ...(options.session !== undefined ? { session: options.session } : {}),
+      });
+      const b = answer.body;
+      if (typeof b.id !== 'string' || !isTrustLevel(b.trust) || typeof b.injection_suspected !== 'boolean')
+        throw new CarapaceError(
+          'E_GATEWAY_ANSWER_INVALID',
+          'the gateway answer is not a chunk',
+          'POST /v1/ingest: id, trust and injection_suspected are missing',
+        );
+      const matched = Array.isArray(b.matched)
+        ? b.matched.filter((m): m is string => typeof m === 'string')
+        : [];
+      return { id: b.id, trust: b.trust, injection_suspected: b.injection_suspected, matched };
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private track<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closed)
+      return Promise.reject(new CarapaceError('E_GATEWAY_CLOSED', 'the gateway connection is closed'));
+    const p = work();
+    this.inFlight.add(p);
+    const done = () => this.inFlight.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  private async performOpen(
+    action: GuardedAction,
+    rules: OutputRules,
+    run: (args: Record<string, unknown>) => unknown,
+    onDecision?: Parameters<CarapaceGateway['perform']>[3],
+  ): Promise<unknown> {
+    const envelope = {
+      intent: action.intent,
+      tool: action.tool,
+      args: action.args,
+      source_signals: action.sources,
+      ...(action.session !== undefined ? { session: action.session } : {}),
+      ...(action.target !== undefined ? { target: action.target } : {}),
+      ...(action.justification !== undefined ? { justification: action.justification } : {}),
+    };
+    const answer = await gatewayRequest(this.conn, 'POST', '/v1/actions', {
+      envelope,
+      ...(action.lobstertrap !== undefined ? { _lobstertrap: action.lobstertrap } : {}),
+    });
+    const proposal = readProposal(answer, { tool: action.tool, args: action.args });
+    onDecision?.({
+      tool: action.tool,
+      decision: proposal.decision,
+      rule: proposal.rule,
+      explanation: proposal.explanation,
+      audit: proposal.audit,
+      ...(proposal.decision === 'HUMAN_REVIEW' ? { review: proposal.review } : {}),
+    });
+    const fields = {
+      tool: action.tool,
+      rule: proposal.rule,
+      explanation: proposal.explanation,
+      record: proposal.record,
+      audit: proposal.audit,
+    };
+    let token: string;
+    let args: Record<string, unknown>;
+    if (proposal.decision === 'ALLOW') {
+      ({ token, args } = proposal);
+    } else if (proposal.decision === 'HUMAN_REVIEW') {
+      const pending = new CarapaceReviewPendingError({
+        ...fields,
+        reviewId: proposal.review.id,
+        expiresAt: proposal.review.expires_at,
+      });
+      if (!this.review.wait) throw pending;
+      ({ token, args } = await this.awaitApproval(pending, action.tool));
+    } else {
+      throw new CarapaceDeniedError({ ...fields, decision: proposal.decision });
+    }
+
+    // Redeem first: a token that is expired, spent, or not for exactly this call is refused by the
+    // gateway, and the function is not called.
+    readRedemption(
+      await gatewayRequest(this.conn, 'POST', '/v1/execute', { token, tool: action.tool, args }),
+    );
+
+    const ran = await runToolFunction(() => run(structuredClone(args)), rules.timeoutMs);
+    if (!ran.ok) {
+      if (ran.timedOut)
+        throw new CarapaceError(
+          'E_TOOL_TIMEOUT',
+          `${action.tool} did not finish within ${rules.timeoutMs} ms; its effect is unknown`,
+          'it may still be running',
+          true,
+        );
+      throw ran.error;
+    }
+    return redactToolOutput(outputAsJson(ran.output), rules.redact).value;
+  }
+
+  /** Polls the review until it is decided or the wait is over; resolves with the approved call's token. */
+  private async awaitApproval(
+    pending: CarapaceReviewPendingError,
+    tool: string,
+  ): Promise<{ token: string; args: Record<string, unknown> }> {
+    const deadline = Date.now() + this.review.waitMs;
+    for (;;) {
+      const answer = await gatewayRequest(this.conn, 'GET', `/v1/reviews/${pending.reviewId}`);
+      const review = readReview(answer, pending.reviewId);
+      if (review.status === 'approved') {
+        if (review.tool !== tool)
+          throw new CarapaceError(
+            'E_GATEWAY_ANSWER_INVALID',
+            'the approved review is for another tool; the action was not run',
+            `review ${pending.reviewId}: ${review.tool.slice(0, 128)}`,
+          );
+        return { token: review.token, args: review.args };
+      }
+      if (review.status === 'rejected' || review.status === 'expired')
+        throw new CarapaceDeniedError({
+          tool,
+          decision: 'DENY',
+          rule: pending.rule,
+          explanation: `review ${pending.reviewId} was ${review.status}${review.note ? `: ${review.note}` : ''}`,
+          record: pending.record,
+          audit: pending.audit,
+          code: review.status === 'rejected' ? 'E_REVIEW_REJECTED' : 'E_REVIEW_EXPIRED',
+        });
+      const left = deadline - Date.now();
+      if (left <= 0) throw pending;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(this.review.pollMs, left)));
+    }
+  }
+}
