@@ -119,7 +119,8 @@ export function guard(tools: Record<string, unknown> | readonly unknown[], optio
   const wrapped = entries.map(([name, tool]) => {
     if (names.has(name)) throw bad(`tools: two tools are named "${name}"`);
     names.add(name);
-    const spec = checkSpec(name, options.tools[name], bad);
+    // Own properties only: a tool named `constructor` must not find Object's.
+    const spec = checkSpec(name, Object.hasOwn(options.tools, name) ? options.tools[name] : undefined, bad);
     const guarded = new GuardedTool(name, spec, gateway, defaults, options);
     if (typeof tool === 'function') return [name, guarded.plain(tool as (args: unknown) => unknown)] as const;
     if (isLangChainTool(tool)) return [name, guarded.langchain(tool)] as const;

@@ -305,6 +305,15 @@ test('calls that an envelope cannot carry are refused before any decision', asyn
 test('guard() refuses, at once, a tool without an intent, an unknown intent, or a shape it does not know', () => {
   const fn = async () => 'x';
   assert.throws(() => guard({ read_logs: fn }, { gateway, tools: {} }), { code: 'E_OPTIONS_INVALID' });
+  // A spec is looked up among the options' own keys: `constructor` does not find Object's.
+  assert.throws(
+    () => guard({ constructor: fn }, { gateway, tools: {} }),
+    (e: unknown) => {
+      assert.ok(e instanceof CarapaceError);
+      assert.match(e.detail, /tools\.constructor: no spec/);
+      return true;
+    },
+  );
   assert.throws(() => guard({ read_logs: fn }, { gateway, tools: { read_logs: 'read' as never } }), {
     code: 'E_OPTIONS_INVALID',
   });
