@@ -220,6 +220,9 @@ function evaluateChecked(policy: CompiledPolicy, input: PolicyInput): PolicyVerd
 
   for (const layer of policy.layers) {
     const rules = layer.rules.filter((r) => applies(r, tool));
+    // A deny list names the tool: it is the most specific reason, so it fires (and is named) first.
+    for (const rule of rules)
+      if (rule.kind === 'deny_tools') fire(layer, rule, 'DENY', `${tool} is never allowed`);
     // Lists that open a door are unions within one policy; each layer must open it (intersection).
     const allowRules = layer.rules.filter((r) => r.kind === 'allow_tools');
     if (allowRules.length > 0 && !allowRules.some((r) => applies(r, tool)))
@@ -258,9 +261,6 @@ function evaluateChecked(policy: CompiledPolicy, input: PolicyInput): PolicyVerd
 
     for (const rule of rules) {
       switch (rule.kind) {
-        case 'deny_tools':
-          fire(layer, rule, 'DENY', `${tool} is never allowed`);
-          break;
         case 'review_tools':
           fire(layer, rule, 'HUMAN_REVIEW', `${tool} requires human review`);
           break;

@@ -75,11 +75,11 @@ export const auditTrailIntegrity: Scenario = {
   attack:
     'After three allowed and three denied proposals, someone with write access to the data directory (but not the signing key) edits the log: turns a DENY into an ALLOW in place; turns all three into ALLOW and recomputes every later hash so the chain is consistent again; and does the same while leaving out the checkpoint entries the key signed.',
   containment:
-    'All six decisions are in the log at the seq each answer named, and the log verifies. The in-place edit fails the hash chain at that entry; the consistent rewrite fails at the first signed checkpoint covering it (the root no longer matches what the key signed). Verified offline with a public key read before the tampering. A rewrite without checkpoints is caught only against a checkpoint someone already holds (audit-witness-callback).',
+    'All six decisions are in the log at the seq each answer named, and the log verifies. The in-place edit fails the hash chain at that entry; the consistent rewrite fails at the first signed checkpoint covering it (the root no longer matches what the key signed). Verified offline with a public key read before the tampering. The rewrite that also leaves out the checkpoints fails too: a log with entries and no signed checkpoint does not verify ("no signed checkpoint"), nor does one whose unsigned tail is longer than a writer leaves (2000 entries).',
   differs:
     'EnforceCore checks that six events are recorded and its (unsigned) hash chain is valid. The port also attacks the log, including the full rewrite an unsigned chain cannot detect.',
   ifEscaped:
-    'A rewrite that leaves out the checkpoint entries is a hash chain anyone can compute, with nothing signed left in it: the offline verifier (`verifyLog`, `carapace audit verify`) answers OK with 0 checkpoints and exit code 0; the CLI only adds that the newest entries are not under a checkpoint. docs/audit.md says a cut or rolled-back log needs a checkpoint the auditor already holds; this is the same gap reached by rewriting instead of cutting. A gateway that ran for more than a second, or was closed, has written a checkpoint, so a log with none is itself the sign, but the verifier does not fail on it. audit-witness-callback shows the same forgery failing against a checkpoint held outside the data directory.',
+    'A rewrite that leaves out the checkpoint entries is a hash chain anyone can compute; the verifier must refuse a log in which nothing is signed (src/audit/verify.ts).',
   async run(world) {
     const agent = await world.agent('audited');
     const decisions = await sixDecisions(agent);
@@ -148,7 +148,7 @@ export const auditTrailIntegrity: Scenario = {
             ? 'the same rewrite, also leaving out the checkpoint entries'
             : `turn all ${denied.length} DENY into ALLOW and recompute every hash after them`,
           detail: `${describeVerify(result)}${covering === null ? '' : ` (first checkpoint covering the change: seq ${String(covering)})`}`,
-          brief: `${dropCheckpoints ? 'rewrite without checkpoints' : 'consistent rewrite'}: ${result.ok ? `verify OK (${result.checkpoints} checkpoints)` : `FAIL at seq ${result.seq} (${dropCheckpoints ? 'chain' : 'signed checkpoint'})`}`,
+          brief: `${dropCheckpoints ? 'rewrite without checkpoints' : 'consistent rewrite'}: ${result.ok ? `verify OK (${result.checkpoints} checkpoints)` : `FAIL at seq ${result.seq} (${dropCheckpoints ? 'nothing signed' : 'signed checkpoint'})`}`,
           facts: { verified: result.ok, failed_at: result.ok ? -1 : result.seq, checkpoint: covering ?? -1 },
           contained: !result.ok && (covering === null || result.seq === covering),
         });
@@ -166,9 +166,9 @@ export const auditWitnessCallback: Scenario = {
   severity: 'high',
   title: 'Witness backend receives all hashes',
   attack:
-    'Five proposals are made; each caller keeps the {seq, hash} its answer named, and an auditor keeps a receipt (inclusion proof under a signed checkpoint) for the last. Then the log is cut back at an entry boundary to before the last two decisions, and, separately, rewritten with a DENY turned into ALLOW, every hash recomputed and the checkpoints left out: two logs the verifier alone accepts.',
+    'Five proposals are made; each caller keeps the {seq, hash} its answer named, and an auditor keeps a receipt (inclusion proof under a signed checkpoint) for the last. Then the log is cut back at an entry boundary to before the last two decisions, and, separately, rewritten with a DENY turned into ALLOW, every hash recomputed and the checkpoints left out.',
   containment:
-    'Every hash a caller was given is in the log at its seq, and the receipt verifies with the public key alone. Verifying either altered log against the checkpoint in the receipt fails: the cut one is shorter than what the key signed ("it was cut"), the rewritten one no longer hashes to the signed root.',
+    'Every hash a caller was given is in the log at its seq, and the receipt verifies with the public key alone. Verifying either altered log against the checkpoint in the receipt fails: the cut one is shorter than what the key signed ("it was cut"), the rewritten one no longer hashes to the signed root. Both also fail alone here, since neither holds a signed checkpoint any more (the cut removed the only one); a cut that kept an earlier checkpoint would verify alone, which is why a held checkpoint is the defence that counts.',
   differs:
     "EnforceCore's witness is a callback that receives each entry hash. Carapace has no callback: its witnesses are the audit {seq, hash} in every answer and signed receipts/checkpoints, which any party can hold and check offline.",
   async run(world: World) {

@@ -8,7 +8,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { type Candidate, clampScore, contextAfter, contextBefore, hasCue, wordsBefore } from './candidate.js';
 import { ibanLength, isIbanValid } from './iban.js';
 import { isLuhnValid } from './luhn.js';
-import { isUsSsnValid } from './us_ssn.js';
+import { isUsItin, isUsSsnValid } from './us_ssn.js';
 
 // E-mail addresses are found from their "@": a character loop reads the local part leftwards (at most
 // 64 characters), a sticky pattern reads the domain. No pattern runs at positions without an "@".
@@ -206,14 +206,21 @@ const SSN_CUE: ReadonlySet<string> = new Set([
   'taxid',
   'tax id',
   'tin',
+  'itin',
 ]);
 
 export function recognizeUsSsns(text: string, out: Candidate[]): void {
   for (const m of text.matchAll(SSN)) {
     const [, area = '', sep = '', group = '', serial = ''] = m;
-    if (!isUsSsnValid(area, group, serial)) continue;
-    let score = sep === '-' ? 0.65 : sep === ' ' ? 0.4 : 0.3;
-    if (hasCue(wordsBefore(text, m.index, 5, 48), SSN_CUE)) score += 0.35;
+    const cued = hasCue(wordsBefore(text, m.index, 5, 48), SSN_CUE);
+    let score: number;
+    if (isUsSsnValid(area, group, serial) || isUsItin(area, group, serial))
+      score = (sep === '-' ? 0.65 : sep === ' ' ? 0.4 : 0.3) + (cued ? 0.35 : 0);
+    // A number the text itself calls an SSN or tax id is protected as one even when it could not have
+    // been issued (a sample number, a typo): leaking it still leaks what the data holder recorded.
+    else if (cued && sep !== '' && Number(area) !== 0 && Number(group) !== 0 && Number(serial) !== 0)
+      score = 0.6;
+    else continue;
     out.push({ type: 'US_SSN', start: m.index, end: m.index + m[0].length, score: clampScore(score) });
   }
 }

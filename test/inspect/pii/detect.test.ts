@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { detectPii, type PiiFinding, type PiiType } from '../../../src/inspect/pii/index.js';
 import { isIbanValid } from '../../../src/inspect/pii/iban.js';
 import { isLuhnValid } from '../../../src/inspect/pii/luhn.js';
-import { isUsSsnValid } from '../../../src/inspect/pii/us_ssn.js';
+import { isUsItin, isUsSsnValid } from '../../../src/inspect/pii/us_ssn.js';
 
 function found(text: string, type: PiiType): string[] {
   return detectPii(text, { includeText: true })
@@ -64,21 +64,25 @@ test('a valid IBAN is found (printed or compact, any case); a wrong check digit 
   assert.deepEqual(found('IBAN DE8937040044053201300', 'IBAN_CODE'), []);
 });
 
-test('US SSNs in the issuable ranges are found; area 000, 666 and 9xx, group 00 and serial 0000 are not', () => {
+test('US SSNs in the issuable ranges and ITINs are found; other shapes only where the text calls them an SSN', () => {
   assert.deepEqual(found("Here's my SSN: 078-05-1121", 'US_SSN'), ['078-05-1121']);
   assert.deepEqual(found('ssn 856-45-6789', 'US_SSN'), ['856-45-6789']);
-  for (const bad of [
-    '000-12-3456',
-    '666-12-3456',
-    '912-12-3456',
-    '123-00-4567',
-    '123-45-0000',
-    '078-05-1120',
-  ]) {
-    assert.deepEqual(found(`SSN: ${bad}`, 'US_SSN'), [], bad);
-  }
+  // ITINs: 9XX with group 50-65, 70-88, 90-92 or 94-99.
+  assert.deepEqual(found('ITIN 987-65-4321 on the W-7', 'US_SSN'), ['987-65-4321']);
+  assert.deepEqual(found('taxpayer 912-70-3456 filed', 'US_SSN'), ['912-70-3456']);
+  // Not issuable and not called an SSN: not reported.
+  for (const bad of ['666-12-3456', '912-12-3456', '078-05-1120', '123-45-6789'])
+    assert.deepEqual(found(`ref ${bad} closed`, 'US_SSN'), [], bad);
+  // Called an SSN: protected as one, even a sample number (leaking it leaks what was recorded).
+  for (const labelled of ['666-12-3456', '912-12-3456', '078-05-1120', '123-45-6789'])
+    assert.deepEqual(found(`SSN: ${labelled}`, 'US_SSN'), [labelled], labelled);
+  // A zero group is never a number anyone holds.
+  for (const zero of ['000-12-3456', '123-00-4567', '123-45-0000'])
+    assert.deepEqual(found(`SSN: ${zero}`, 'US_SSN'), [], zero);
   assert.equal(isUsSsnValid('899', '99', '9999'), true);
   assert.equal(isUsSsnValid('900', '12', '3456'), false);
+  assert.equal(isUsItin('900', '70', '3456'), true);
+  assert.equal(isUsItin('900', '69', '3456'), false);
 });
 
 test('IPv4 and IPv6 addresses are validated: octets over 255 and malformed groups are not addresses', () => {
