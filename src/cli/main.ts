@@ -32,6 +32,13 @@ import { policyCompileCommand, policyDiffCommand, policyTestCommand } from './po
 import { replayCommand } from './replay_command.js';
 import { reviewDecideCommand, reviewListCommand } from './review_command.js';
 import { rulesetHashCommand, rulesetShowCommand } from './ruleset_command.js';
+import {
+  mcpCatalogCommand,
+  mcpPinsAcceptCommand,
+  mcpPinsListCommand,
+  mcpStdioCommand,
+  type McpStdioOptions,
+} from './mcp_command.js';
 import { serveCommand } from './serve_command.js';
 
 const program = new Command();
@@ -166,6 +173,10 @@ program
   )
   .option('--kubernetes', 'isolate spines with NetworkPolicy on the cluster in $KUBECONFIG (no data hall)')
   .option('--policy <file>', 'enforce a policy file (YAML, JSON or English), reloaded when it changes')
+  .option(
+    '--mcp-config <file>',
+    'serve the MCP gateway at /mcp, fronting the MCP servers of this config (docs/mcp.md)',
+  )
   .action(
     (options: {
       dataDir?: string;
@@ -175,6 +186,7 @@ program
       hall?: string;
       kubernetes?: boolean;
       policy?: string;
+      mcpConfig?: string;
     }) => runCommand(() => serveCommand(options)),
   );
 
@@ -234,6 +246,41 @@ gatewayCommand(review, 'reject', 'reject a review')
   .action((id: string, options: Conn & { note?: string }) =>
     runCommand(() => reviewDecideCommand('reject', id, options)),
   );
+
+const mcp = program
+  .command('mcp')
+  .description(
+    'the MCP gateway over stdio for one agent ($CARAPACE_API_KEY), fronting the MCP servers of a config (docs/mcp.md)',
+  )
+  .option('--config <file>', 'the MCP gateway configuration (YAML or JSON)')
+  .option('-d, --data-dir <dir>', 'data directory (default $CARAPACE_DATA_DIR or ./.carapace)')
+  .option('-p, --port <port>', "port of the gateway's HTTP API, for reviews and pins (default: any free one)")
+  .option('--host <host>', "address of the gateway's HTTP API", '127.0.0.1')
+  .option('--policy <file>', 'enforce a policy file (YAML, JSON or English)')
+  .option('--session <id>', 'the Carapace session of this agent (default: a new one)')
+  .action((options: McpStdioOptions) => runCommand(() => mcpStdioCommand(options)));
+const pins = mcp.command('pins').description('MCP tool pins on a running gateway');
+gatewayCommand(
+  pins,
+  'list',
+  'list pinned tool definitions and changes awaiting acceptance (admin or auditor key)',
+).action((options: Conn) => runCommand(() => mcpPinsListCommand(options)));
+gatewayCommand(
+  pins,
+  'accept',
+  "accept a tool's changed definition, by the hash you reviewed (admin key; audited)",
+)
+  .argument('<tool>', 'SERVER/TOOL, as pins list shows them')
+  .requiredOption('--hash <hash>', 'the pending hash (sha256:...)')
+  .option('--note <text>', 'a note for the audit log')
+  .action((tool: string, options: Conn & { hash?: string; note?: string }) =>
+    runCommand(() => mcpPinsAcceptCommand(tool, options)),
+  );
+mcp
+  .command('catalog')
+  .description('print the tool catalog a config makes (for carapace replay --catalog)')
+  .requiredOption('--config <file>', 'the MCP gateway configuration')
+  .action((options: { config?: string }) => runCommand(() => mcpCatalogCommand(options)));
 
 program
   .command('demo')

@@ -17,6 +17,7 @@ import {
 import { PolicyLoadError, startGateway } from '../gateway/serve.js';
 import { resolveDataDir } from './data_dir.js';
 import { failure } from './io.js';
+import { openMcpGateway } from './mcp_command.js';
 
 export async function serveCommand(options: {
   dataDir?: string;
@@ -26,7 +27,13 @@ export async function serveCommand(options: {
   hall?: string;
   kubernetes?: boolean;
   policy?: string;
+  mcpConfig?: string;
 }): Promise<number> {
+  // The MCP gateway's tools join the engine's catalog, and its executor calls their upstream servers.
+  const mcp =
+    options.mcpConfig === undefined
+      ? null
+      : openMcpGateway(options.mcpConfig, resolveDataDir(options.dataDir));
   // With --kubernetes, spine isolation acts on the cluster in KUBECONFIG instead of the data hall.
   const hallChoice = options.hall ?? (options.dev && !options.kubernetes ? 'auto' : 'none');
   if (options.kubernetes && hallChoice !== 'none')
@@ -59,11 +66,14 @@ export async function serveCommand(options: {
     port: options.port === undefined ? 8787 : Number(options.port),
     host: options.host ?? '127.0.0.1',
     dev: options.dev ?? false,
+    ...(mcp ? { adapters: { mcp: { gateway: mcp } }, engine: mcp.engine } : {}),
     executors: (gate) => [
       ...(dataHall ? [createHallExecutor(dataHall, gate)] : []),
       ...(cluster ? [new KubernetesExecutor({ api: cluster, gate })] : []),
+      ...(mcp ? [mcp.executor(gate)] : []),
     ],
   }).catch(async (e: unknown) => {
+    await mcp?.close();
     if (hall && !hallWasUp) await hall.down().catch(() => {});
     if (e instanceof PolicyLoadError)
       throw failure(e.code, 'the policy does not compile; the gateway did not start', e.message);
@@ -76,6 +86,10 @@ export async function serveCommand(options: {
   if (policy)
     process.stdout.write(
       `policy ${policy.name} ${policy.hash} enforced from ${options.policy} (reloaded when it changes)\n`,
+    );
+  if (mcp)
+    process.stdout.write(
+      `mcp gateway: Streamable HTTP on ${gateway.url}/mcp (agent keys), fronting ${[...mcp.upstreams.keys()].join(', ')}\n`,
     );
   if (cluster)
     process.stdout.write(
@@ -92,6 +106,7 @@ export async function serveCommand(options: {
   });
   // Graceful: stop taking requests, then flush and checkpoint the audit log, then close the store.
   await gateway.close();
+  await mcp?.close();
   if (hall && !hallWasUp) await hall.down();
   return 0;
 }
