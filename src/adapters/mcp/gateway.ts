@@ -13,7 +13,6 @@ import {
   CallToolResultSchema,
   ErrorCode,
   ListToolsRequestSchema,
-  McpError,
   type ServerNotification,
   type ServerRequest,
   type Tool,
@@ -285,7 +284,9 @@ export class McpGateway {
       // The agent as it stands now: a key disabled since the session began acts no more.
       const current = await ctx.store.getPrincipal(agent.id);
       if (!current || current.disabled || current.role !== 'agent')
-        throw new McpError(ErrorCode.InvalidRequest, 'the agent is disabled', { code: 'E_UNAUTHENTICATED' });
+        throw new McpCallError(ErrorCode.InvalidRequest, 'the agent is disabled', {
+          code: 'E_UNAUTHENTICATED',
+        });
       const meta = callMeta(params._meta);
       const args = params.arguments ?? {};
       const name = params.name;
@@ -297,7 +298,7 @@ export class McpGateway {
           tool: name.slice(0, LIMITS.toolName),
           code: 'E_MCP_UNKNOWN_TOOL',
         });
-        throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name.slice(0, LIMITS.toolName)}`, {
+        throw new McpCallError(ErrorCode.InvalidParams, `Unknown tool: ${name.slice(0, LIMITS.toolName)}`, {
           code: 'E_MCP_UNKNOWN_TOOL',
           detail: 'no configured and classified MCP tool has this name',
         });
@@ -408,7 +409,7 @@ export class McpGateway {
       (waiting.decision !== null || canonicalJson(envelope.args ?? null) === canonicalJson(args));
     if (!found || !sameCall) {
       if (explicit)
-        throw new McpError(
+        throw new McpCallError(
           ErrorCode.InvalidParams,
           `review ${waiting.id.slice(0, 64)} is not a review of this call`,
           {
@@ -624,7 +625,7 @@ function callMeta(meta: unknown): {
 } {
   if (meta === undefined || !isPlainObject(meta)) return {};
   const bad = (detail: string) =>
-    new McpError(ErrorCode.InvalidParams, `invalid _meta: ${detail}`, { code: 'E_MCP_META_INVALID' });
+    new McpCallError(ErrorCode.InvalidParams, `invalid _meta: ${detail}`, { code: 'E_MCP_META_INVALID' });
   const out: ReturnType<typeof callMeta> = {};
   const intent = meta[META.intent];
   if (intent !== undefined) {
@@ -716,12 +717,27 @@ function outputText(result: CallToolResult): string {
   return parts.join('\n');
 }
 
+/**
+ * A JSON-RPC error of a tools/call: the SDK answers with its `code`, `message` and `data` as they are
+ * (its own McpError would put "MCP error <code>:" in front of the message, and the client again).
+ */
+class McpCallError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data: { code: string; detail?: string },
+  ) {
+    super(message);
+    this.name = 'McpCallError';
+  }
+}
+
 /** Every failure leaves as an MCP error: never a success, and never an internal message. */
-function asMcpError(e: unknown): McpError {
-  if (e instanceof McpError) return e;
+function asMcpError(e: unknown): McpCallError {
+  if (e instanceof McpCallError) return e;
   if (e instanceof GatewayError) {
     const invalid = e.status >= 400 && e.status < 500;
-    return new McpError(
+    return new McpCallError(
       invalid ? ErrorCode.InvalidParams : ErrorCode.InternalError,
       `${e.error}: ${e.detail}`,
       {
@@ -731,9 +747,12 @@ function asMcpError(e: unknown): McpError {
     );
   }
   if (e instanceof StoreError)
-    return new McpError(ErrorCode.InternalError, 'the gateway store refused the request', { code: e.code });
-  if (e instanceof UpstreamError) return new McpError(ErrorCode.InternalError, e.message, { code: e.code });
-  return new McpError(ErrorCode.InternalError, 'internal error: the call was not carried out', {
+    return new McpCallError(ErrorCode.InternalError, 'the gateway store refused the request', {
+      code: e.code,
+    });
+  if (e instanceof UpstreamError)
+    return new McpCallError(ErrorCode.InternalError, e.message, { code: e.code });
+  return new McpCallError(ErrorCode.InternalError, 'internal error: the call was not carried out', {
     code: 'E_INTERNAL',
   });
 }

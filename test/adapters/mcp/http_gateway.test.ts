@@ -5,7 +5,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { startHttpUpstream } from './upstream_server.js';
 import {
@@ -241,12 +242,26 @@ test('/mcp needs an agent key; a session belongs to the agent that opened it', a
 });
 
 test('a disabled agent can call nothing more in a session it opened before', async () => {
-  const made = await h.http('POST', '/v1/admin/principals', h.adminKey, {
+  const made = await h.http<{ id: string; api_key: string }>('POST', '/v1/admin/principals', h.adminKey, {
     name: 'soon-disabled',
     role: 'agent',
   });
-  const client = await h.connect(made.body.api_key as string);
-  await client.listTools();
-  await h.gateway.ctx.store.setPrincipalDisabled(made.body.id as string, true);
-  await assert.rejects(client.callTool({ name: 'ops.get_telemetry', arguments: { target: 'x' } }));
+  // Over HTTP every request authenticates again (401); the MCP server itself checks the agent on every
+  // call too, which is what guards a stdio session: shown here over an in-memory transport.
+  const agent = await h.gateway.ctx.store.getPrincipal(made.body.id);
+  assert.ok(agent);
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await h.mcp.createServer(h.gateway.ctx, agent, 'in-memory-session').connect(serverSide);
+  const client = new Client({ name: 'in-memory-agent', version: '1.0.0' });
+  await client.connect(clientSide);
+  const ok = await client.callTool({ name: 'ops.get_telemetry', arguments: { target: 'vm-02' } });
+  assert.notEqual(ok.isError, true);
+  await h.gateway.ctx.store.setPrincipalDisabled(agent.id, true);
+  const before = h.effects().length;
+  await assert.rejects(
+    client.callTool({ name: 'ops.get_telemetry', arguments: { target: 'vm-02' } }),
+    (e: unknown) => e instanceof McpError && (e.data as { code?: string }).code === 'E_UNAUTHENTICATED',
+  );
+  assert.deepEqual(h.effects().slice(before), []);
+  await client.close();
 });

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { ToolPinStore } from '../../../src/adapters/mcp/tool_pins.js';
 import {
   errorOf,
@@ -21,7 +22,9 @@ let h: McpHarness;
 before(async () => {
   h = await startMcpHarness((dir) => ({
     namespace: 'always',
-    servers: { ops: stdioOpsServer(dir, OPS_TOOLS) },
+    servers: {
+      ops: stdioOpsServer(dir, { ...OPS_TOOLS, announce_change: { intent: 'observe', radius: 'none' } }),
+    },
   }));
 });
 after(() => h.close());
@@ -37,14 +40,14 @@ test('tools are pinned by hash at first sight, durably, and the pins are audited
   const pins = (JSON.parse(readFileSync(file, 'utf8')) as { pins: PinView[] }).pins;
   assert.deepEqual(
     pins.map((p) => p.tool),
-    ['crash', 'get_telemetry', 'hang', 'isolate_network_device', 'read_logs'],
+    ['announce_change', 'crash', 'get_telemetry', 'hang', 'isolate_network_device', 'read_logs'],
   );
   assert.ok(pins.every((p) => /^sha256:[0-9a-f]{64}$/.test(p.hash ?? '') && p.pinned_by === 'first-sight'));
   const pinned = (await h.audit()).filter((e) => e.kind === 'mcp.tool_pinned');
-  assert.equal(pinned.length, 5);
+  assert.equal(pinned.length, 6);
   // Listing again pins nothing new.
   await client.listTools();
-  assert.equal((await h.audit()).filter((e) => e.kind === 'mcp.tool_pinned').length, 5);
+  assert.equal((await h.audit()).filter((e) => e.kind === 'mcp.tool_pinned').length, 6);
 });
 
 test('a tool whose description changes upstream is withheld from the list and refused until an admin accepts it', async () => {
@@ -150,6 +153,19 @@ test('a schema change is a change too, and the refusal survives a restart of the
       .length,
     1,
   );
+});
+
+test("an upstream's tools/list_changed reaches the agents, who list again and see only what is pinned", async () => {
+  const client = await h.connect();
+  await client.listTools();
+  const changed = new Promise<void>((resolve) =>
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()),
+  );
+  const result = await client.callTool({ name: 'ops.announce_change', arguments: {} });
+  assert.notEqual(result.isError, true, JSON.stringify(result));
+  await changed;
+  const { tools } = await client.listTools();
+  assert.ok(tools.some((t) => t.name === 'ops.announce_change'));
 });
 
 test('with first_sight: hold, a new tool waits for an admin before it is offered', async () => {

@@ -60,6 +60,11 @@ const OPS_TOOLS: Tool[] = [
     inputSchema: object({}, []),
   },
   {
+    name: 'announce_change',
+    description: 'Test tool: the server tells its client that its tool list changed.',
+    inputSchema: object({}, []),
+  },
+  {
     name: 'format_disk',
     description: 'A tool the gateway config does not classify.',
     inputSchema: object({ node_id: { type: 'string' } }, ['node_id']),
@@ -127,6 +132,9 @@ export function createUpstreamServer(options: UpstreamOptions): Server {
         break;
       case 'hang':
         return new Promise(() => {});
+      case 'announce_change':
+        await server.sendToolListChanged();
+        return { content: [{ type: 'text', text: 'announced' }] };
       case 'search':
         return {
           content: [{ type: 'text', text: `ticket 4711 matches "${String(args.query)}"` }],
