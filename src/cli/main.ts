@@ -279,8 +279,8 @@ gatewayCommand(
 mcp
   .command('catalog')
   .description('print the tool catalog a config makes (for carapace replay --catalog)')
-  .requiredOption('--config <file>', 'the MCP gateway configuration')
-  .action((options: { config?: string }) => runCommand(() => mcpCatalogCommand(options)));
+  .argument('<config>', 'the MCP gateway configuration')
+  .action((config: string) => runCommand(() => mcpCatalogCommand({ config })));
 
 program
   .command('demo')

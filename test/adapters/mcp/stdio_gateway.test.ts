@@ -225,6 +225,27 @@ test('when the agent closes stdin, carapace mcp exits and leaves an audit log th
   assert.ok(result.ok, JSON.stringify(result));
 });
 
+test('the decisions it recorded replay identically against the catalog carapace mcp catalog prints', async () => {
+  const catalog = await carapace(['mcp', 'catalog', configFile], {});
+  assert.equal(catalog.code, 0, catalog.stdout);
+  writeFileSync(join(dir, 'catalog.json'), catalog.stdout);
+  const records = (await readDataDirLog(dataDir)).sources
+    .flatMap((source) => source.bytes.toString('utf8').split('\n'))
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { kind: string; payload: { record?: unknown } })
+    .filter((entry) => entry.kind === 'decision')
+    .map((entry) => JSON.stringify(entry.payload.record));
+  assert.ok(records.length >= 4);
+  writeFileSync(join(dir, 'records.jsonl'), `${records.join('\n')}\n`);
+  const replay = await carapace(
+    ['replay', join(dir, 'records.jsonl'), '--catalog', join(dir, 'catalog.json')],
+    {},
+  );
+  assert.equal(replay.code, 0, replay.stdout);
+  const summary = JSON.parse(replay.stdout) as { records: number; identical: number };
+  assert.equal(summary.identical, records.length);
+});
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
