@@ -47,12 +47,15 @@ export async function mcpStdioCommand(options: McpStdioOptions): Promise<number>
   const session = options.session ?? `mcp-stdio-${crypto.randomUUID()}`;
   if (!SESSION.test(session))
     throw failure('E_ARG_INVALID', 'invalid --session', `must match ${SESSION.source}`);
+  const port = options.port === undefined ? 0 : Number(options.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw failure('E_ARG_INVALID', 'invalid --port', 'give a port from 0 to 65535');
   const dataDir = resolveDataDir(options.dataDir);
   const mcp = openMcpGateway(options.config, dataDir);
   // stdout carries MCP: the gateway's log lines go to stderr.
   const gateway = await startGateway({
     dataDir,
-    port: options.port === undefined ? 0 : Number(options.port),
+    port,
     host: options.host ?? '127.0.0.1',
     logStream: pino.destination({ dest: 2, sync: true }),
     engine: mcp.engine,

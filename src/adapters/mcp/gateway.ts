@@ -30,6 +30,7 @@ import {
   type IntentClass,
   isPlainObject,
   LIMITS,
+  toCanonicalJson,
   type TrustLevel,
 } from '../../engine/index.js';
 import type { Executor, TokenGate } from '../../executors/executor.js';
@@ -321,7 +322,13 @@ export class McpGateway {
         });
       }
 
-      const key = `${name}\n${canonicalJson(args)}`;
+      const argsJson = toCanonicalJson(args, LIMITS.jsonDepth, LIMITS.argsChars);
+      if (!argsJson.ok)
+        throw new McpCallError(ErrorCode.InvalidParams, `invalid arguments: ${argsJson.reason}`, {
+          code: 'E_ENVELOPE_INVALID',
+          detail: `args${argsJson.path}: ${argsJson.reason}`,
+        });
+      const key = `${name}\n${argsJson.json}`;
       const waiting = meta.review ? { id: meta.review, decision: null } : (pending.get(key) ?? null);
       if (waiting) {
         const resumed = await this.resumeReview(
@@ -406,7 +413,7 @@ export class McpGateway {
       found !== null &&
       found.agent_id === agent.id &&
       envelope?.tool === route.exposed &&
-      (waiting.decision !== null || canonicalJson(envelope.args ?? null) === canonicalJson(args));
+      (waiting.decision !== null || sameJson(envelope.args, args));
     if (!found || !sameCall) {
       if (explicit)
         throw new McpCallError(
@@ -606,6 +613,13 @@ export class McpGateway {
     await Promise.all([...this.servers].map((s) => s.close().catch(() => {})));
     await Promise.all([...this.upstreams.values()].map((u) => u.close()));
   }
+}
+
+/** Equal as canonical JSON (false for anything that is not JSON). */
+function sameJson(a: unknown, b: unknown): boolean {
+  const x = toCanonicalJson(a, LIMITS.jsonDepth);
+  const y = toCanonicalJson(b, LIMITS.jsonDepth);
+  return x.ok && y.ok && x.json === y.json;
 }
 
 /** Names an upstream lists more than once (which of the definitions it would run is unknown). */
