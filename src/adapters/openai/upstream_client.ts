@@ -1,0 +1,250 @@
+// The proxy's one way out to the upstream: keep-alive HTTP(S), the upstream key injected by Carapace
+// (the agent's own Authorization never leaves), bounded in time and size, and every failure a GatewayError
+// whose text never holds the key.
+
+import http from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+import zlib from 'node:zlib';
+import { isPlainObject } from '../../engine/index.js';
+import { GatewayError } from '../../gateway/gateway_error.js';
+import { redactSecrets } from '../../inspect/secrets/index.js';
+import type { ProxySettings } from './options.js';
+
+export interface UpstreamAnswer {
+  status: number;
+  /** The media type, lower-cased, without parameters. */
+  mediaType: string;
+  /** The body, decoded when the upstream compressed it anyway. */
+  body: Readable;
+}
+
+/** What an upstream error says, at most this long, is passed on (with the key and credentials removed). */
+const ERROR_DETAIL_CHARS = 512;
+const ERROR_BODY_BYTES = 64 * 1024;
+
+export class UpstreamClient {
+  readonly #agent: http.Agent;
+
+  constructor(private readonly settings: ProxySettings) {
+    const options = { keepAlive: true, maxSockets: 256, scheduling: 'lifo' as const };
+    this.#agent =
+      settings.upstream.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
+  }
+
+  /** The upstream's URL for `path` (under the configured base path, keeping its query). */
+  urlFor(path: string): URL {
+    const url = new URL(this.settings.upstream.href);
+    url.pathname = `${url.pathname.replace(/\/+$/, '')}/${path}`;
+    return url;
+  }
+
+  /**
+   * Sends one request and resolves with the answer's status and body stream once headers arrive.
+   * Rejects with a 502 GatewayError when the upstream cannot be reached or is silent too long.
+   */
+  open(
+    method: 'GET' | 'POST',
+    path: string,
+    body: Buffer | null,
+    accept: string,
+    signal: AbortSignal,
+  ): Promise<UpstreamAnswer> {
+    const url = this.urlFor(path);
+    const timeoutMs = this.settings.upstreamTimeoutMs;
+    const headers: Record<string, string> = {
+      accept,
+      // Lobster Trap cannot add its block to a compressed body; nothing here needs compression.
+      'accept-encoding': 'identity',
+      'user-agent': 'carapace-openai-proxy',
+    };
+    if (body !== null) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = String(body.length);
+    }
+    if (this.settings.upstreamApiKey !== null)
+      headers.authorization = `Bearer ${this.settings.upstreamApiKey}`;
+    const send = url.protocol === 'https:' ? https.request : http.request;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const fail = (e: GatewayError) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        reject(e);
+      };
+      const request = send(url, { method, headers, agent: this.#agent, signal }, (response) => {
+        if (settled) return void response.destroy();
+        settled = true;
+        clearTimeout(deadline);
+        let decoded: Readable = response;
+        const encoding = (response.headers['content-encoding'] ?? 'identity').toLowerCase();
+        if (encoding === 'gzip' || encoding === 'x-gzip') decoded = response.pipe(zlib.createGunzip());
+        else if (encoding === 'deflate') decoded = response.pipe(zlib.createInflate());
+        else if (encoding === 'br') decoded = response.pipe(zlib.createBrotliDecompress());
+        else if (encoding !== 'identity') {
+          response.destroy();
+          return reject(upstreamInvalid(`content-encoding ${encoding} is not one the proxy reads`));
+        }
+        if (decoded !== response) response.on('error', (e) => decoded.destroy(e));
+        // From here, silence longer than the timeout ends the body with an error.
+        response.setTimeout(timeoutMs, () =>
+          response.destroy(
+            new GatewayError(
+              502,
+              'E_UPSTREAM_TIMEOUT',
+              'the upstream went silent',
+              `no data for ${timeoutMs} ms`,
+            ),
+          ),
+        );
+        resolve({
+          status: response.statusCode ?? 0,
+          mediaType: (response.headers['content-type'] ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '',
+          body: decoded,
+        });
+      });
+      const deadline = setTimeout(() => {
+        fail(
+          new GatewayError(
+            502,
+            'E_UPSTREAM_TIMEOUT',
+            'the upstream did not answer in time',
+            `no response within ${timeoutMs} ms`,
+          ),
+        );
+        request.destroy();
+      }, timeoutMs);
+      request.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.name === 'AbortError')
+          return fail(
+            new GatewayError(499, 'E_CLIENT_GONE', 'the agent went away', 'the request was abandoned'),
+          );
+        fail(
+          new GatewayError(
+            502,
+            'E_UPSTREAM_UNREACHABLE',
+            'the upstream cannot be reached',
+            `${e.code ?? e.name} on ${method} ${url.host}${url.pathname}`,
+          ),
+        );
+      });
+      request.end(body ?? undefined);
+    });
+  }
+
+  /** Reads a whole body up to `limit` bytes, within the timeout; a 502 otherwise. */
+  async readAll(body: Readable, limit = this.settings.maxResponseBytes): Promise<Buffer> {
+    const timeoutMs = this.settings.upstreamTimeoutMs;
+    const parts: Buffer[] = [];
+    let size = 0;
+    const deadline = setTimeout(
+      () =>
+        body.destroy(
+          new GatewayError(
+            502,
+            'E_UPSTREAM_TIMEOUT',
+            'the upstream did not answer in time',
+            `the body took longer than ${timeoutMs} ms`,
+          ),
+        ),
+      timeoutMs,
+    );
+    try {
+      for await (const part of body) {
+        const buffer = part as Buffer;
+        size += buffer.length;
+        if (size > limit) {
+          body.destroy();
+          throw new GatewayError(
+            502,
+            'E_UPSTREAM_TOO_LARGE',
+            'the upstream answer is too large',
+            `more than ${limit} bytes`,
+          );
+        }
+        parts.push(buffer);
+      }
+    } catch (e) {
+      throw asUpstreamError(e);
+    } finally {
+      clearTimeout(deadline);
+    }
+    return Buffer.concat(parts);
+  }
+
+  /** The error the agent gets for an upstream answer that is not a success. */
+  async failure(answer: UpstreamAnswer): Promise<GatewayError> {
+    let text = '';
+    try {
+      text = (await this.readAll(answer.body, ERROR_BODY_BYTES)).toString('utf8');
+    } catch {
+      answer.body.destroy();
+    }
+    const said = this.scrub(upstreamMessage(text));
+    const detail = `HTTP ${answer.status}${said ? `: ${said}` : ''}`;
+    if (answer.status === 401 || answer.status === 403)
+      return new GatewayError(
+        502,
+        'E_UPSTREAM_AUTH',
+        "the upstream refused Carapace's upstream credentials",
+        detail,
+      );
+    // The agent's request was at fault: it learns the upstream's status and reason.
+    if ([400, 404, 409, 413, 422, 429].includes(answer.status))
+      return new GatewayError(
+        answer.status,
+        'E_UPSTREAM_REJECTED',
+        'the upstream refused the request',
+        detail,
+      );
+    return new GatewayError(502, 'E_UPSTREAM_ERROR', 'the upstream failed', detail);
+  }
+
+  /** Text from the upstream, without Carapace's key or anything that looks like a credential, bounded. */
+  scrub(text: string): string {
+    let out = text;
+    const key = this.settings.upstreamApiKey;
+    if (key !== null) out = out.split(key).join('[redacted]');
+    out = redactSecrets(out).text;
+    return out.length > ERROR_DETAIL_CHARS ? `${out.slice(0, ERROR_DETAIL_CHARS)}…` : out;
+  }
+
+  close(): void {
+    this.#agent.destroy();
+  }
+}
+
+export function upstreamInvalid(detail: string): GatewayError {
+  return new GatewayError(502, 'E_UPSTREAM_INVALID', 'the upstream answer cannot be read', detail);
+}
+
+/** Any failure while reading from the upstream, as the GatewayError the agent gets. */
+export function asUpstreamError(e: unknown): GatewayError {
+  if (e instanceof GatewayError) return e;
+  const err = e as NodeJS.ErrnoException;
+  if (err?.name === 'AbortError')
+    return new GatewayError(499, 'E_CLIENT_GONE', 'the agent went away', 'the request was abandoned');
+  return new GatewayError(
+    502,
+    'E_UPSTREAM_BROKEN',
+    'the upstream connection failed',
+    `${err?.code ?? err?.name ?? 'error'} while reading the answer`,
+  );
+}
+
+/** The message in an OpenAI-style error body ({error: {message}}), or the text itself. */
+function upstreamMessage(text: string): string {
+  try {
+    const body = JSON.parse(text) as unknown;
+    if (isPlainObject(body)) {
+      const error = body.error;
+      if (isPlainObject(error) && typeof error.message === 'string') return error.message;
+      if (typeof error === 'string') return error;
+      if (typeof body.message === 'string') return body.message;
+    }
+  } catch {
+    // not JSON: the text as it is
+  }
+  return text.trim();
+}
