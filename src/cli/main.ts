@@ -174,6 +174,11 @@ program
   .option('--kubernetes', 'isolate spines with NetworkPolicy on the cluster in $KUBECONFIG (no data hall)')
   .option('--policy <file>', 'enforce a policy file (YAML, JSON or English), reloaded when it changes')
   .option(
+    '--upstream-url <url>',
+    'serve the OpenAI proxy to this chat-completions base URL (default $CARAPACE_UPSTREAM_URL); its key comes from $CARAPACE_UPSTREAM_API_KEY',
+  )
+  .addOption(new Option('--upstream-api-key [key]', 'refused: set $CARAPACE_UPSTREAM_API_KEY').hideHelp())
+  .option(
     '--mcp-config <file>',
     'serve the MCP gateway at /mcp, fronting the MCP servers of this config (docs/mcp.md)',
   )
@@ -186,6 +191,8 @@ program
       hall?: string;
       kubernetes?: boolean;
       policy?: string;
+      upstreamUrl?: string;
+      upstreamApiKey?: string | boolean;
       mcpConfig?: string;
     }) => runCommand(() => serveCommand(options)),
   );

@@ -1,7 +1,9 @@
 // `carapace serve`: the gateway on http://localhost:8787. With --dev (what `npm start` runs) it also
 // brings up the demo data hall, real where this machine allows it and labelled SIMULATED where not,
 // and attaches the hall's executor, so an allowed action really changes the hall. With --kubernetes,
-// spine isolation is a NetworkPolicy on the cluster in KUBECONFIG instead.
+// spine isolation is a NetworkPolicy on the cluster in KUBECONFIG instead. With --upstream-url (or
+// CARAPACE_UPSTREAM_URL) it also serves the OpenAI-compatible proxy, holding the upstream key it reads
+// from CARAPACE_UPSTREAM_API_KEY (never from the command line).
 
 import {
   createDataHall,
@@ -15,6 +17,8 @@ import {
   networkPolicyApiFromKubeconfig,
 } from '../executors/kubernetes/index.js';
 import { PolicyLoadError, startGateway } from '../gateway/serve.js';
+import type { OpenAIProxyOptions } from '../adapters/openai/routes.js';
+import { proxySettings } from '../adapters/openai/options.js';
 import { resolveDataDir } from './data_dir.js';
 import { failure } from './io.js';
 import { openMcpGateway } from './mcp_command.js';
@@ -27,8 +31,12 @@ export async function serveCommand(options: {
   hall?: string;
   kubernetes?: boolean;
   policy?: string;
+  upstreamUrl?: string;
+  /** Only set when someone tried to pass the upstream key as a flag: refused, never used. */
+  upstreamApiKey?: string | boolean;
   mcpConfig?: string;
 }): Promise<number> {
+  const openai = openaiProxyOptions(options);
   // The MCP gateway's tools join the engine's catalog, and its executor calls their upstream servers.
   const mcp =
     options.mcpConfig === undefined
@@ -66,7 +74,10 @@ export async function serveCommand(options: {
     port: options.port === undefined ? 8787 : Number(options.port),
     host: options.host ?? '127.0.0.1',
     dev: options.dev ?? false,
-    ...(mcp ? { adapters: { mcp: { gateway: mcp } }, engine: mcp.engine } : {}),
+    ...(openai || mcp
+      ? { adapters: { ...(openai ? { openai } : {}), ...(mcp ? { mcp: { gateway: mcp } } : {}) } }
+      : {}),
+    ...(mcp ? { engine: mcp.engine } : {}),
     executors: (gate) => [
       ...(dataHall ? [createHallExecutor(dataHall, gate)] : []),
       ...(cluster ? [new KubernetesExecutor({ api: cluster, gate })] : []),
@@ -86,6 +97,10 @@ export async function serveCommand(options: {
   if (policy)
     process.stdout.write(
       `policy ${policy.name} ${policy.hash} enforced from ${options.policy} (reloaded when it changes)\n`,
+    );
+  if (openai)
+    process.stdout.write(
+      `openai proxy: POST ${gateway.url}/v1/chat/completions -> ${new URL(openai.upstreamUrl).origin} (${openai.upstreamApiKey ? 'upstream key from CARAPACE_UPSTREAM_API_KEY' : 'no upstream key: CARAPACE_UPSTREAM_API_KEY is not set'})\n`,
     );
   if (mcp)
     process.stdout.write(
@@ -109,6 +124,29 @@ export async function serveCommand(options: {
   await mcp?.close();
   if (hall && !hallWasUp) await hall.down();
   return 0;
+}
+
+/** The proxy's options from --upstream-url or CARAPACE_UPSTREAM_URL, and the key from the environment only. */
+function openaiProxyOptions(options: {
+  upstreamUrl?: string;
+  upstreamApiKey?: string | boolean;
+}): OpenAIProxyOptions | null {
+  if (options.upstreamApiKey !== undefined)
+    throw failure(
+      'E_KEY_FLAG_REFUSED',
+      'the upstream key is not taken as a flag',
+      'set $CARAPACE_UPSTREAM_API_KEY instead: keys on the command line leak into shell history and ps',
+    );
+  const url = options.upstreamUrl ?? process.env.CARAPACE_UPSTREAM_URL;
+  if (url === undefined || url === '') return null;
+  const key = (process.env.CARAPACE_UPSTREAM_API_KEY ?? '').trim();
+  const proxy: OpenAIProxyOptions = { upstreamUrl: url, ...(key !== '' ? { upstreamApiKey: key } : {}) };
+  try {
+    proxySettings(proxy);
+  } catch (e) {
+    throw failure('E_SERVE_OPTION', 'invalid OpenAI proxy settings', (e as Error).message);
+  }
+  return proxy;
 }
 
 async function kubeconfigCluster() {
