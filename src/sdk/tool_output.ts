@@ -5,7 +5,6 @@
 import { redactOutput, redactTypes } from '../gateway/inspection.js';
 import type { JsonValue } from '../inspect/json_scan.js';
 import { PII_TYPES } from '../inspect/pii/index.js';
-import { redactSecretsInJson } from '../inspect/secrets/index.js';
 import { CarapaceError } from './errors.js';
 
 /** The most JSON text a tool's output may make; a larger one is not inspected, so not returned. */
@@ -106,11 +105,11 @@ export function redactToolOutput(output: JsonValue, more: readonly string[]): Re
 
 const unique = (values: string[]) => [...new Set(values)].sort();
 
-/** A thrown value as one line safe to record: its message with any credential in it replaced. */
+/** A thrown value as text safe to record: its message with credentials and validated PII replaced. */
 export function describeFailure(error: unknown): { code: string; reason: string } {
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);
-  const reason = redactSecretsInJson(message.slice(0, 2048)).value as string;
+  const reason = redactOutput(message.slice(0, 2048)).value as string;
   return {
     code: typeof code === 'string' && /^[A-Z][A-Z0-9_]{0,63}$/.test(code) ? code : 'E_TOOL_FAILED',
     reason,

@@ -241,8 +241,10 @@ test('a tool output joins the session as untrusted unless its tool says otherwis
   assert.deepEqual(restart.calls, [{ workload: 'api', site: 'sj-01' }]);
 });
 
-test('a failing tool is recorded as failed (credentials removed from its message) and its error is rethrown', async () => {
-  const boom = Object.assign(new Error(`upstream refused token ${GITHUB_TOKEN}`), { code: 'E_UPSTREAM' });
+test('a failing tool is recorded as failed (credentials and PII removed from its message) and its error is rethrown', async () => {
+  const boom = Object.assign(new Error(`upstream refused token ${GITHUB_TOKEN} for ops@example.com`), {
+    code: 'E_UPSTREAM',
+  });
   const tools = guard(
     {
       read_logs: async () => {
@@ -255,7 +257,7 @@ test('a failing tool is recorded as failed (credentials removed from its message
   const last = (await auditEvents(dataDir)).at(-1);
   assert.equal(last?.kind, 'execution.failed');
   assert.equal(last?.payload.code, 'E_UPSTREAM');
-  assert.equal(last?.payload.reason, 'upstream refused token <GITHUB_TOKEN>');
+  assert.equal(last?.payload.reason, 'upstream refused token <GITHUB_TOKEN> for <EMAIL_ADDRESS>');
 });
 
 test('a tool that outlives its timeout is recorded as failed, with an effect the caller must treat as unknown', async () => {
