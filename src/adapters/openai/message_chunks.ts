@@ -84,10 +84,17 @@ export class MessageChunkRecorder {
   }
 
   /**
-   * Writes the plan's chunks the store does not hold yet, audits those seen for the first time, and
-   * adds them all to the agent's session. Resolves once all of it is durable; throws otherwise.
+   * Writes the plan's chunks the store does not hold yet and adds them all to the agent's session, and
+   * appends an audit entry for each chunk seen for the first time. Resolves once the store holds them
+   * (durably) and the entries have their places in the log, with `audited`: settled when those entries
+   * are durable. A decision made after this resolves is appended after them, so its own durability
+   * covers theirs. Throws when the store refuses.
    */
-  async record(agentId: string, session: string, plan: MessageChunkPlan): Promise<void> {
+  async record(
+    agentId: string,
+    session: string,
+    plan: MessageChunkPlan,
+  ): Promise<{ audited: Promise<void> }> {
     const audits: Promise<unknown>[] = [];
     try {
       for (const c of plan.chunks) {
@@ -133,7 +140,9 @@ export class MessageChunkRecorder {
       for (const pending of audits) pending.catch(() => {});
       throw e;
     }
-    await Promise.all(audits);
+    const audited = Promise.all(audits).then(() => undefined);
+    audited.catch(() => {}); // the caller reads it when it needs to; a decision after it fails anyway
+    return { audited };
   }
 
   /** An instruction or model turn: the channel's trust, not scanned (see the top of this file). */

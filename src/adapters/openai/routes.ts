@@ -79,23 +79,33 @@ export function openaiProxyRoutes(
         const plan = recorder.plan(chat.messages);
 
         // The agent going away abandons the upstream request (and any calls not yet decided).
-        const abandon = new AbortController();
+        let cancel: (() => void) | null = null;
         reply.raw.on('close', () => {
-          if (!reply.raw.writableFinished) abandon.abort();
+          if (!reply.raw.writableFinished) cancel?.();
         });
         const answering = client.open(
           'POST',
           'chat/completions',
           raw,
           chat.stream ? 'text/event-stream' : 'application/json',
-          abandon.signal,
+          (c) => (cancel = c),
         );
-        // Recorded while the upstream thinks; a failure refuses every tool call of the answer.
-        const recorded: Promise<string | null> = recorder.record(agent.id, session.id, plan).then(
-          () => null,
-          (e: Error) =>
-            `the messages could not be recorded as chunks of the session: ${(e as { code?: string }).code ?? e.name}`,
-        );
+        // Recorded while the upstream thinks, from the next turn of the event loop: the store writes
+        // synchronously, and the request must be on its way first. A failure refuses every tool call.
+        // The answer does not wait for the first-seen audit entries to be durable: a decision is
+        // appended after them, so a durable decision proves them, and a text answer is no action.
+        const recorded: Promise<string | null> = new Promise<void>((resolve) => setImmediate(resolve))
+          .then(() => recorder.record(agent.id, session.id, plan))
+          .then(
+            ({ audited }) => {
+              audited.catch((e: Error) =>
+                request.log.error({ err: e }, 'openai proxy: an ingest entry is not durable'),
+              );
+              return null;
+            },
+            (e: Error) =>
+              `the messages could not be recorded as chunks of the session: ${(e as { code?: string }).code ?? e.name}`,
+          );
 
         let answer: Awaited<typeof answering>;
         try {
@@ -190,11 +200,11 @@ export function openaiProxyRoutes(
     );
 
     proxy.get('/v1/models', { onRequest: agents }, async (_request, reply) => {
-      const abandon = new AbortController();
+      let cancel: (() => void) | null = null;
       reply.raw.on('close', () => {
-        if (!reply.raw.writableFinished) abandon.abort();
+        if (!reply.raw.writableFinished) cancel?.();
       });
-      const answer = await client.open('GET', 'models', null, 'application/json', abandon.signal);
+      const answer = await client.open('GET', 'models', null, 'application/json', (c) => (cancel = c));
       if (answer.status < 200 || answer.status > 299) throw await client.failure(answer);
       const body = await client.readAll(answer.body, MODELS_BODY_BYTES);
       try {

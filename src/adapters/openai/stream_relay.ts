@@ -80,7 +80,8 @@ export async function relayChatStream(
   };
 
   try {
-    reading: for await (const piece of answer.body) {
+    // Not destroyed on leaving the loop at [DONE]: the rest drains, and the socket goes back to the pool.
+    reading: for await (const piece of answer.body.iterator({ destroyOnReturn: false })) {
       const buffer = piece as Buffer;
       bytes += buffer.length;
       if (bytes > limits.maxResponseBytes)
@@ -208,7 +209,10 @@ export async function relayChatStream(
     out.end();
     return;
   }
-  answer.body.destroy();
+  if (done) {
+    answer.body.on('error', () => {});
+    answer.body.resume();
+  }
 
   const calls: ProposedToolCall[] = [];
   const texts = new Map<number, string>();

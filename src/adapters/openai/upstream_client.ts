@@ -25,11 +25,15 @@ const ERROR_BODY_BYTES = 64 * 1024;
 
 export class UpstreamClient {
   readonly #agent: http.Agent;
+  readonly #send: typeof http.request;
+  /** Request options by path, made once: nothing is parsed per request. */
+  readonly #targets = new Map<string, https.RequestOptions>();
 
   constructor(private readonly settings: ProxySettings) {
     const options = { keepAlive: true, maxSockets: 256, scheduling: 'lifo' as const };
-    this.#agent =
-      settings.upstream.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
+    const tls = settings.upstream.protocol === 'https:';
+    this.#agent = tls ? new https.Agent(options) : new http.Agent(options);
+    this.#send = tls ? https.request : http.request;
   }
 
   /** The upstream's URL for `path` (under the configured base path, keeping its query). */
@@ -39,18 +43,35 @@ export class UpstreamClient {
     return url;
   }
 
+  #target(path: string): https.RequestOptions {
+    let target = this.#targets.get(path);
+    if (!target) {
+      const url = this.urlFor(path);
+      target = {
+        protocol: url.protocol,
+        hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+        port: url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port),
+        path: `${url.pathname}${url.search}`,
+        servername: url.hostname,
+      };
+      this.#targets.set(path, target);
+    }
+    return target;
+  }
+
   /**
    * Sends one request and resolves with the answer's status and body stream once headers arrive.
-   * Rejects with a 502 GatewayError when the upstream cannot be reached or is silent too long.
+   * Rejects with a 502 GatewayError when the upstream cannot be reached, or is silent longer than the
+   * timeout (before its headers, and between any two reads after). `onCancel` is handed the way to
+   * abandon the request (the agent went away).
    */
   open(
     method: 'GET' | 'POST',
     path: string,
     body: Buffer | null,
     accept: string,
-    signal: AbortSignal,
+    onCancel: (cancel: () => void) => void,
   ): Promise<UpstreamAnswer> {
-    const url = this.urlFor(path);
     const timeoutMs = this.settings.upstreamTimeoutMs;
     const headers: Record<string, string> = {
       accept,
@@ -64,19 +85,19 @@ export class UpstreamClient {
     }
     if (this.settings.upstreamApiKey !== null)
       headers.authorization = `Bearer ${this.settings.upstreamApiKey}`;
-    const send = url.protocol === 'https:' ? https.request : http.request;
+    const target = this.#target(path);
     return new Promise((resolve, reject) => {
       let settled = false;
+      let answered: http.IncomingMessage | null = null;
       const fail = (e: GatewayError) => {
         if (settled) return;
         settled = true;
-        clearTimeout(deadline);
         reject(e);
       };
-      const request = send(url, { method, headers, agent: this.#agent, signal }, (response) => {
+      const request = this.#send({ ...target, method, headers, agent: this.#agent }, (response) => {
+        answered = response;
         if (settled) return void response.destroy();
         settled = true;
-        clearTimeout(deadline);
         let decoded: Readable = response;
         const encoding = (response.headers['content-encoding'] ?? 'identity').toLowerCase();
         if (encoding === 'gzip' || encoding === 'x-gzip') decoded = response.pipe(zlib.createGunzip());
@@ -87,47 +108,45 @@ export class UpstreamClient {
           return reject(upstreamInvalid(`content-encoding ${encoding} is not one the proxy reads`));
         }
         if (decoded !== response) response.on('error', (e) => decoded.destroy(e));
-        // From here, silence longer than the timeout ends the body with an error.
-        response.setTimeout(timeoutMs, () =>
-          response.destroy(
-            new GatewayError(
-              502,
-              'E_UPSTREAM_TIMEOUT',
-              'the upstream went silent',
-              `no data for ${timeoutMs} ms`,
-            ),
-          ),
-        );
         resolve({
           status: response.statusCode ?? 0,
           mediaType: (response.headers['content-type'] ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '',
           body: decoded,
         });
       });
-      const deadline = setTimeout(() => {
-        fail(
-          new GatewayError(
-            502,
-            'E_UPSTREAM_TIMEOUT',
-            'the upstream did not answer in time',
-            `no response within ${timeoutMs} ms`,
-          ),
+      // One idle timer on the socket covers the wait for headers and every gap in the body.
+      request.setTimeout(timeoutMs, () => {
+        const silent = new GatewayError(
+          502,
+          'E_UPSTREAM_TIMEOUT',
+          answered ? 'the upstream went silent' : 'the upstream did not answer in time',
+          answered ? `no data for ${timeoutMs} ms` : `no response within ${timeoutMs} ms`,
         );
+        fail(silent);
+        if (answered) answered.destroy(silent);
         request.destroy();
-      }, timeoutMs);
+      });
       request.on('error', (e: NodeJS.ErrnoException) => {
-        if (e.name === 'AbortError')
-          return fail(
-            new GatewayError(499, 'E_CLIENT_GONE', 'the agent went away', 'the request was abandoned'),
-          );
+        if (e instanceof GatewayError) return fail(e);
         fail(
           new GatewayError(
             502,
             'E_UPSTREAM_UNREACHABLE',
             'the upstream cannot be reached',
-            `${e.code ?? e.name} on ${method} ${url.host}${url.pathname}`,
+            `${e.code ?? e.name} on ${method} ${String(target.hostname)}:${String(target.port)}${String(target.path)}`,
           ),
         );
+      });
+      onCancel(() => {
+        const gone = new GatewayError(
+          499,
+          'E_CLIENT_GONE',
+          'the agent went away',
+          'the request was abandoned',
+        );
+        fail(gone);
+        if (answered) answered.destroy(gone);
+        request.destroy(gone);
       });
       request.end(body ?? undefined);
     });
@@ -223,8 +242,6 @@ export function upstreamInvalid(detail: string): GatewayError {
 export function asUpstreamError(e: unknown): GatewayError {
   if (e instanceof GatewayError) return e;
   const err = e as NodeJS.ErrnoException;
-  if (err?.name === 'AbortError')
-    return new GatewayError(499, 'E_CLIENT_GONE', 'the agent went away', 'the request was abandoned');
   return new GatewayError(
     502,
     'E_UPSTREAM_BROKEN',

@@ -112,6 +112,9 @@ test('03:14: the poisoned log line came back as a tool output; the isolation is 
   assert.equal(record.decision, 'QUARANTINE');
   assert.ok(record.sources.some((s) => s.id === sha(POISONED_LINE)));
   assert.ok(!entries.some((e) => e.kind.startsWith('execution.')), 'the executor is never called');
+  // The poisoned line's first sight is in the log before the decision that cites it.
+  const seen = entries.find((e) => e.kind === 'ingest' && e.payload.chunk === sha(POISONED_LINE));
+  assert.ok(seen && recorded && seen.seq < recorded.seq);
 });
 
 test('a call that needs a person is removed with its review id, and the review waits', async () => {
@@ -221,7 +224,13 @@ test('every message the agent sends becomes a chunk of its session, with its rol
 
   // Seen for the first time: one ingest entry each (the system prompt was seen in earlier tests). The
   // same request again adds none.
-  const ingests = (await h.audit()).slice(before).filter((e) => e.kind === 'ingest');
+  // A text answer does not wait for these entries to be durable (a later decision would), so they may
+  // land just after it.
+  let ingests: Awaited<ReturnType<typeof h.audit>> = [];
+  for (let tries = 0; tries < 100 && ingests.length < ids.length - 1; tries++) {
+    if (tries > 0) await new Promise((r) => setTimeout(r, 20));
+    ingests = (await h.audit()).slice(before).filter((e) => e.kind === 'ingest');
+  }
   assert.deepEqual(ingests.map((e) => e.payload.chunk).sort(), ids.slice(1).sort());
   assert.ok(ingests.every((e) => e.payload.via === 'openai-proxy' && e.payload.session === session));
   const count = (await h.audit()).length;
