@@ -45,6 +45,8 @@ export interface StreamSender {
 export interface ScriptedUpstream {
   url: string;
   requests: ScriptedRequest[];
+  /** TCP connections accepted so far. */
+  connections: number;
   script: (request: ScriptedRequest) => ScriptedAnswer | Promise<ScriptedAnswer>;
   close(): Promise<void>;
 }
@@ -94,6 +96,7 @@ export async function startScriptedUpstream(
   const upstream: ScriptedUpstream = {
     url: '',
     requests: [],
+    connections: 0,
     script,
     close: async () => {},
   };
@@ -119,6 +122,7 @@ export async function startScriptedUpstream(
       );
     });
   });
+  server.on('connection', () => upstream.connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   upstream.url = `http://127.0.0.1:${port}/v1`;

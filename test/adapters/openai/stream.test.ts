@@ -348,3 +348,26 @@ test('an upstream cannot speak for the gateway: a `_carapace` block it streams i
   assert.equal(blocks.length, 1);
   assert.deepEqual(carapaceOf({ _carapace: blocks[0] }).decisions, []);
 });
+
+test('streamed answers leave the upstream connection open for the next request', async () => {
+  h.upstream.script = () => ({
+    kind: 'stream',
+    run: async (send) => {
+      send.text('ok');
+      send.finish('stop');
+      send.done();
+    },
+  });
+  const ask = async () => {
+    const stream = await h.client.chat.completions.create({
+      model: SCRIPTED_MODEL,
+      messages: [{ role: 'user', content: 'ping' }],
+      stream: true,
+    });
+    for await (const chunk of stream) void chunk;
+  };
+  await ask();
+  const connections = h.upstream.connections;
+  for (let i = 0; i < 5; i++) await ask();
+  assert.equal(h.upstream.connections, connections);
+});
