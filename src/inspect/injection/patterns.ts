@@ -123,6 +123,10 @@ const DESTINATION = String.raw`(?:${EMAIL}|${URL}|${IBAN}|@[\w.-]{2,40}|(?:this|
 const SENSITIVE = String.raw`(?:passwords?|passcodes?|credentials?|secrets?|api[ _-]?keys?|keys?|tokens?|ssh|private key|security codes?|2fa|otp|one[- ]time (?:code|password)|verification codes?|conversations?|chat (?:history|log)|history|messages|e-?mails|inbox|contacts|files|documents|data|contents|everything|logs|balance|transactions|account (?:numbers?|details|info(?:rmation)?)|card (?:numbers?|details)|ssn|social security|personal (?:data|info(?:rmation)?|details)|addresses|phone numbers|user ?names?|session|cookies?|environment variables|env|passports?(?: numbers?)?|id numbers?|bank details|bank account(?: numbers?)?)`;
 const LANGUAGE = String.raw`(?:english|french|spanish|german|chinese|mandarin|japanese|russian|italian|portuguese|arabic|hindi|korean|latin|dutch|swedish|greek|turkish|hebrew|polish)`;
 
+/** "<Verb> <word> <past tense>": the verb is a noun of a reported event, not an imperative. */
+const NOUN_THEN_PAST =
+  /^[A-Za-z]+[ \t]+(?!(?:a|an|the|this|that|these|those|my|our|your|some|all|every)\b)[A-Za-z-]+[ \t]+(?:[a-z]+ed|was|were|is|are|has|had)\b/i;
+
 /** Verbs that ask for an assistant's kind of work: writing, explaining, analysing, transforming. */
 const ASSISTANT_VERBS = list(
   'write|compose|draft|generate|produce|craft|author|summarize|summarise|translate|explain|describe|analyze|analyse|outline|enumerate|calculate|compute|classify|categorize|categorise|evaluate|assess|compare|contrast|predict|forecast|estimate|brainstorm|paraphrase|rephrase|rewrite|proofread|debug|solve|decode|encode|encrypt|decrypt|critique|interpret|simulate|imagine|recite|narrate|elaborate on|break down|tell me|give me|show me|teach me|list|define|discuss|formulate|convert|identify|determine|research|investigate|recommend|suggest|propose|devise|detect|judge|rate|score',
@@ -131,7 +135,7 @@ const ASSISTANT_VERBS = list(
 const GENERIC_VERBS = list(
   'create|develop|design|find|provide|plan|build|share|offer|compile|conduct|perform|review|examine|explore|study|track|monitor|automate|schedule|organize|organise|promote|advertise|publish|post|tweet|announce|claim|state|say|inform|notify|warn|urge|encourage|invite|remind|ask|draw|sketch|invent|convince|persuade|spread|set up|make|prepare|use|apply|run|implement|code|program|get|name|rank|search',
 );
-const DETERMINER = String.raw`(?:a|an|the|some|three|two|five|ten|\d{1,3}|this|these|that|those|how|what|why|whether|if|about|all|each|every|one|any|several|various|its|their|python|javascript|java|sql|bash|c\+\+|short|brief|detailed|simple|quick|concise|latest|recent|key|main|top|best|potential|possible|common|popular|famous|major|important|interesting|fun|funny|random|creative|personalized|historical|global|trending|emerging|effective)\b`;
+const DETERMINER = String.raw`(?:a|an|the|some|three|two|five|ten|\d{1,3}|this|these|that|those|how|what|why|whether|if|about|all|each|every|one|any|several|various|its|their|python|javascript|java|sql|bash|c\+\+|short|brief|detailed|simple|quick|concise|latest|recent|main|top|best|potential|possible|common|popular|famous|major|important|interesting|fun|funny|random|creative|personalized|historical|global|trending|emerging|effective)\b`;
 /** What an assistant is asked to produce. */
 const TASK_NOUN = String.raw`(?:essays?|stor(?:y|ies)|poems?|summar(?:y|ies)|lists?|scripts?|functions?|programs?|code|letters?|speech(?:es)?|articles?|reports?|analys[ie]s|jokes?|tweets?|songs?|haikus?|slogans?|taglines?|descriptions?|explanations?|overviews?|strateg(?:y|ies)|recipes?|translations?|comparisons?|quiz(?:zes)?|dialogues?|outlines?|introductions?|conclusions?|paragraphs?|blog posts?|posts?|cover letters?|trends?|sentiments?|forecasts?|predictions?|insights?|campaigns?|advertisements?|ads?|pitch(?:es)?|riddles?|puzzles?|quotes?|facts?|tips?|algorithms?|queries|query|regex|spreadsheets?|charts?|dashboards?|models?|simulations?|chatbots?|bots?|conversations?|role-?plays?|scenarios?|plots?|characters?|narratives?|lyrics|limericks?|anecdotes?|bios?|biograph(?:y|ies)|reviews?|critiques?|rankings?|schedules?|itinerar(?:y|ies)|workouts?|meal plans?|study plans?|lesson plans?|curricul(?:um|a)|exercises?|examples?|equivalents?|definitions?|synonyms?|guides?|tutorials?|commands?|steps|snippets?|one-liners?|questions?|answers?|responses?|messages?|emails?|newsletters?|press releases?|rumou?rs?|claims?|headlines?|news)\b`;
 const WH_WORDS = list('what|who|whom|which|why|how|when|where');
@@ -413,6 +417,9 @@ export const PATTERNS: readonly Pattern[] = [
     lead: ASSISTANT_VERBS,
     before: String.raw`(?:^|\n)[ \t]{0,8}(?:(?:please|kindly|now|also|then)[ \t,]+)?`,
     rest: String.raw`\s[^\n]{3,200}(?=\n|$)`,
+    // A log line, not an order: the verb is a noun there ("Debug key rotated at 03:10", "List update
+    // failed"), so a past-tense verb follows its first word.
+    accept: (text, start, end) => !NOUN_THEN_PAST.test(text.slice(start, Math.min(end, start + 80))),
   }),
   pattern({
     kind: 'task-request',
