@@ -4,12 +4,14 @@ import { runAuditBench } from './audit.js';
 import { runEngineBench } from './engine.js';
 import { runGatewayBench } from './gateway.js';
 import { runInspectBench } from './inspect.js';
+import { runProxyBench } from './proxy.js';
 
 const BENCHES: Record<string, (o: { iterations: number; warmup: number }) => void | Promise<void>> = {
   engine: runEngineBench,
   audit: runAuditBench,
   gateway: runGatewayBench,
   inspect: runInspectBench,
+  proxy: runProxyBench,
 };
 
 const args = process.argv.slice(2);
