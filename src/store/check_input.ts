@@ -9,6 +9,7 @@ import {
   type TrustTier,
   type Channel,
   type Chunk,
+  type NewClientRun,
   type IsoTime,
   type JsonObject,
   type NewPrincipal,
@@ -166,4 +167,18 @@ export function checkReviewFilter(f: ReviewFilter | undefined): ReviewFilter {
   if (f?.status !== undefined) out.status = checkOneOf(f.status, REVIEW_STATUSES, 'filter.status');
   if (f?.agentId !== undefined) out.agentId = checkIdentifier(f.agentId, 'filter.agentId');
   return out;
+}
+
+export function checkNewClientRun(r: NewClientRun): NewClientRun {
+  const checked: NewClientRun = {
+    jti: checkIdentifier(r.jti, 'run.jti'),
+    agent_id: checkIdentifier(r.agent_id, 'run.agent_id'),
+    tool: checkIdentifier(r.tool, 'run.tool'),
+    redeemed_at: checkIsoTime(r.redeemed_at, 'run.redeemed_at'),
+    result_due: checkIsoTime(r.result_due, 'run.result_due'),
+  };
+  if (r.session !== undefined) checked.session = checkIdentifier(r.session, 'run.session');
+  if (checked.result_due <= checked.redeemed_at)
+    throw invalid('run.result_due: must be after run.redeemed_at');
+  return checked;
 }

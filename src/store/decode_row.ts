@@ -10,6 +10,7 @@ import {
   TRUST_TIERS,
   type Channel,
   type Chunk,
+  type ClientRun,
   type IsoTime,
   type JsonObject,
   type Principal,
@@ -181,4 +182,20 @@ export function decodeReview(row: Row): Review {
   if (decidedAt !== undefined) review.decided_at = decidedAt;
   if (note !== undefined) review.note = note;
   return review;
+}
+
+export function decodeClientRun(row: Row): ClientRun {
+  const r = new RowReader('client_runs', row, keyOf(row, 'jti'));
+  const run: ClientRun = {
+    jti: r.string('jti'),
+    agent_id: r.string('agent_id'),
+    tool: r.string('tool'),
+    redeemed_at: r.time('redeemed_at'),
+    result_due: r.time('result_due'),
+  };
+  const session = r.optionalString('session');
+  const closedAt = r.optionalTime('closed_at');
+  if (session !== undefined) run.session = session;
+  if (closedAt !== undefined) run.closed_at = closedAt;
+  return run;
 }

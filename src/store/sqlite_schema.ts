@@ -105,6 +105,30 @@ ALTER TABLE principals ADD COLUMN certified_tier TEXT NOT NULL DEFAULT 'T0'
   CHECK (certified_tier IN ('T0', 'T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7'));
 `,
   },
+  {
+    // Tools the agent runs itself after POST /v1/redeem; their one result comes to POST /v1/results.
+    version: 3,
+    sql: `
+CREATE TABLE client_runs (
+  jti TEXT PRIMARY KEY,
+  agent_id TEXT NOT NULL REFERENCES principals (id),
+  tool TEXT NOT NULL,
+  session TEXT,
+  redeemed_at TEXT NOT NULL,
+  result_due TEXT NOT NULL,
+  closed_at TEXT
+) STRICT, WITHOUT ROWID;
+CREATE INDEX client_runs_by_due ON client_runs (result_due);
+
+-- A run is closed once, and nothing else about it ever changes.
+CREATE TRIGGER client_runs_close_once BEFORE UPDATE ON client_runs
+WHEN OLD.closed_at IS NOT NULL OR NEW.closed_at IS NULL
+  OR NEW.jti IS NOT OLD.jti OR NEW.agent_id IS NOT OLD.agent_id OR NEW.tool IS NOT OLD.tool
+  OR NEW.session IS NOT OLD.session OR NEW.redeemed_at IS NOT OLD.redeemed_at
+  OR NEW.result_due IS NOT OLD.result_due
+BEGIN SELECT RAISE(ABORT, 'a client run is closed once'); END;
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -13,6 +13,7 @@ import {
   checkIdentifier,
   checkIdentifiers,
   checkIsoTime,
+  checkNewClientRun,
   checkNewPrincipal,
   checkNewReview,
   checkReviewDecision,
@@ -20,14 +21,17 @@ import {
   checkSafeInteger,
   checkTier,
 } from './check_input.js';
-import { decodeChannel, decodeChunk, decodePrincipal, decodeReview } from './decode_row.js';
+import { decodeChannel, decodeChunk, decodeClientRun, decodePrincipal, decodeReview } from './decode_row.js';
 import { ReadCache } from './read_cache.js';
 import { nextReviewState } from './review_decision.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, SCHEMA_VERSION_TABLE } from './sqlite_schema.js';
 import type {
   Channel,
   Chunk,
+  ClientRun,
+  ClientRunCloseResult,
   IsoTime,
+  NewClientRun,
   NewPrincipal,
   NewReview,
   Principal,
@@ -190,6 +194,15 @@ class SqliteStoreEngine implements SqliteStore {
          ON CONFLICT (jti) DO NOTHING`,
       ),
       pruneRedemptions: p('DELETE FROM token_redemptions WHERE expires_at < ?'),
+      insertClientRun: p(
+        `INSERT INTO client_runs (jti, agent_id, tool, session, redeemed_at, result_due, closed_at)
+         VALUES (?, ?, ?, ?, ?, ?, NULL)`,
+      ),
+      clientRunByJti: p('SELECT * FROM client_runs WHERE jti = ?'),
+      closeClientRun: p(
+        'UPDATE client_runs SET closed_at = ? WHERE jti = ? AND agent_id = ? AND closed_at IS NULL',
+      ),
+      pruneClientRuns: p('DELETE FROM client_runs WHERE result_due < ?'),
       incrementCounter: p(
         `INSERT INTO counters (key, window_start, value) VALUES (?, ?, ?)
          ON CONFLICT (key, window_start) DO UPDATE SET value = value + excluded.value
@@ -459,6 +472,61 @@ class SqliteStoreEngine implements SqliteStore {
   async pruneRedemptions(before: IsoTime): Promise<number> {
     this.live();
     return this.sql.pruneRedemptions.run(checkIsoTime(before, 'before')).changes;
+  }
+
+  async createClientRun(run: NewClientRun): Promise<ClientRun> {
+    const db = this.live();
+    const r = checkNewClientRun(run);
+    db.transaction(() => {
+      if (this.sql.principalById.get(r.agent_id) === undefined)
+        throw notFound(`run.agent_id: no principal ${JSON.stringify(r.agent_id)}`);
+      try {
+        this.sql.insertClientRun.run(
+          r.jti,
+          r.agent_id,
+          r.tool,
+          r.session ?? null,
+          r.redeemed_at,
+          r.result_due,
+        );
+      } catch (e) {
+        const column = uniqueViolation(e);
+        if (column !== null) throw new StoreError('E_STORE_CONFLICT', 'client run already exists', column);
+        throw e;
+      }
+    }).immediate();
+    return this.clientRunOrThrow(r.jti);
+  }
+
+  private clientRunOrThrow(jti: string): ClientRun {
+    const row = this.sql.clientRunByJti.get(jti);
+    if (row === undefined) throw notFound(`client_runs: no run ${JSON.stringify(jti)}`);
+    return decodeClientRun(row);
+  }
+
+  async closeClientRun(jti: string, agentId: string, at: IsoTime): Promise<ClientRunCloseResult> {
+    const db = this.live();
+    checkIdentifier(jti, 'jti');
+    checkIdentifier(agentId, 'agentId');
+    checkIsoTime(at, 'at');
+    return db
+      .transaction((): ClientRunCloseResult => {
+        const row = this.sql.clientRunByJti.get(jti);
+        const current = row === undefined ? null : decodeClientRun(row);
+        if (current === null || current.agent_id !== agentId) return { outcome: 'not_found', run: null };
+        if (current.closed_at !== undefined) return { outcome: 'already_closed', run: current };
+        this.sql.closeClientRun.run(at, jti, agentId);
+        return {
+          outcome: at < current.result_due ? 'closed' : 'overdue',
+          run: this.clientRunOrThrow(jti),
+        };
+      })
+      .immediate();
+  }
+
+  async pruneClientRuns(before: IsoTime): Promise<number> {
+    this.live();
+    return this.sql.pruneClientRuns.run(checkIsoTime(before, 'before')).changes;
   }
 
   async incrementCounter(key: string, windowStart: IsoTime, by = 1): Promise<number> {

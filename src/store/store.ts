@@ -122,6 +122,36 @@ export interface ReviewDecisionResult {
   review: Review | null;
 }
 
+/**
+ * A tool the agent runs itself after the gateway redeemed its token (POST /v1/redeem): the gateway
+ * waits, until `result_due`, for the one result (POST /v1/results) that only this agent may give.
+ */
+export interface ClientRun {
+  /** The redeemed token's id. */
+  jti: string;
+  /** The agent that redeemed the token: the only one whose result is taken. */
+  agent_id: string;
+  /** The catalog's tool name. */
+  tool: string;
+  /** The session the output joins. */
+  session?: string;
+  redeemed_at: IsoTime;
+  /** A result at or after this time is refused. */
+  result_due: IsoTime;
+  /** When a result was taken or refused as overdue; absent while one is awaited. */
+  closed_at?: IsoTime;
+}
+
+export type NewClientRun = Omit<ClientRun, 'closed_at'>;
+
+export type ClientRunOutcome = 'closed' | 'overdue' | 'already_closed' | 'not_found';
+
+export interface ClientRunCloseResult {
+  outcome: ClientRunOutcome;
+  /** The run as stored after the call; null for 'not_found'. */
+  run: ClientRun | null;
+}
+
 export interface ReviewFilter {
   status?: ReviewStatus;
   agentId?: string;
@@ -176,6 +206,17 @@ export interface Store {
    * token verifier already refuses as expired (minus clock skew), or a pruned jti could be redeemed again.
    */
   pruneRedemptions(before: IsoTime): Promise<number>;
+
+  /** Throws E_STORE_CONFLICT for a taken jti, E_STORE_NOT_FOUND for an unknown agent. */
+  createClientRun(run: NewClientRun): Promise<ClientRun>;
+  /**
+   * Atomic, once per run: closes the run at `at` when it is this agent's and still open: 'closed' when
+   * `at` is before result_due, 'overdue' (closed all the same) when it is not. 'already_closed' changes
+   * nothing; 'not_found' is an unknown jti or another agent's run, which that agent cannot tell apart.
+   */
+  closeClientRun(jti: string, agentId: string, at: IsoTime): Promise<ClientRunCloseResult>;
+  /** Removes runs whose result_due < before, closed or not; returns how many. */
+  pruneClientRuns(before: IsoTime): Promise<number>;
 
   /**
    * Atomic; returns the value after adding `by` (a safe integer, default 1, negative to take back an

@@ -4,7 +4,14 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
-import type { Chunk, NewPrincipal, NewReview, Store, TrustLevel } from '../../src/store/store.js';
+import type {
+  Chunk,
+  NewClientRun,
+  NewPrincipal,
+  NewReview,
+  Store,
+  TrustLevel,
+} from '../../src/store/store.js';
 import { StoreError, type StoreErrorCode } from '../../src/store/store_error.js';
 
 export interface OpenedStore {
@@ -63,6 +70,18 @@ export function review(id: string, agentId: string, extra: Partial<NewReview> = 
     created_at: at(0),
     expires_at: at(900),
     required_approvals: 1,
+    ...extra,
+  };
+}
+
+export function clientRun(jti: string, agentId: string, extra: Partial<NewClientRun> = {}): NewClientRun {
+  return {
+    jti,
+    agent_id: agentId,
+    tool: 'read_logs',
+    session: 'night',
+    redeemed_at: at(1),
+    result_due: at(31),
     ...extra,
   };
 }
@@ -701,6 +720,77 @@ export function storeContract(engine: string, open: () => Promise<OpenedStore>):
         }));
     });
 
+    describe('client runs', () => {
+      test('a run is stored as given, and a taken jti or an unknown agent is refused', () =>
+        withStore(async ({ store }) => {
+          await seed(store);
+          assert.deepEqual(
+            await store.createClientRun(clientRun('j1', 'agent-a')),
+            clientRun('j1', 'agent-a'),
+          );
+          const { session: _session, ...sessionless } = clientRun('j2', 'agent-a');
+          assert.deepEqual(await store.createClientRun(sessionless), sessionless);
+          await rejectsWith(store.createClientRun(clientRun('j1', 'agent-b')), 'E_STORE_CONFLICT');
+          await rejectsWith(store.createClientRun(clientRun('j3', 'nobody')), 'E_STORE_NOT_FOUND');
+          await rejectsWith(
+            store.createClientRun(clientRun('j4', 'agent-a', { result_due: at(1) })),
+            'E_STORE_INVALID',
+          );
+        }));
+
+      test('a run takes one result, from its own agent only, and says when it came too late', () =>
+        withStore(async ({ store }) => {
+          await seed(store);
+          await store.createClientRun(clientRun('j1', 'agent-a'));
+          await store.createClientRun(clientRun('j2', 'agent-a'));
+          assert.deepEqual(await store.closeClientRun('j1', 'agent-b', at(2)), {
+            outcome: 'not_found',
+            run: null,
+          });
+          assert.deepEqual(await store.closeClientRun('nope', 'agent-a', at(2)), {
+            outcome: 'not_found',
+            run: null,
+          });
+          const closed = await store.closeClientRun('j1', 'agent-a', at(2));
+          assert.deepEqual(closed, {
+            outcome: 'closed',
+            run: { ...clientRun('j1', 'agent-a'), closed_at: at(2) },
+          });
+          assert.deepEqual(await store.closeClientRun('j1', 'agent-a', at(3)), {
+            outcome: 'already_closed',
+            run: closed.run,
+          });
+          // At result_due it is too late, and the run is closed all the same: no later result is taken.
+          assert.equal((await store.closeClientRun('j2', 'agent-a', at(31))).outcome, 'overdue');
+          assert.equal((await store.closeClientRun('j2', 'agent-a', at(4))).outcome, 'already_closed');
+        }));
+
+      test('a run is closed once, even under 50 concurrent closes from two instances', (t) =>
+        withStore(async ({ store, second }) => {
+          await seed(store);
+          await store.createClientRun(clientRun('j1', 'agent-a'));
+          const other = second ? await second() : store;
+          if (!second) t.diagnostic(`${engine} has no second instance: one instance only`);
+          const outcomes = await Promise.all(
+            Array.from({ length: 50 }, (_, i) =>
+              (i % 2 ? store : other).closeClientRun('j1', 'agent-a', at(2)),
+            ),
+          );
+          assert.equal(outcomes.filter((o) => o.outcome === 'closed').length, 1);
+          assert.equal(outcomes.filter((o) => o.outcome === 'already_closed').length, 49);
+        }));
+
+      test('pruning removes only runs whose result was due before the cut-off', () =>
+        withStore(async ({ store }) => {
+          await seed(store);
+          await store.createClientRun(clientRun('old', 'agent-a', { result_due: at(10) }));
+          await store.createClientRun(clientRun('edge', 'agent-a', { result_due: at(20) }));
+          assert.equal(await store.pruneClientRuns(at(20)), 1);
+          assert.equal((await store.closeClientRun('old', 'agent-a', at(2))).outcome, 'not_found');
+          assert.equal((await store.closeClientRun('edge', 'agent-a', at(2))).outcome, 'closed');
+        }));
+    });
+
     describe('counters', () => {
       test('a counter increments atomically under concurrency and returns each new value once', () =>
         withStore(async ({ store }) => {
@@ -760,7 +850,7 @@ export function storeContract(engine: string, open: () => Promise<OpenedStore>):
     });
 
     describe('durability and lifecycle', () => {
-      test('principals, channels, chunks, sessions, reviews, redemptions and counters survive a restart', async (t) => {
+      test('principals, channels, chunks, sessions, reviews, redemptions, client runs and counters survive a restart', async (t) => {
         const opened = await open();
         if (!opened.reopen) {
           await opened.store.close();
@@ -785,6 +875,7 @@ export function storeContract(engine: string, open: () => Promise<OpenedStore>):
           at: at(10),
         });
         await store.redeemToken('jti-1', at(5), at(1));
+        await store.createClientRun(clientRun('run-1', 'agent-a'));
         await store.incrementCounter('k', at(0), 7);
         const before = {
           principals: await store.listPrincipals(),
@@ -808,6 +899,7 @@ export function storeContract(engine: string, open: () => Promise<OpenedStore>):
           );
           assert.equal(await restarted.getCounter('k', at(0)), 7);
           assert.equal(await restarted.redeemToken('jti-1', at(5), at(2)), false);
+          assert.equal((await restarted.closeClientRun('run-1', 'agent-a', at(2))).outcome, 'closed');
           const second = await restarted.recordReviewDecision('r1', {
             approver: 'approver-1',
             approve: true,
@@ -851,6 +943,9 @@ export function storeContract(engine: string, open: () => Promise<OpenedStore>):
           store.expireReviews(at(1)),
           store.redeemToken('j', at(1), at(0)),
           store.pruneRedemptions(at(1)),
+          store.createClientRun(clientRun('j', 'a')),
+          store.closeClientRun('j', 'a', at(1)),
+          store.pruneClientRuns(at(1)),
           store.incrementCounter('k', at(0)),
           store.getCounter('k', at(0)),
           store.pruneCounters(at(0)),

@@ -60,7 +60,7 @@ test('a file store runs in WAL mode with synchronous=FULL, foreign keys and a bu
     synchronous: 'FULL',
     foreign_keys: true,
     busy_timeout: 5000,
-    schema_version: 2,
+    schema_version: 3,
   });
   await store.close();
 });
@@ -77,7 +77,7 @@ test('migrations are idempotent: opening a database again, or twice at once, app
   const raw = new Database(path, { readonly: true });
   const versions = raw.prepare('SELECT version FROM schema_version ORDER BY version').all();
   raw.close();
-  assert.deepEqual(versions, [{ version: 1 }, { version: 2 }]);
+  assert.deepEqual(versions, [{ version: 1 }, { version: 2 }, { version: 3 }]);
 });
 
 test('a version 1 database is upgraded in place: its principals keep their rows and are certified T0', async () => {
@@ -97,7 +97,7 @@ test('a version 1 database is upgraded in place: its principals keep their rows 
   const old = await store.getPrincipal('agent-old');
   assert.equal(old?.certified_tier, 'T0');
   assert.equal(old?.name, 'old');
-  assert.equal((await store.settings()).schema_version, 2);
+  assert.equal((await store.settings()).schema_version, 3);
   await store.close();
 });
 
@@ -128,7 +128,7 @@ test('a review whose stored JSON was damaged reads as E_STORE_CORRUPT, naming th
   await store.close();
 });
 
-test("no SQL statement can rewrite a channel's trust, a chunk, or a redemption", async () => {
+test("no SQL statement can rewrite a channel's trust, a chunk, a redemption, or a closed client run", async () => {
   const path = tempDbPath();
   const store = await openSqliteStore(path);
   await store.createChannel({ name: 'web', trust: 'untrusted', created_by: 'admin', created_at: at(0) });
@@ -142,11 +142,25 @@ test("no SQL statement can rewrite a channel's trust, a chunk, or a redemption",
     bytes: 1,
   });
   await store.redeemToken('jti', at(5), at(0));
+  await store.createPrincipal(principal('agent-a'));
+  await store.createClientRun({
+    jti: 'run',
+    agent_id: 'agent-a',
+    tool: 'read_logs',
+    redeemed_at: at(0),
+    result_due: at(30),
+  });
+  await store.closeClientRun('run', 'agent-a', at(1));
   await store.close();
   const raw = new Database(path);
   assert.throws(() => raw.prepare(`UPDATE channels SET trust = 'trusted'`).run(), /channel trust is fixed/);
   assert.throws(() => raw.prepare(`UPDATE chunks SET trust = 'trusted'`).run(), /chunks are immutable/);
   assert.throws(() => raw.prepare(`UPDATE token_redemptions SET jti = 'x'`).run(), /immutable/);
+  assert.throws(
+    () => raw.prepare(`UPDATE client_runs SET closed_at = ?`).run(at(2)),
+    /a client run is closed once/,
+  );
+  assert.throws(() => raw.prepare(`UPDATE client_runs SET agent_id = 'x'`).run(), /closed once/);
   raw.close();
 });
 
