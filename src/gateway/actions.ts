@@ -1,20 +1,22 @@
-// The two steps of an action, shared by every surface (HTTP routes, the OpenAI proxy, the MCP gateway,
-// the SDK's remote mode): propose (decide, spend limits, record durably, then a token, a review or a
-// refusal) and execute (redeem the token once in the executor, then withhold or redact the output
-// and record it). No token, no action.
+// The steps of an action, shared by every surface (HTTP routes, the OpenAI proxy, the MCP gateway, the
+// SDK): propose (decide, spend limits, record durably, then a token, a review or a refusal); execute
+// (redeem the token once in the executor); and record what came of it, wherever the tool ran (withhold
+// or redact the output, register it as a chunk of the decision's session, audit it). No token, no action.
 
 import { createHash, randomUUID } from 'node:crypto';
-import { canonicalJson, isPlainObject, toCanonicalJson } from '../engine/index.js';
+import type { AuditEntry } from '../audit/entry.js';
+import { isPlainObject, toCanonicalJson } from '../engine/index.js';
 import { findingTypes } from '../inspect/findings.js';
+import type { JsonValue } from '../inspect/json_scan.js';
 import {
   type CompiledPolicy,
   evaluatePolicyOutput,
   findingsNeeded,
   type OutputVerdict,
 } from '../policy/index.js';
-import type { Principal } from '../store/store.js';
+import type { Chunk, Principal, Review, TrustLevel } from '../store/store.js';
 import { mintExecutionToken, TokenError } from '../tokens/index.js';
-import { registerChunk, TOOL_OUTPUT_CHANNEL } from './chunks.js';
+import { ensureChannel, registerChunk, TOOL_OUTPUT_CHANNEL, toolOutputChannel } from './chunks.js';
 import {
   auditDecision,
   auditEvent,
@@ -24,7 +26,7 @@ import {
   spendPolicyCounters,
 } from './context.js';
 import { GatewayError } from './gateway_error.js';
-import { redactOutput, redactTypes } from './inspection.js';
+import { describeFailure, redactOutput, safeFailure } from './inspection.js';
 import { policySummary } from './policy_stage.js';
 import { executeGated } from './token_gate.js';
 
@@ -117,17 +119,44 @@ export async function proposeAction(
   return send(200, answer);
 }
 
+/** An action's outcome as its agent is told: the output it may see, or why it may not. */
 export interface ExecutedAction {
-  /** The output as the agent may see it (redacted), or null when the policy withheld it. */
+  /** The output as the agent may see it (redacted), or null when it was withheld. */
   result: unknown;
-  /** Why the output was withheld, when it was. */
-  withheld?: { policy_hash: string; fired: unknown[] };
+  /** Why the output was withheld, when it was: not JSON, or the policy's output rules. */
+  withheld?: Withheld;
   output_chunk: string | null;
   audit: { seq: number; hash: string };
 }
 
+export interface Withheld {
+  code: 'E_OUTPUT_NOT_JSON' | 'E_OUTPUT_WITHHELD';
+  reason: string;
+  /** The policy whose output rules withheld it, and the rules that fired. */
+  policy_hash: string | null;
+  fired: unknown[];
+}
+
+/** What recordOutcome made of an output: the answer, and the chunk it became (null when withheld). */
+export interface RecordedOutcome extends ExecutedAction {
+  chunk: Chunk | null;
+}
+
+/** The answer an agent gets over HTTP: the outcome without the stored chunk. */
+export function executionAnswer({ chunk: _chunk, ...answer }: RecordedOutcome): ExecutedAction {
+  return answer;
+}
+
+/** Where an output goes: the session it joins and the trust of the channel it enters through. */
+export interface OutputPlacement {
+  /** The session of the envelope whose decision allowed the call; null when it named none. */
+  session?: string | null;
+  /** Default `untrusted` (channel `tool-output`); only an operator's configuration raises it. */
+  trust?: TrustLevel;
+}
+
 /**
- * Redeems `token` in the executor of `tool` and returns the output the agent may see. Throws a
+ * Redeems `token` in the executor of `tool` and records the output (see recordOutcome). Throws a
  * GatewayError: 403 for a refused token, 422 when the executor cannot run the action (token unspent),
  * 502 when it failed after the gate (token spent, effect unknown); each is audited.
  */
@@ -135,8 +164,9 @@ export async function executeAction(
   ctx: GatewayContext,
   agent: Principal,
   body: { token: string; tool: string; args: unknown },
-): Promise<ExecutedAction> {
-  const tool = ctx.engine.catalog.tools.get(body.tool)?.name ?? body.tool;
+  output: OutputPlacement = {},
+): Promise<RecordedOutcome> {
+  const tool = catalogToolName(ctx, body.tool);
   const args = isPlainObject(body.args) ? body.args : {};
   const executor = ctx.executors.forTool(tool);
   const run = await executeGated(
@@ -150,87 +180,222 @@ export async function executeAction(
     if (error instanceof TokenError)
       throw new GatewayError(403, error.code, 'execution refused', error.message);
     if (error instanceof GatewayError) throw error;
-    const code = errorCode(error);
-    const reason = error instanceof Error ? error.message : String(error);
+    const failure = describeFailure(error, 'E_EXECUTOR');
     if (!run.reachedGate) {
       // The executor refused the action before the gate: nothing ran and the token is still unspent.
       await auditEvent(ctx, 'execution.unsupported', {
         agent: agent.id,
         tool,
         executor: executor.name,
-        code,
-        reason,
+        ...failure,
       });
-      throw new GatewayError(422, code, `executor ${executor.name} cannot run this action`, reason);
+      throw new GatewayError(
+        422,
+        failure.code,
+        `executor ${executor.name} cannot run this action`,
+        failure.reason,
+      );
     }
     // The token is spent and the effect failed or is unknown: recorded, and never reported as done.
-    await auditEvent(ctx, 'execution.failed', {
-      agent: agent.id,
+    await recordFailure(ctx, agent, {
       jti: run.claims?.jti ?? null,
       tool,
       executor: executor.name,
-      code,
-      reason,
+      ...failure,
     });
     throw new GatewayError(
       502,
       'E_EXECUTOR_FAILED',
       `executor ${executor.name} failed`,
-      `${code}: ${reason}`,
+      `${failure.code}: ${failure.reason}`,
     );
   }
-  // The policy's output rules first: an output that breaks its schema or size, or holds a type the
-  // policy denies, is withheld (the action did run); what it asks to redact is added to the defaults.
+  return recordOutcome(ctx, agent, {
+    jti: run.claims.jti,
+    tool,
+    executor: executor.name,
+    outcome: run.outcome,
+    ...output,
+  });
+}
+
+/** The most JSON text an output may make; a larger one is withheld (it cannot be inspected). */
+export const MAX_OUTPUT_CHARS = 8 * 1024 * 1024;
+/** A recorded output above this size is recorded by its hash and length, not in full. */
+const RECORDED_OUTPUT_CHARS = 64 * 1024;
+/** How deep an output may nest. */
+const OUTPUT_DEPTH = 64;
+
+/**
+ * Records what a redeemed action's tool returned, wherever it ran (a gateway executor, the SDK in this
+ * process, the agent itself after POST /v1/redeem): the policy's output rules first (an output that
+ * breaks its schema or size, or holds a type it denies, is withheld: the action did run); then secrets,
+ * validated PII, and what the policy and `redact` name are replaced; the output becomes a chunk through
+ * the tool-output channel of its trust and joins the session; `execution.result` (or
+ * `execution.withheld`) is durable before this resolves.
+ */
+export async function recordOutcome(
+  ctx: GatewayContext,
+  agent: Principal,
+  outcome: {
+    jti: string;
+    tool: string;
+    /** The output, as JSON sees it (`undefined` is null, a Date its ISO text). */
+    outcome: unknown;
+    /** Who ran the tool: an executor's name, `sdk` (embedded), `client` (POST /v1/results). */
+    executor: string;
+    /** Data types to redact beyond the defaults and the policy's: `PII`, `SECRET`, detector types. */
+    redact?: readonly string[];
+  } & OutputPlacement,
+): Promise<RecordedOutcome> {
+  const { jti, tool, executor } = outcome;
+  const about = { agent: agent.id, jti, tool, executor };
+  const withhold = async (withheld: Withheld, extra: Record<string, unknown>): Promise<RecordedOutcome> => {
+    const done = await auditEvent(ctx, 'execution.withheld', { ...about, ...withheld, ...extra });
+    return { result: null, withheld, output_chunk: null, chunk: null, audit: auditRef(done) };
+  };
+
+  const json = outputAsJson(outcome.outcome);
+  if (!json.ok)
+    return withhold({ code: 'E_OUTPUT_NOT_JSON', reason: json.reason, policy_hash: null, fired: [] }, {});
   const policy = ctx.policy?.current ?? null;
   let policyRedact: string[] = [];
   if (policy) {
-    const out = outputVerdict(policy, tool, run.outcome);
-    if (out.decision === 'DENY') {
-      const text = canonicalOrNull(run.outcome);
-      const done = await auditEvent(ctx, 'execution.withheld', {
-        agent: agent.id,
-        jti: run.claims.jti,
-        tool,
-        policy_hash: out.policy_hash,
-        fired: out.fired,
-        output_hash: text === null ? null : `sha256:${createHash('sha256').update(text).digest('hex')}`,
-        output_bytes: text === null ? null : Buffer.byteLength(text),
-      });
-      return {
-        result: null,
-        withheld: { policy_hash: out.policy_hash, fired: out.fired },
-        output_chunk: null,
-        audit: { seq: done.seq, hash: done.hash },
-      };
-    }
+    const out = outputVerdict(policy, tool, json.value);
+    if (out.decision === 'DENY')
+      return withhold(
+        {
+          code: 'E_OUTPUT_WITHHELD',
+          reason: out.fired.map((f) => `${f.rule}: ${f.reason}`).join('; '),
+          policy_hash: out.policy_hash,
+          fired: out.fired,
+        },
+        { output_hash: sha256(json.text), output_bytes: Buffer.byteLength(json.text) },
+      );
     policyRedact = out.redact;
   }
   // Secrets and PII leave the output before the agent, the chunk store or the audit log see it.
-  const redacted = redactOutput(run.outcome);
-  if (policyRedact.length > 0) {
-    const more = redactTypes(redacted.value, policyRedact);
-    redacted.value = more.value;
-    redacted.pii = [...new Set([...redacted.pii, ...more.found])].sort();
-  }
+  const redacted = redactOutput(json.value, [...policyRedact, ...(outcome.redact ?? [])]);
   const result = redacted.value;
-  // The output is content from outside the gateway's trust: it becomes an untrusted, scanned chunk,
-  // so that an action justified by it is judged by where it came from.
-  const output = await registerChunk(ctx, TOOL_OUTPUT_CHANNEL, canonicalJson(result));
+  const text = canonical(result);
+  if (text === null) throw new Error('a redacted output is not canonical JSON');
+
+  // The output is content from outside the gateway's trust: a scanned chunk of the session, so that an
+  // action justified by it, or taken after it, is judged by where it came from.
+  const channel = await ensureChannel(ctx, toolOutputChannel(outcome.trust ?? 'untrusted'), 'carapace');
+  // A more trusted channel's outputs are addressed with its name in front: text trusted through one
+  // tool is never the chunk of the same text from an untrusted one.
+  const content = channel.name === TOOL_OUTPUT_CHANNEL.name ? text : `${channel.name}\n${text}`;
+  const { chunk } = await registerChunk(ctx, channel, content);
+  const session = outcome.session ?? null;
+  if (session !== null) await ctx.store.addSessionChunks(session, agent.id, [chunk.id]);
   const done = await auditEvent(ctx, 'execution.result', {
-    agent: agent.id,
-    jti: run.claims.jti,
-    result,
+    ...about,
+    ...(text.length <= RECORDED_OUTPUT_CHARS
+      ? { result }
+      : { result_hash: sha256(text), result_bytes: Buffer.byteLength(text) }),
     redacted: { secrets: redacted.secrets, pii: redacted.pii },
-    output_chunk: output.chunk.id,
-    injection_suspected: output.chunk.injection_suspected,
+    output_chunk: chunk.id,
+    channel: chunk.channel,
+    trust: chunk.trust,
+    injection_suspected: chunk.injection_suspected,
+    session,
   });
-  return { result, output_chunk: output.chunk.id, audit: { seq: done.seq, hash: done.hash } };
+  return { result, output_chunk: chunk.id, chunk, audit: auditRef(done) };
 }
 
-/** An executor error's stable code (E_HALL_TARGET, E_K8S_API, ...), or E_EXECUTOR for one without. */
-function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^E_[A-Z0-9_]{1,64}$/.test(code) ? code : 'E_EXECUTOR';
+/**
+ * Records that a redeemed action failed or its effect is unknown (`execution.failed`): the failure's
+ * code (E_TOOL_FAILED when it has none of the recorded form) and its reason with credentials and
+ * validated PII replaced.
+ */
+export async function recordFailure(
+  ctx: GatewayContext,
+  agent: Principal,
+  failure: { jti: string | null; tool: string; executor: string; code: string; reason: string },
+): Promise<AuditEntry> {
+  const { jti, tool, executor } = failure;
+  return auditEvent(ctx, 'execution.failed', {
+    agent: agent.id,
+    jti,
+    tool,
+    executor,
+    ...safeFailure(failure.code, failure.reason, 'E_TOOL_FAILED'),
+  });
+}
+
+/** The token an approved review's agent runs it with, and what it binds. */
+export interface ApprovedReviewToken {
+  token: string;
+  expires_at: string;
+  /** The catalog's name of the reviewed tool. */
+  tool: string;
+  args: Record<string, unknown>;
+  /** The reviewed envelope's session: the output joins it. */
+  session: string | null;
+}
+
+/**
+ * A token for exactly the reviewed envelope, whose id is the review's, so the approved action runs at
+ * most once however often a token is asked for. 409 E_REVIEW_NOT_APPROVED for any other review.
+ */
+export async function tokenForApprovedReview(
+  ctx: GatewayContext,
+  review: Review,
+): Promise<ApprovedReviewToken> {
+  if (review.status !== 'approved')
+    throw new GatewayError(
+      409,
+      'E_REVIEW_NOT_APPROVED',
+      'the review is not approved',
+      `review ${review.id} is ${review.status}`,
+    );
+  const { tool: named, args, session } = review.envelope;
+  if (typeof named !== 'string' || !isPlainObject(args))
+    throw new Error(`review ${review.id} holds no tool and arguments`);
+  const tool = catalogToolName(ctx, named);
+  const { token, claims } = await mintExecutionToken({
+    key: ctx.tokenKey,
+    agentId: review.agent_id,
+    tool,
+    args,
+    decisionHash: review.decision_record_hash,
+    rulesetHash: ctx.engine.ruleset.hash,
+    now: ctx.now(),
+    ttlMs: ctx.tokenTtlMs,
+    jti: review.id,
+  });
+  return {
+    token,
+    expires_at: new Date(claims.exp_ms).toISOString(),
+    tool,
+    args,
+    session: typeof session === 'string' ? session : null,
+  };
+}
+
+/** The catalog's own name for a tool (an alias such as network.isolate names isolate_network_device). */
+export function catalogToolName(ctx: GatewayContext, tool: string): string {
+  return ctx.engine.catalog.tools.get(tool)?.name ?? tool;
+}
+
+/** The output as the JSON a model would be shown (what JSON.stringify makes of it), bounded in size and depth. */
+export function outputAsJson(
+  output: unknown,
+): { ok: true; value: JsonValue; text: string } | { ok: false; reason: string } {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(output);
+  } catch (e) {
+    return { ok: false, reason: `not JSON: ${(e as Error).message}` };
+  }
+  if (text === undefined) return { ok: true, value: null, text: 'null' };
+  if (text.length > MAX_OUTPUT_CHARS)
+    return { ok: false, reason: `its JSON is longer than ${MAX_OUTPUT_CHARS} characters` };
+  const value = JSON.parse(text) as JsonValue;
+  const c = toCanonicalJson(value, OUTPUT_DEPTH);
+  if (!c.ok) return { ok: false, reason: `not JSON the gateway records: ${c.path}: ${c.reason}` };
+  return { ok: true, value, text: c.json };
 }
 
 /** The policy's verdict on a tool's output; the output is scanned only when a rule reads findings. */
@@ -246,7 +411,15 @@ function outputVerdict(policy: CompiledPolicy, tool: string, output: unknown): O
   return evaluatePolicyOutput(policy, { tool, output, ...(findings ? { findings } : {}) });
 }
 
-function canonicalOrNull(value: unknown): string | null {
-  const c = toCanonicalJson(value, 64);
+function canonical(value: unknown): string | null {
+  const c = toCanonicalJson(value, OUTPUT_DEPTH);
   return c.ok ? c.json : null;
+}
+
+function sha256(text: string): string {
+  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+}
+
+export function auditRef(entry: AuditEntry): { seq: number; hash: string } {
+  return { seq: entry.seq, hash: entry.hash };
 }

@@ -6,7 +6,7 @@
 import type { JsonValue } from '../inspect/json_scan.js';
 import { PII_TYPES, redactPiiInJson } from '../inspect/pii/index.js';
 import { detectSecretsInJson, redactSecretsInJson, SECRET_TYPES } from '../inspect/secrets/index.js';
-import { typeSelected } from '../policy/index.js';
+import { DATA_CATEGORIES, PII_TYPE_NAMES, typeSelected } from '../policy/index.js';
 
 export interface InputInspection {
   decision: 'ALLOW' | 'DENY';
@@ -60,18 +60,57 @@ export const OUTPUT_PII_TYPES = [
   'PHONE_NUMBER',
 ] as const;
 
-/** Secrets first, then PII, replaced by typed placeholders in a copy of `output`. */
-export function redactOutput(output: unknown): OutputRedaction {
+/**
+ * Secrets first, then the validated PII, then the types `more` names (a policy's output rules, a tool's
+ * own), each replaced by a typed placeholder in a copy of `output`.
+ */
+export function redactOutput(output: unknown, more: readonly string[] = []): OutputRedaction {
   const withoutSecrets = redactSecretsInJson(output as JsonValue);
   const withoutPii = redactPiiInJson(withoutSecrets.value, { types: [...OUTPUT_PII_TYPES] });
-  return {
+  const redacted = {
     value: withoutPii.value,
     secrets: unique(withoutSecrets.findings.map((f) => f.type)),
     pii: unique(withoutPii.findings.map((f) => f.type)),
   };
+  if (more.length > 0) {
+    const extra = redactTypes(redacted.value, more);
+    const isPii = (t: string) => (PII_TYPES as readonly string[]).includes(t);
+    redacted.value = extra.value;
+    redacted.pii = unique([...redacted.pii, ...extra.found.filter(isPii)]);
+    redacted.secrets = unique([...redacted.secrets, ...extra.found.filter((t) => !isPii(t))]);
+  }
+  return redacted;
 }
 
+/**
+ * A failure as it may be recorded or shown: its code when it has one of the recorded form (else
+ * `fallback`), and its reason, bounded, with credentials and validated PII replaced.
+ */
+export function safeFailure(
+  code: unknown,
+  reason: string,
+  fallback: string,
+): { code: string; reason: string } {
+  return {
+    code: typeof code === 'string' && FAILURE_CODE.test(code) ? code : fallback,
+    reason: redactOutput(reason.slice(0, MAX_FAILURE_CHARS)).value as string,
+  };
+}
+
+/** A thrown value as a failure safe to record (see safeFailure). */
+export function describeFailure(error: unknown, fallback: string): { code: string; reason: string } {
+  const message = error instanceof Error ? error.message : String(error);
+  return safeFailure((error as { code?: unknown } | null)?.code, message, fallback);
+}
+
+/** A failure's code as recorded and answered: the gateway's own form (E_HALL_TARGET, E_MCP_UPSTREAM_TIMEOUT). */
+const FAILURE_CODE = /^E_[A-Z0-9_]{1,64}$/;
+const MAX_FAILURE_CHARS = 2048;
+
 const unique = (values: string[]) => [...new Set(values)].sort();
+
+/** What a redaction may name: the categories `PII` and `SECRET`, or one detector type. */
+export const REDACTABLE_TYPES: readonly string[] = [...DATA_CATEGORIES, ...PII_TYPE_NAMES, ...SECRET_TYPES];
 
 /**
  * A copy of `value` with the data types a policy selects (`PII`, `SECRET` or exact finding types)

@@ -1,6 +1,7 @@
 // The policy stage of the pipeline (DESIGN.md §1, §7): the operator's policy, loaded from a file and
-// reloaded when it changes, evaluated for each proposed action with counters from the store. Its
-// verdict only tightens the engine's. A policy that does not compile never replaces the one in force.
+// reloaded when it changes (or given compiled, in process), evaluated for each proposed action with
+// counters from the store. Its verdict only tightens the engine's. A policy that does not compile never
+// replaces the one in force.
 
 import { type FSWatcher, watch } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -11,6 +12,7 @@ import {
   evaluatePolicy,
   findingsNeeded,
   type PolicyError,
+  type PolicyResult,
   type PolicyVerdict,
   requiredCounters,
 } from '../policy/index.js';
@@ -34,6 +36,9 @@ export type ReloadOutcome =
 
 const HISTORY = 32;
 
+/** Where the policy comes from: a file (compiled at each reload), or a policy compiled in process. */
+export type PolicySource = { file: string } | { compiled: CompiledPolicy };
+
 /**
  * The policy in force and where it comes from. Every change, and every refused change, is an audit
  * entry naming the old and new hash.
@@ -45,12 +50,16 @@ export class PolicyRuntime {
   private timer: NodeJS.Timeout | null = null;
   private reloading: Promise<ReloadOutcome> | null = null;
   private again = false;
+  /** The policy file; null for a policy given compiled, which never changes. */
+  readonly path: string | null;
 
   constructor(
-    readonly path: string,
+    private readonly source: PolicySource,
     private readonly audit: AuditLog,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.path = 'file' in source ? source.file : null;
+  }
 
   /** The compiled policy in force; null before the first successful load. */
   get current(): CompiledPolicy | null {
@@ -85,7 +94,8 @@ export class PolicyRuntime {
   }
 
   private async compileAndSwap(): Promise<ReloadOutcome> {
-    const compiled = compilePolicyFile(this.path);
+    const compiled: PolicyResult<CompiledPolicy> =
+      'file' in this.source ? compilePolicyFile(this.source.file) : { ok: true, value: this.source.compiled };
     const previous = this.policy?.hash ?? null;
     if (!compiled.ok) {
       await this.audit.append('policy.refused', {
@@ -121,10 +131,10 @@ export class PolicyRuntime {
 
   /**
    * Reloads when anything in the policy's folder changes (editors replace files, and bases named by
-   * `extends` live beside it). Changes are coalesced for `debounceMs`.
+   * `extends` live beside it). Changes are coalesced for `debounceMs`. A compiled policy is not watched.
    */
   watch(debounceMs = 100): void {
-    if (this.watcher) return;
+    if (this.watcher || this.path === null) return;
     this.watcher = watch(dirname(resolve(this.path)), { persistent: false }, () => {
       if (this.timer) clearTimeout(this.timer);
       this.timer = setTimeout(() => {

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { PRINCIPAL_ROLES, TRUST_LEVELS, TRUST_TIERS } from '../store/store.js';
 import { admit, generateApiKey, hashApiKey, principalOf } from './auth.js';
 import { boundedString, oneOf, strictBody } from './body.js';
+import { isReservedChannel } from './chunks.js';
 import { auditEvent, type GatewayContext } from './context.js';
 import { GatewayError } from './gateway_error.js';
 import {
@@ -25,7 +26,7 @@ export function adminRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     async (request, reply) => {
       const admin = principalOf(request);
       const body = strictBody(request.body, ['name', 'trust'], []);
-      const name = boundedString(body.name, 'name', 64, NAME);
+      const name = notReserved(boundedString(body.name, 'name', 64, NAME));
       const trust = oneOf(body.trust, 'trust', TRUST_LEVELS);
       const channel = await ctx.store.createChannel({
         name,
@@ -51,7 +52,9 @@ export function adminRoutes(app: FastifyInstance, ctx: GatewayContext): void {
       const name = boundedString(body.name, 'name', 64, NAME);
       const role = oneOf(body.role, 'role', PRINCIPAL_ROLES);
       const channel =
-        body.channel === undefined ? undefined : boundedString(body.channel, 'channel', 64, NAME);
+        body.channel === undefined
+          ? undefined
+          : notReserved(boundedString(body.channel, 'channel', 64, NAME));
       const tier = body.tier === undefined ? 'T0' : oneOf(body.tier, 'tier', TRUST_TIERS);
       const key = generateApiKey();
       const principal = await ctx.store.createPrincipal({
@@ -149,4 +152,19 @@ export function adminRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     { schema: principalListSchema, onRequest: admit(ctx.store, ['admin', 'auditor']) },
     async () => (await ctx.store.listPrincipals()).map(({ api_key_hash: _hash, ...p }) => p),
   );
+}
+
+/**
+ * The tool-output channels are the gateway's own: no admin creates one, and no principal ingests
+ * through one, so a chunk in them is always a tool's output with the trust its name says.
+ */
+function notReserved(channel: string): string {
+  if (isReservedChannel(channel))
+    throw new GatewayError(
+      403,
+      'E_CHANNEL_RESERVED',
+      'the tool-output channels are the gateway’s own',
+      `${channel}: tool outputs enter through it; ingest through a channel of your own`,
+    );
+  return channel;
 }

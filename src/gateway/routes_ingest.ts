@@ -5,12 +5,11 @@
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { IMAGE_TYPES, matchesMediaType, recogniseText } from '../inspect/ocr.js';
-import type { Channel, Chunk, Principal } from '../store/store.js';
 import { admit, principalOf } from './auth.js';
 import { boundedString, oneOf, strictBody } from './body.js';
-import { registerChunk } from './chunks.js';
-import { auditEvent, type GatewayContext } from './context.js';
+import type { GatewayContext } from './context.js';
 import { GatewayError } from './gateway_error.js';
+import { ingestContent, type IngestTarget } from './ingest.js';
 import {
   IMAGE_BODY_LIMIT_BYTES,
   ingestImageSchema,
@@ -28,8 +27,7 @@ export function ingestRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     const body = strictBody(request.body, ['content'], ['session', 'agent']);
     const content = boundedString(body.content, 'content', MAX_CONTENT_CHARS);
     const target = await ingestTarget(ctx, request, body);
-    const { chunk, inserted, matched } = await registerChunk(ctx, target.channel, content);
-    await recordIngest(ctx, target, chunk, inserted, { matched });
+    const { chunk, inserted, matched } = await ingestContent(ctx, target, content);
     return reply.code(inserted ? 201 : 200).send({ ...chunk, matched });
   });
 
@@ -56,26 +54,18 @@ export function ingestRoutes(app: FastifyInstance, ctx: GatewayContext): void {
         ...(ctx.ocrCommand !== undefined ? { command: ctx.ocrCommand } : {}),
       });
       const text = ocr.available ? ocr.text : null;
-      const { chunk, inserted, matched } = await registerChunk(ctx, target.channel, text ?? '', {
-        bytes,
-        text,
-      });
       const ocrReport = ocr.available
         ? { available: true, engine: ocr.engine, text_chars: ocr.text.length, truncated: ocr.truncated }
         : { available: false, reason: ocr.reason };
-      await recordIngest(ctx, target, chunk, inserted, { matched, media_type: mediaType, ocr: ocrReport });
+      const { chunk, inserted, matched } = await ingestContent(ctx, target, text ?? '', {
+        image: { bytes, text },
+        recorded: { media_type: mediaType, ocr: ocrReport },
+      });
       return reply
         .code(inserted ? 201 : 200)
         .send({ ...chunk, matched, media_type: mediaType, ocr: ocrReport });
     },
   );
-}
-
-interface IngestTarget {
-  principal: Principal;
-  channel: Channel;
-  session: string | null;
-  agentId: string | null;
 }
 
 /** The caller's channel, and the agent and session the content joins. */
@@ -120,27 +110,5 @@ async function ingestTarget(
       'no ingestion channel',
       `channel ${principal.channel} does not exist`,
     );
-  return { principal, channel, session, agentId };
-}
-
-async function recordIngest(
-  ctx: GatewayContext,
-  target: IngestTarget,
-  chunk: Chunk,
-  inserted: boolean,
-  extra: Record<string, unknown>,
-): Promise<void> {
-  if (target.session && target.agentId)
-    await ctx.store.addSessionChunks(target.session, target.agentId, [chunk.id]);
-  await auditEvent(ctx, 'ingest', {
-    by: target.principal.id,
-    chunk: chunk.id,
-    channel: chunk.channel,
-    trust: chunk.trust,
-    injection_suspected: chunk.injection_suspected,
-    ...extra,
-    session: target.session,
-    agent: target.agentId,
-    first_seen: inserted,
-  });
+  return { by: principal.id, channel, session, agentId };
 }

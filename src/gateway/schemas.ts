@@ -2,6 +2,9 @@
 // handler runs and the OpenAPI document describes exactly what is enforced. The envelope is not here.
 
 import { PRINCIPAL_ROLES, REVIEW_STATUSES, TRUST_LEVELS, TRUST_TIERS } from '../store/store.js';
+import { LIMITS } from '../engine/index.js';
+import { MAX_TOKEN_CHARS } from '../tokens/index.js';
+import { REDACTABLE_TYPES } from './inspection.js';
 
 /** Channel and principal names. */
 export const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -190,18 +193,75 @@ export const actionSchema = {
   response: errors,
 } as const;
 
-export const executeSchema = {
-  summary: 'Redeem an execution token once and run the bound action (agent)',
+/** {token, tool, args, session?}: a token presented for exactly the call it was minted for. */
+function redemptionSchema(summary: string, args: Record<string, unknown>) {
+  return {
+    summary,
+    tags: ['actions'],
+    security: bearer,
+    body: {
+      type: 'object',
+      required: ['token', 'tool', 'args'],
+      additionalProperties: false,
+      properties: {
+        token: { type: 'string', minLength: 1, maxLength: MAX_TOKEN_CHARS },
+        tool: { type: 'string', minLength: 1, maxLength: LIMITS.toolName },
+        args: { ...args, description: 'exactly the arguments the token was minted for' },
+        session: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 128,
+          pattern: SESSION.source,
+          description:
+            'the session the envelope named: the output joins it (an approved review’s token joins the review’s own)',
+        },
+      },
+    },
+    response: errors,
+  } as const;
+}
+
+export const executeSchema = redemptionSchema(
+  'Redeem an execution token once and run the bound action in the gateway’s executor (agent)',
+  {},
+);
+
+export const redeemSchema = redemptionSchema(
+  'Redeem an execution token once for a tool the agent runs itself, then POST its result to /v1/results (agent)',
+  { type: 'object' },
+);
+
+/** The result of a tool the agent ran may be as large as an output the gateway inspects, plus room. */
+export const RESULTS_BODY_LIMIT_BYTES = 9 * 1024 * 1024;
+export const MAX_ERROR_MESSAGE_CHARS = 4096;
+
+export const resultsSchema = {
+  summary:
+    'The one result of a tool the agent redeemed at /v1/redeem: its output (inspected, redacted, recorded) or its error (agent)',
   tags: ['actions'],
   security: bearer,
   body: {
     type: 'object',
-    required: ['token', 'tool', 'args'],
+    required: ['jti'],
     additionalProperties: false,
     properties: {
-      token: { type: 'string' },
-      tool: { type: 'string' },
-      args: { description: 'exactly the arguments the token was minted for' },
+      jti: { type: 'string', maxLength: 128, pattern: '^[A-Za-z0-9_-]{16,128}$' },
+      output: { description: 'what the tool returned, as JSON; give output or error' },
+      error: {
+        type: 'object',
+        required: ['code', 'message'],
+        additionalProperties: false,
+        properties: {
+          code: { type: 'string', minLength: 1, maxLength: 64 },
+          message: { type: 'string', maxLength: MAX_ERROR_MESSAGE_CHARS },
+        },
+      },
+      redact: {
+        type: 'array',
+        maxItems: 64,
+        items: { type: 'string', enum: [...REDACTABLE_TYPES] },
+        description: 'data types to redact beyond the defaults and the policy’s',
+      },
     },
   },
   response: errors,

@@ -1,32 +1,36 @@
-// Starts the gateway on a data directory: the SQLite store, the audit log, the token key, and the
-// Fastify app; closes them in order on shutdown so the audit log is flushed and checkpointed.
+// Opens a gateway on a data directory (the lock, the SQLite store, the audit log, the token key, the
+// executors, the policy, the channels) and serves it with the Fastify app; closes them in order on
+// shutdown so the audit log is flushed and checkpointed. The SDK's embedded gateway opens the same
+// context without the HTTP part.
 
 import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
+import type { AdapterOptions } from '../adapters/index.js';
 import { findKeyFiles, generateLogKey, openDataDirLog } from '../audit/log_files.js';
-import { readSigningKey } from '../crypto/ed25519_key.js';
+import { readSigningKey, type SigningKey } from '../crypto/ed25519_key.js';
 import { DEFAULT_ENGINE, type Engine } from '../engine/index.js';
 import { createEchoExecutor } from '../executors/echo.js';
 import type { Executor, TokenGate } from '../executors/executor.js';
 import { ExecutorRegistry } from '../executors/registry.js';
+import type { PolicyError } from '../policy/index.js';
 import { openSqliteStore } from '../store/sqlite_store.js';
+import type { TrustLevel } from '../store/store.js';
 import { buildGateway } from './app.js';
-import { lockDataDir } from './data_dir_lock.js';
 import { generateApiKey, hashApiKey } from './auth.js';
-import { TOOL_OUTPUT_CHANNEL } from './chunks.js';
-import type { GatewayContext } from './context.js';
+import { ensureChannel, TOOL_OUTPUT_CHANNEL } from './chunks.js';
+import { auditEvent, type GatewayContext } from './context.js';
+import { lockDataDir } from './data_dir_lock.js';
 import { createGatewayLogger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { type PolicySource, PolicyRuntime, pruneOldCounters } from './policy_stage.js';
 import { gatewayTokenGate } from './token_gate.js';
-import { PolicyRuntime, pruneOldCounters } from './policy_stage.js';
-import type { PolicyError } from '../policy/index.js';
-import type { AdapterOptions } from '../adapters/index.js';
 
 /** The policy file given at start does not compile: the gateway does not start without it. */
 export class PolicyLoadError extends Error {
   readonly code = 'E_POLICY_COMPILE';
   constructor(
-    readonly path: string,
+    /** The policy file, or null for a policy given compiled. */
+    readonly path: string | null,
     readonly errors: readonly PolicyError[],
   ) {
     const first = errors[0];
@@ -34,7 +38,7 @@ export class PolicyLoadError extends Error {
       first?.line !== undefined
         ? ` (line ${first.line}${first.column !== undefined ? `, column ${first.column}` : ''})`
         : '';
-    super(`${path}: ${first?.detail ?? 'does not compile'}${at}`);
+    super(`${path ?? 'the policy'}: ${first?.detail ?? 'does not compile'}${at}`);
     this.name = 'PolicyLoadError';
   }
 }
@@ -48,26 +52,18 @@ export const DEMO_CHANNELS: [name: string, trust: 'untrusted' | 'semi_trusted' |
   ['web', 'untrusted'],
 ];
 
-export interface RunningGateway {
-  url: string;
-  ctx: GatewayContext;
-  /** The dev admin's key, when `dev` created one (shown once). */
-  devAdminKey: string | null;
-  close(): Promise<void>;
-}
-
-export async function startGateway(options: {
+/** What a gateway is made of, with or without its HTTP API. */
+export interface GatewayContextOptions {
   dataDir: string;
-  port?: number;
-  host?: string;
-  dev?: boolean;
+  /** Epoch milliseconds; injected so tests control time. */
   now?: () => number;
   tokenTtlMs?: number;
   reviewTtlMs?: number;
-  /** pino level; default CARAPACE_LOG_LEVEL, else 'info'. */
-  logLevel?: string;
-  /** Where the JSON log lines go; default stdout. */
-  logStream?: DestinationStream;
+  /**
+   * Signs execution tokens. Default: the data directory's own key (`carapace.local/exec`, made on first
+   * use), so a token minted before a restart is still honoured after it.
+   */
+  tokenKey?: SigningKey;
   /**
    * The executors beside the built-in echo, each made with the gateway's token gate (so none can act
    * without a redeemed token). Default: none, and every tool is recorded by echo only.
@@ -76,12 +72,11 @@ export async function startGateway(options: {
   /** The OCR executable for image ingest; default `tesseract` on PATH. */
   ocrCommand?: string;
   /**
-   * A policy file (YAML, JSON or English) to enforce, reloaded when it changes. One that does not
-   * compile at start stops the gateway from starting (E_POLICY_COMPILE); later, it is refused and the
-   * policy in force stays.
+   * The policy to enforce: a file (YAML, JSON or English), reloaded when it changes unless `watchPolicy`
+   * is false, or a policy compiled in process. One that does not compile stops the opening
+   * (PolicyLoadError); later, a file that does not compile is refused and the policy in force stays.
    */
-  policyFile?: string;
-  /** Watch the policy file for changes (default true). */
+  policy?: PolicySource;
   watchPolicy?: boolean;
   /** How long an executor may run (default 30 s); after that the action is recorded as failed. */
   executorTimeoutMs?: number;
@@ -89,129 +84,176 @@ export async function startGateway(options: {
   engine?: Engine;
   /** The OpenAI proxy and the MCP gateway, mounted when their options are given. */
   adapters?: AdapterOptions;
-}): Promise<RunningGateway> {
+  /**
+   * Ingestion channels and their fixed trust, created when absent (beside `tool-output`, which always
+   * exists). One that exists with another trust stops the opening (409 E_CHANNEL_TRUST).
+   */
+  channels?: Readonly<Record<string, TrustLevel>>;
+  /** Who the audit log names as having created what the opening creates. */
+  openedBy: string;
+}
+
+export interface OpenedGatewayContext {
+  ctx: GatewayContext;
+  /** Stops the timers and the policy watcher, then closes the audit log (a final checkpoint) and the store, and releases the lock. */
+  close(): Promise<void>;
+}
+
+/** How often expired counter windows and long-closed client runs are swept out of the store. */
+const SWEEP_MS = 60_000;
+/** A client run is kept this long after its result was due, for anyone reading the store by hand. */
+const CLIENT_RUN_KEPT_MS = 60 * 60 * 1000;
+
+/**
+ * Locks `options.dataDir` and opens everything a gateway needs on it. Whatever fails, what was opened
+ * is closed again and the lock released: the directory is left as it was found.
+ */
+export async function openGatewayContext(options: GatewayContextOptions): Promise<OpenedGatewayContext> {
   const lock = lockDataDir(options.dataDir);
-  let store: Awaited<ReturnType<typeof openSqliteStore>>;
-  let log: Awaited<ReturnType<typeof openDataDirLog>>['log'];
-  try {
-    store = await openSqliteStore(join(options.dataDir, 'carapace.db'));
-    ({ log } = await openDataDirLog(options.dataDir));
-  } catch (e) {
+  const opened: { close(): Promise<void> }[] = [];
+  const undo = async () => {
+    for (const o of opened.reverse()) await o.close().catch(() => {});
     lock.release();
-    throw e;
-  }
-  const found = findKeyFiles(options.dataDir, TOKEN_KEY_NAME);
-  const tokenKey = found
-    ? readSigningKey(found.privatePath, TOKEN_KEY_NAME)
-    : generateLogKey(options.dataDir, TOKEN_KEY_NAME).key;
-  const now = options.now ?? Date.now;
-  const policy = options.policyFile ? new PolicyRuntime(options.policyFile, log, now) : null;
-  if (policy) {
-    const first = await policy.reload().catch((e: Error) => ({
-      outcome: 'refused' as const,
-      errors: [
-        { error: 'the audit log refused the policy', code: 'E_POLICY_COMPILE' as const, detail: e.message },
-      ],
-      in_force: null,
-    }));
-    if (first.outcome === 'refused') {
-      await log.close().catch(() => {});
-      await store.close().catch(() => {});
-      lock.release();
-      throw new PolicyLoadError(options.policyFile as string, first.errors);
+  };
+  try {
+    const store = await openSqliteStore(join(options.dataDir, 'carapace.db'));
+    opened.push(store);
+    const { log } = await openDataDirLog(options.dataDir);
+    opened.push(log);
+    const now = options.now ?? Date.now;
+    const policy = options.policy ? new PolicyRuntime(options.policy, log, now) : null;
+    if (policy) {
+      opened.push(policy);
+      const first = await policy.reload().catch((e: Error) => ({
+        outcome: 'refused' as const,
+        errors: [
+          { error: 'the audit log refused the policy', code: 'E_POLICY_COMPILE' as const, detail: e.message },
+        ],
+        in_force: null,
+      }));
+      if (first.outcome === 'refused') throw new PolicyLoadError(policy.path, first.errors);
+      if (options.watchPolicy !== false) policy.watch();
     }
-    if (options.watchPolicy !== false) policy.watch();
-  }
-  let gate: TokenGate = () => Promise.reject(new Error('the token gate is not ready'));
-  const ctx: GatewayContext = {
-    store,
-    audit: log,
-    engine: options.engine ?? DEFAULT_ENGINE,
-    tokenKey,
-    now,
-    reviewTtlMs: options.reviewTtlMs ?? 15 * 60 * 1000,
-    tokenTtlMs: options.tokenTtlMs ?? 5000,
-    metrics: new Metrics(),
-    executors: new ExecutorRegistry(createEchoExecutor((token, call) => gate(token, call), now)),
-    gate: (token, call) => gate(token, call),
-    policy,
-    ...(options.adapters !== undefined ? { adapters: options.adapters } : {}),
-    ...(options.executorTimeoutMs !== undefined ? { executorTimeoutMs: options.executorTimeoutMs } : {}),
-    ...(options.ocrCommand !== undefined ? { ocrCommand: options.ocrCommand } : {}),
-  };
-  gate = gatewayTokenGate(ctx);
-  for (const executor of options.executors?.(ctx.gate) ?? []) ctx.executors.add(executor);
+    let gate: TokenGate = () => Promise.reject(new Error('the token gate is not ready'));
+    const ctx: GatewayContext = {
+      store,
+      audit: log,
+      engine: options.engine ?? DEFAULT_ENGINE,
+      tokenKey: options.tokenKey ?? dataDirTokenKey(options.dataDir),
+      now,
+      reviewTtlMs: options.reviewTtlMs ?? 15 * 60 * 1000,
+      tokenTtlMs: options.tokenTtlMs ?? 5000,
+      metrics: new Metrics(),
+      executors: new ExecutorRegistry(createEchoExecutor((token, call) => gate(token, call), now)),
+      gate: (token, call) => gate(token, call),
+      policy,
+      ...(options.adapters !== undefined ? { adapters: options.adapters } : {}),
+      ...(options.executorTimeoutMs !== undefined ? { executorTimeoutMs: options.executorTimeoutMs } : {}),
+      ...(options.ocrCommand !== undefined ? { ocrCommand: options.ocrCommand } : {}),
+    };
+    gate = gatewayTokenGate(ctx);
+    for (const executor of options.executors?.(ctx.gate) ?? []) ctx.executors.add(executor);
 
-  // Tool outputs enter through their own channel, which always exists.
-  if (!(await store.getChannel(TOOL_OUTPUT_CHANNEL.name)))
-    await store.createChannel({
-      ...TOOL_OUTPUT_CHANNEL,
-      created_by: 'carapace',
-      created_at: new Date(now()).toISOString(),
-    });
+    // Tool outputs enter through their own channel, which always exists.
+    await ensureChannel(ctx, TOOL_OUTPUT_CHANNEL, options.openedBy);
+    for (const [name, trust] of Object.entries(options.channels ?? {}))
+      await ensureChannel(ctx, { name, trust }, options.openedBy);
 
-  let devAdminKey: string | null = null;
-  if (options.dev) {
-    // The demo data hall's ingestion channels, each with its fixed trust level.
-    for (const [name, trust] of DEMO_CHANNELS)
-      if (!(await store.getChannel(name)))
-        await store.createChannel({
-          name,
-          trust,
-          created_by: 'carapace serve --dev',
-          created_at: new Date(now()).toISOString(),
-        });
-    devAdminKey = generateApiKey();
-    const name = `dev-admin-${Date.now().toString(36)}`;
-    await store.createPrincipal({
-      id: `admin:${name}`,
-      name,
-      role: 'admin',
-      api_key_hash: hashApiKey(devAdminKey),
-      created_at: new Date(now()).toISOString(),
-    });
-    await log.append('admin.principal_created', {
-      by: 'carapace serve --dev',
-      principal: `admin:${name}`,
-      role: 'admin',
-    });
-  }
-
-  const logger = createGatewayLogger({
-    ...(options.logLevel !== undefined ? { level: options.logLevel } : {}),
-    ...(options.logStream !== undefined ? { stream: options.logStream } : {}),
-  });
-  const app = buildGateway(ctx, { logger });
-  // Counter buckets older than any window of the policy are dropped now and then.
-  const pruner = policy
-    ? setInterval(() => {
-        if (policy.current) pruneOldCounters(store, policy.current, now()).catch(() => {});
-      }, 60_000).unref()
-    : null;
-  let address: string;
-  try {
-    address = await app.listen({ port: options.port ?? 8787, host: options.host ?? '127.0.0.1' });
+    const sweeper = setInterval(() => {
+      const at = now();
+      if (policy?.current) pruneOldCounters(store, policy.current, at).catch(() => {});
+      store.pruneClientRuns(new Date(at - CLIENT_RUN_KEPT_MS).toISOString()).catch(() => {});
+    }, SWEEP_MS).unref();
+    opened.push({ close: async () => clearInterval(sweeper) });
+    return { ctx, close: undo };
   } catch (e) {
-    // A port in use (or any failure to listen): leave the data directory as it was found, unlocked.
-    if (pruner) clearInterval(pruner);
-    await policy?.close();
-    await app.close().catch(() => {});
-    await log.close().catch(() => {});
-    await store.close().catch(() => {});
-    lock.release();
+    await undo();
     throw e;
   }
-  return {
-    url: address,
-    ctx,
-    devAdminKey,
-    async close() {
-      if (pruner) clearInterval(pruner);
-      await policy?.close();
-      await app.close();
-      await log.close();
-      await store.close();
-      lock.release();
-    },
-  };
+}
+
+/** The data directory's token key, made the first time a gateway opens it. */
+function dataDirTokenKey(dataDir: string): SigningKey {
+  const found = findKeyFiles(dataDir, TOKEN_KEY_NAME);
+  return found
+    ? readSigningKey(found.privatePath, TOKEN_KEY_NAME)
+    : generateLogKey(dataDir, TOKEN_KEY_NAME).key;
+}
+
+export interface RunningGateway {
+  url: string;
+  ctx: GatewayContext;
+  /** The dev admin's key, when `dev` created one (shown once). */
+  devAdminKey: string | null;
+  close(): Promise<void>;
+}
+
+export async function startGateway(
+  options: Omit<GatewayContextOptions, 'policy' | 'channels' | 'openedBy' | 'tokenKey'> & {
+    port?: number;
+    host?: string;
+    /** The demo data hall's channels and an admin whose key is shown once. */
+    dev?: boolean;
+    /** pino level; default CARAPACE_LOG_LEVEL, else 'info'. */
+    logLevel?: string;
+    /** Where the JSON log lines go; default stdout. */
+    logStream?: DestinationStream;
+    /**
+     * A policy file (YAML, JSON or English) to enforce, reloaded when it changes. One that does not
+     * compile at start stops the gateway from starting (E_POLICY_COMPILE); later, it is refused and the
+     * policy in force stays.
+     */
+    policyFile?: string;
+  },
+): Promise<RunningGateway> {
+  const { policyFile, dev, port, host, logLevel, logStream, ...contextOptions } = options;
+  const opened = await openGatewayContext({
+    ...contextOptions,
+    ...(policyFile !== undefined ? { policy: { file: policyFile } } : {}),
+    // The demo data hall's ingestion channels, each with its fixed trust level.
+    ...(dev ? { channels: Object.fromEntries(DEMO_CHANNELS) } : {}),
+    openedBy: dev ? 'carapace serve --dev' : 'carapace serve',
+  });
+  const { ctx } = opened;
+  let devAdminKey: string | null = null;
+  let app: ReturnType<typeof buildGateway> | null = null;
+  try {
+    if (dev) {
+      devAdminKey = generateApiKey();
+      const name = `dev-admin-${Date.now().toString(36)}`;
+      await ctx.store.createPrincipal({
+        id: `admin:${name}`,
+        name,
+        role: 'admin',
+        api_key_hash: hashApiKey(devAdminKey),
+        created_at: new Date(ctx.now()).toISOString(),
+      });
+      await auditEvent(ctx, 'admin.principal_created', {
+        by: 'carapace serve --dev',
+        principal: `admin:${name}`,
+        role: 'admin',
+      });
+    }
+    const logger = createGatewayLogger({
+      ...(logLevel !== undefined ? { level: logLevel } : {}),
+      ...(logStream !== undefined ? { stream: logStream } : {}),
+    });
+    app = buildGateway(ctx, { logger });
+    const url = await app.listen({ port: port ?? 8787, host: host ?? '127.0.0.1' });
+    const listening = app;
+    return {
+      url,
+      ctx,
+      devAdminKey,
+      async close() {
+        await listening.close();
+        await opened.close();
+      },
+    };
+  } catch (e) {
+    // A port in use (or any failure to start): leave the data directory as it was found, unlocked.
+    await app?.close().catch(() => {});
+    await opened.close();
+    throw e;
+  }
 }

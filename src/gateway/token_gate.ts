@@ -9,6 +9,8 @@ import {
   redeemExecutionToken,
   storeRedemptionLedger,
   TokenError,
+  type VerifyExecutionTokenOptions,
+  verifyExecutionToken,
 } from '../tokens/index.js';
 import { auditEvent, type GatewayContext } from './context.js';
 
@@ -69,18 +71,7 @@ export function gatewayTokenGate(ctx: GatewayContext): TokenGate {
     if (seen) seen.reached = true;
     let claims: Awaited<ReturnType<typeof redeemExecutionToken>>;
     try {
-      claims = await redeemExecutionToken(token, {
-        publicKey: ctx.tokenKey.publicKey,
-        issuer: ctx.tokenKey.name,
-        now: ctx.now(),
-        expect: {
-          agentId: call.agentId,
-          tool: call.tool,
-          args: call.args,
-          ...(call.jkt !== undefined ? { jkt: call.jkt } : {}),
-        },
-        ledger,
-      });
+      claims = await redeemExecutionToken(token, { ...verification(ctx, call), ledger });
     } catch (e) {
       if (!(e instanceof TokenError)) throw e;
       ctx.metrics.countRedemption(e.code);
@@ -102,5 +93,36 @@ export function gatewayTokenGate(ctx: GatewayContext): TokenGate {
       decision: claims.dec,
     });
     return claims;
+  };
+}
+
+/**
+ * The claims of `token` when the gate would accept it for exactly `call` now, else null. Nothing is
+ * redeemed or recorded: a caller looks before it redeems, and the gate still decides.
+ */
+export async function peekToken(
+  ctx: GatewayContext,
+  token: string,
+  call: ActionCall,
+): Promise<ExecutionTokenClaims | null> {
+  try {
+    return await verifyExecutionToken(token, verification(ctx, call));
+  } catch (e) {
+    if (e instanceof TokenError) return null;
+    throw e;
+  }
+}
+
+function verification(ctx: GatewayContext, call: ActionCall): VerifyExecutionTokenOptions {
+  return {
+    publicKey: ctx.tokenKey.publicKey,
+    issuer: ctx.tokenKey.name,
+    now: ctx.now(),
+    expect: {
+      agentId: call.agentId,
+      tool: call.tool,
+      args: call.args,
+      ...(call.jkt !== undefined ? { jkt: call.jkt } : {}),
+    },
   };
 }

@@ -103,7 +103,7 @@ export async function openEmbeddedGateway(options: EmbeddedGatewayOptions): Prom
     opened.push(store);
     const { log } = await openDataDirLog(options.dataDir);
     opened.push(log);
-    const policy = options.policy ? new PolicyRuntime(options.policy, log, now) : null;
+    const policy = options.policy ? new PolicyRuntime({ file: options.policy }, log, now) : null;
     if (policy) {
       opened.push(policy);
       const first = await policy.reload();

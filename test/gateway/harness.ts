@@ -85,3 +85,33 @@ export async function principal(
   if (reply.status !== 201) throw new Error(`cannot create ${name}: ${JSON.stringify(reply.body)}`);
   return reply.body.api_key as string;
 }
+
+/**
+ * Test double: an executor for `tools` that passes the gate, records each call's tool in `runs`, and
+ * touches nothing.
+ */
+export function recordingExecutor(
+  name: string,
+  tools: string[],
+  runs: string[],
+): (gate: TokenGate) => Executor[] {
+  return (gate) => [
+    {
+      name,
+      simulated: true,
+      tools,
+      async execute(token, call) {
+        await gate(token, call);
+        runs.push(call.tool);
+        return {
+          executor: name,
+          simulated: true,
+          tool: call.tool,
+          args: call.args,
+          executed_at: new Date(0).toISOString(),
+          effect: 'TEST DOUBLE: nothing touched',
+        };
+      },
+    },
+  ];
+}

@@ -30,6 +30,8 @@ const V1_ROUTES = [
   ['post', '/v1/decide'],
   ['post', '/v1/actions'],
   ['post', '/v1/execute'],
+  ['post', '/v1/redeem'],
+  ['post', '/v1/results'],
   ['get', '/v1/reviews'],
   ['get', '/v1/reviews/{id}'],
   ['post', '/v1/reviews/{id}/approve'],

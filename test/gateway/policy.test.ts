@@ -307,6 +307,34 @@ test('the output of a tool: PII redacted where the policy says, withheld when it
   assert.equal((passed.body.result as { tool: string }).tool, 'propose_action');
 });
 
+test('the output of a tool the agent ran itself meets the same output rules at /v1/results', async () => {
+  const key = await principal(h, 'client-runner', 'agent', 'operator-console');
+  const run = async (summary: string) => {
+    const args = { summary };
+    const allowed = await h.call('POST', '/v1/actions', key, {
+      envelope: { intent: 'recommend', tool: 'propose_action', args },
+    });
+    assert.equal(allowed.body.decision, 'ALLOW');
+    const redeemed = await h.call('POST', '/v1/redeem', key, {
+      token: allowed.body.token,
+      tool: 'propose_action',
+      args,
+    });
+    assert.equal(redeemed.status, 200, JSON.stringify(redeemed.body));
+    return h.call('POST', '/v1/results', key, { jti: redeemed.body.jti, output: { proposal: summary } });
+  };
+  const redacted = await run('block 10.20.30.40 at the edge');
+  assert.deepEqual(redacted.body.result, { proposal: 'block <IP_ADDRESS> at the edge' });
+  const withheld = await run(`drain node-sj-01-02 ${'and check it again '.repeat(24)}`);
+  assert.equal(withheld.body.result, null);
+  const why = withheld.body.withheld as { code: string; fired: { rule: string }[] };
+  assert.deepEqual([why.code, why.fired[0]?.rule], ['E_OUTPUT_WITHHELD', 'test-ops#7']);
+  assert.equal(withheld.body.output_chunk, null);
+  const entry = await entryAt((withheld.body.audit as { seq: number }).seq);
+  assert.deepEqual([entry.kind, entry.payload.executor], ['execution.withheld', 'client']);
+  assert.ok(!JSON.stringify(entry.payload).includes('check it again'), 'the withheld output is not recorded');
+});
+
 test('GET /v1/policy shows the rules with their sentences to approvers and auditors, not to agents', async () => {
   const auditor = await principal(h, 'policy-auditor', 'auditor');
   const shown = await h.call('GET', '/v1/policy', auditor);
