@@ -1,8 +1,9 @@
 // The MCP gateway (DESIGN.md §10, docs/mcp.md): an MCP server in front of the upstream MCP servers of
 // a config file. It lists their classified tools whose definitions match their pins; it gates every
 // tools/call through the gateway's pipeline (proposeAction, then executeAction, whose executor redeems
-// the token before it calls the upstream); it registers each result as a chunk of the agent's session;
-// and it answers a blocked, pending or failed call with an error result carrying the decision.
+// the token before it calls the upstream, and which records each result as a chunk of the agent's
+// session with the tool's output trust); and it answers a blocked, pending or failed call with an error
+// result carrying the decision.
 
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
@@ -17,13 +18,12 @@ import {
   type ServerRequest,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import { executeAction, proposeAction } from '../../gateway/actions.js';
-import { registerChunk, TOOL_OUTPUT_CHANNEL } from '../../gateway/chunks.js';
+import { executeAction, proposeAction, tokenForApprovedReview } from '../../gateway/actions.js';
 import { auditEvent, type GatewayContext } from '../../gateway/context.js';
 import { GatewayError } from '../../gateway/gateway_error.js';
 import { carapaceVersion } from '../../gateway/openapi.js';
+import { REVIEW_ID } from '../../gateway/reviews.js';
 import {
-  canonicalJson,
   classifyAction,
   type Engine,
   INTENT_CLASSES,
@@ -31,12 +31,10 @@ import {
   isPlainObject,
   LIMITS,
   toCanonicalJson,
-  type TrustLevel,
 } from '../../engine/index.js';
 import type { Executor, TokenGate } from '../../executors/executor.js';
-import type { Channel, Principal, Review } from '../../store/store.js';
+import type { Principal, Review } from '../../store/store.js';
 import { StoreError } from '../../store/store_error.js';
-import { mintExecutionToken } from '../../tokens/index.js';
 import { loadMcpConfig, type McpConfig } from './config.js';
 import { pinnedDefinition, type PinnedDefinition, ToolPinStore } from './tool_pins.js';
 import { mcpEngine, type ToolRoute, toolRoutes } from './tool_routes.js';
@@ -54,14 +52,6 @@ export const META = {
   error: 'carapace.dev/error',
 } as const;
 
-/** Channels MCP outputs enter through, by the trust the config gives them. */
-const OUTPUT_CHANNELS: Record<TrustLevel, Pick<Channel, 'name' | 'trust'>> = {
-  untrusted: TOOL_OUTPUT_CHANNEL,
-  semi_trusted: { name: 'mcp-output-semi-trusted', trust: 'semi_trusted' },
-  trusted: { name: 'mcp-output-trusted', trust: 'trusted' },
-};
-
-const REVIEW_ID = /^rev_[0-9a-f]{32}$/;
 const MAX_PENDING_PER_SESSION = 100;
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -96,7 +86,6 @@ export class McpGateway {
   /** Exposed name → the hash of its upstream definition, when that was last seen equal to its pin. */
   private readonly usableHash = new Map<string, string>();
   private readonly servers = new Set<Server>();
-  private readonly outputChannels = new Map<TrustLevel, Promise<void>>();
   /** Where unexpected failures are reported (the gateway's logger once mounted); never to the agent. */
   log: (error: unknown, message: string) => void = () => {};
 
@@ -436,26 +425,15 @@ export class McpGateway {
       review: reviewMeta(review),
     };
     if (review.status === 'approved') {
-      const { token } = await mintExecutionToken({
-        key: ctx.tokenKey,
-        agentId: review.agent_id,
-        tool: route.exposed,
-        args: (review.envelope as { args: unknown }).args,
-        decisionHash: review.decision_record_hash,
-        rulesetHash: ctx.engine.ruleset.hash,
-        now: ctx.now(),
-        ttlMs: ctx.tokenTtlMs,
-        // The review's id: the approved action runs at most once, however often it is asked for.
-        jti: review.id,
-      });
-      const session = (review.envelope as { session?: string }).session ?? '';
+      // A token whose id is the review's: the approved action runs at most once, however often asked.
+      const approved = await tokenForApprovedReview(ctx, review);
       const result = await this.execute(
         ctx,
         agent,
-        session,
+        approved.session,
         route,
-        token,
-        (review.envelope as { args: Record<string, unknown> }).args,
+        approved.token,
+        approved.args,
         decision,
       );
       return { done: true, result };
@@ -493,11 +471,14 @@ export class McpGateway {
     }
   }
 
-  /** Runs an allowed call through executeAction, then registers its result as a chunk of the session. */
+  /**
+   * Runs an allowed call through executeAction, which records its result as a chunk of the session
+   * through the tool-output channel of the tool's output trust.
+   */
   private async execute(
     ctx: GatewayContext,
     agent: Principal,
-    session: string,
+    session: string | null,
     route: ToolRoute,
     token: string,
     args: Record<string, unknown>,
@@ -505,7 +486,12 @@ export class McpGateway {
   ): Promise<CallToolResult> {
     let executed: Awaited<ReturnType<typeof executeAction>>;
     try {
-      executed = await executeAction(ctx, agent, { token, tool: route.exposed, args });
+      executed = await executeAction(
+        ctx,
+        agent,
+        { token, tool: route.exposed, args },
+        { session, trust: route.output_trust },
+      );
     } catch (e) {
       if (!(e instanceof GatewayError) || e.status === 503) throw e;
       // Refused at the gate (403), refused by the executor before it (422), or failed after it (502):
@@ -518,29 +504,18 @@ export class McpGateway {
         { [META.decision]: decision, [META.error]: { code: e.code, detail: e.detail, ran } },
       );
     }
-    if (executed.withheld || executed.result === null)
+    const chunk = executed.chunk;
+    if (executed.withheld || chunk === null) {
+      const code = executed.withheld?.code ?? 'E_OUTPUT_WITHHELD';
       return errorResult(
-        `Carapace ran ${route.exposed} but the policy withheld its output (policy ${executed.withheld?.policy_hash ?? 'unknown'}).`,
-        {
-          [META.decision]: decision,
-          [META.error]: { code: 'E_OUTPUT_WITHHELD', withheld: executed.withheld ?? null },
-        },
+        `Carapace ran ${route.exposed} but withheld its output: ${code}: ${executed.withheld?.reason ?? 'no output'}.`,
+        { [META.decision]: decision, [META.error]: { code, withheld: executed.withheld ?? null } },
       );
+    }
     const details = (executed.result as { details?: { result?: unknown } }).details;
     const parsed = CallToolResultSchema.safeParse(details?.result);
     if (!parsed.success) throw new Error('the executor returned no tool result');
     const result = parsed.data;
-    const chunk = await this.registerOutput(ctx, agent, session, route, result);
-    await auditEvent(ctx, 'mcp.output', {
-      agent: agent.id,
-      session,
-      tool: route.exposed,
-      execution: executed.audit,
-      output_chunk: executed.output_chunk,
-      session_chunk: chunk.id,
-      trust: chunk.trust,
-      injection_suspected: chunk.injection_suspected,
-    });
     return {
       content: result.content,
       ...(result.structuredContent !== undefined ? { structuredContent: result.structuredContent } : {}),
@@ -550,58 +525,6 @@ export class McpGateway {
         [META.chunk]: { id: chunk.id, trust: chunk.trust, injection_suspected: chunk.injection_suspected },
       },
     };
-  }
-
-  /**
-   * The result as the agent sees it (redacted), as a chunk of the session through the channel of the
-   * tool's output trust. The text names the tool, so equal text from two tools is two chunks, each
-   * with its own tool's trust.
-   */
-  private async registerOutput(
-    ctx: GatewayContext,
-    agent: Principal,
-    session: string,
-    route: ToolRoute,
-    result: CallToolResult,
-  ) {
-    const channel = OUTPUT_CHANNELS[route.output_trust];
-    await this.ensureChannel(ctx, channel);
-    const { chunk } = await registerChunk(
-      ctx,
-      channel,
-      `mcp tool output: ${route.server}/${route.upstream}\n${outputText(result)}`,
-    );
-    if (session !== '') await ctx.store.addSessionChunks(session, agent.id, [chunk.id]);
-    return chunk;
-  }
-
-  /** The output channel exists with exactly its trust; one that exists with another trust is an error. */
-  private ensureChannel(ctx: GatewayContext, channel: Pick<Channel, 'name' | 'trust'>): Promise<void> {
-    let ready = this.outputChannels.get(channel.trust);
-    if (!ready) {
-      ready = (async () => {
-        let found = await ctx.store.getChannel(channel.name);
-        if (!found) {
-          try {
-            found = await ctx.store.createChannel({
-              ...channel,
-              created_by: 'carapace-mcp-gateway',
-              created_at: new Date(ctx.now()).toISOString(),
-            });
-          } catch (e) {
-            if (!(e instanceof StoreError) || e.code !== 'E_STORE_CONFLICT') throw e;
-            found = await ctx.store.getChannel(channel.name);
-          }
-        }
-        if (found?.trust !== channel.trust)
-          throw new Error(
-            `channel ${channel.name} exists with trust ${found?.trust ?? 'none'}, not ${channel.trust}`,
-          );
-      })();
-      ready.catch(() => this.outputChannels.delete(channel.trust));
-      this.outputChannels.set(channel.trust, ready);
-    }
-    return ready;
   }
 
   private toolsChanged(): void {
@@ -716,19 +639,6 @@ function pendingResult(tool: string, d: DecisionMeta): CallToolResult {
       `Call ${tool} again with the same arguments to run it once approved (or send _meta {"${META.review}": "${id}"}).`,
     { [META.decision]: d },
   );
-}
-
-/** The text of a result that the injection scan reads: its text, resource texts, links and structure. */
-function outputText(result: CallToolResult): string {
-  const parts: string[] = [];
-  for (const item of result.content ?? []) {
-    if (item.type === 'text') parts.push(item.text);
-    else if (item.type === 'resource' && 'text' in item.resource) parts.push(item.resource.text);
-    else if (item.type === 'resource_link')
-      parts.push([item.uri, item.name, item.title, item.description].filter(Boolean).join(' '));
-  }
-  if (result.structuredContent !== undefined) parts.push(canonicalJson(result.structuredContent));
-  return parts.join('\n');
 }
 
 /**

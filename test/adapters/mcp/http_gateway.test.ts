@@ -91,15 +91,19 @@ test('an allowed call runs once upstream with a redeemed token; its result is re
   const execution = audit.find((e) => e.kind === 'execution' && e.seq > decision.audit.seq);
   assert.equal(execution?.payload.tool, 'ops.get_telemetry');
   assert.ok(typeof execution?.payload.jti === 'string');
-  const output = audit.find((e) => e.kind === 'mcp.output' && e.seq > decision.audit.seq);
+  const output = audit.find((e) => e.kind === 'execution.result' && e.seq > decision.audit.seq);
   assert.ok(output);
+  assert.equal(output.payload.jti, execution?.payload.jti);
   assert.ok(!JSON.stringify(audit).includes('jane.doe@example.com'), 'PII never enters the audit log');
   assert.ok(!JSON.stringify(audit).includes('AKIAQ3EGRSTUVWXY2ZAB'), 'secrets never enter the audit log');
 
-  // The result is an untrusted chunk of this agent's session.
+  // The result is one untrusted chunk of this agent's session, recorded with the execution.
   const chunk = chunkOf(result);
   assert.equal(chunk.trust, 'untrusted');
-  assert.equal(output.payload.session_chunk, chunk.id);
+  assert.deepEqual(
+    [output.payload.output_chunk, output.payload.session, output.payload.executor],
+    [chunk.id, sessionOf(client), 'mcp-upstream'],
+  );
   const agent = await h.gateway.ctx.store.principalByKeyHash(
     (await import('../../../src/gateway/auth.js')).hashApiKey(h.agentKey),
   );
