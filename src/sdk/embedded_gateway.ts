@@ -1,48 +1,52 @@
-// The embedded gateway: the gateway's own pipeline run in this process on a data directory, with no
-// HTTP in between. A call is decided by the same stages (engine, inspect, policy with its counters),
-// its decision is durable in the audit log, an execution token is minted and redeemed once through the
-// gateway's token gate (which records the execution) and only then is the function called; its output
-// is withheld or redacted, registered as a chunk of the session, and recorded.
+// The embedded gateway: the gateway's own context and pipeline opened in this process on a data
+// directory (openGatewayContext), with no HTTP in between. A call is decided by the same stages (engine,
+// inspect, policy with its counters), its decision is durable in the audit log, an execution token is
+// minted and redeemed once through the gateway's token gate (which records the execution), and only
+// then is the function called; recordOutcome then withholds or redacts its output, registers it as a
+// chunk of the session, and records it. Reviews can be decided here by approvers of this process.
 
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { openDataDirLog } from '../audit/log_files.js';
 import { generateSigningKey } from '../crypto/ed25519_key.js';
 import {
   type CompiledCatalog,
-  canonicalJson,
   compileCatalog,
   DEFAULT_RULESET,
   DEMO_CATALOG,
   type Engine,
+  isPlainObject,
   isTrustLevel,
   toCanonicalJson,
   TRUST_TIERS,
   type TrustLevel,
   type TrustTier,
 } from '../engine/index.js';
-import type { Executor } from '../executors/executor.js';
-import { ExecutorRegistry } from '../executors/registry.js';
-import { proposeAction } from '../gateway/actions.js';
+import {
+  type ApprovedReviewToken,
+  proposeAction,
+  recordFailure,
+  recordOutcome,
+  tokenForApprovedReview,
+} from '../gateway/actions.js';
 import { generateApiKey, hashApiKey } from '../gateway/auth.js';
-import { registerChunk, TOOL_OUTPUT_CHANNEL } from '../gateway/chunks.js';
+import { isReservedChannel } from '../gateway/chunks.js';
 import { auditEvent, type GatewayContext } from '../gateway/context.js';
-import { type DataDirLock, lockDataDir } from '../gateway/data_dir_lock.js';
 import { GatewayError } from '../gateway/gateway_error.js';
-import { Metrics } from '../gateway/metrics.js';
-import { PolicyRuntime } from '../gateway/policy_stage.js';
+import { ingestContent } from '../gateway/ingest.js';
+import { describeFailure } from '../gateway/inspection.js';
+import { decideReview, findReview } from '../gateway/reviews.js';
+import type { PolicySource } from '../gateway/policy_stage.js';
 import { NAME, SESSION } from '../gateway/schemas.js';
-import { gatewayTokenGate } from '../gateway/token_gate.js';
-import { findingTypes } from '../inspect/findings.js';
-import { evaluatePolicyOutput, findingsNeeded } from '../policy/index.js';
-import { openSqliteStore } from '../store/sqlite_store.js';
-import type { Principal } from '../store/store.js';
+import { openGatewayContext, PolicyLoadError } from '../gateway/serve.js';
+import { compilePolicy, type PolicyText } from '../policy/index.js';
+import type { Principal, PrincipalRole, ReviewStatus } from '../store/store.js';
+import { StoreError } from '../store/store_error.js';
 import { TokenError } from '../tokens/index.js';
 import type { CarapaceGateway, GuardedAction, IngestedChunk, OutputRules } from './action.js';
 import { CarapaceDeniedError, CarapaceError, CarapaceReviewPendingError } from './errors.js';
-import { describeFailure, outputAsJson, redactToolOutput, runToolFunction } from './tool_output.js';
+import { awaitReviewDecision, type ReviewState, type ReviewWait, reviewWait } from './review_wait.js';
+import { runToolFunction } from './tool_output.js';
 
 export interface EmbeddedGatewayOptions {
   /** Where the store (carapace.db), the audit log (audit/) and its key (keys/) live; locked while open. */
@@ -54,8 +58,12 @@ export interface EmbeddedGatewayOptions {
   catalog?: CompiledCatalog | Record<string, unknown> | string;
   /** The whole engine (ruleset and catalog), instead of `catalog`. */
   engine?: Engine;
-  /** A policy file (YAML, JSON or English) enforced on every call, reloaded when it changes. */
-  policy?: string;
+  /**
+   * The policy enforced on every call: the path of a policy file (YAML, JSON or English), reloaded when
+   * it changes; or the policy itself, `{ format: 'english', text }`, `{ format: 'yaml', text }` or
+   * `{ format: 'data', data }` (it cannot extend another).
+   */
+  policy?: string | PolicyText;
   /** Watch the policy file for changes (default true). */
   watchPolicy?: boolean;
   /** The agent this process acts as: a principal of the data directory, created if needed. */
@@ -65,86 +73,119 @@ export interface EmbeddedGatewayOptions {
    * created if needed. A channel's trust never changes: one that exists with another trust is refused.
    */
   channels?: Record<string, TrustLevel>;
+  /**
+   * People who may decide this gateway's reviews from this process (approveReview, rejectReview): the
+   * names of approver principals, created if needed. They are principals of their own, never the agent.
+   */
+  approvers?: string[];
+  /**
+   * What to do with a HUMAN_REVIEW. Default: throw CarapaceReviewPendingError at once. With `wait`, the
+   * call waits for an approver's decision (polling every `pollMs`, default 1000, for up to `timeoutMs`,
+   * default 5 min), as connectGateway's `review` does.
+   */
+  review?: { wait: boolean; timeoutMs?: number; pollMs?: number };
   /** Epoch milliseconds; for tests. */
   now?: () => number;
   /** How long a HUMAN_REVIEW waits before it expires (default 15 min). */
   reviewTtlMs?: number;
 }
 
+/** An approver's decision on a review, as the embedded gateway recorded it. */
+export interface ReviewDecision {
+  /** `pending_second_approval` when the review needs another approver. */
+  outcome: 'approved' | 'rejected' | 'pending_second_approval';
+  status: ReviewStatus;
+}
+
+/** The embedded gateway: what every gateway does, and the approvers of this process. */
+export interface EmbeddedCarapaceGateway extends CarapaceGateway {
+  readonly mode: 'embedded';
+  /**
+   * `approver` (one of the options' approvers) approves review `reviewId`, after the gateway decides the
+   * reviewed call again for the agent as it stands now. Throws CarapaceError E_GATEWAY_REFUSED (detail:
+   * E_REVIEW_REEVALUATED, E_REVIEW_CONFLICT, E_REVIEW_EXPIRED, ...) when the approval is not recorded.
+   */
+  approveReview(reviewId: string, options: { approver: string; note?: string }): Promise<ReviewDecision>;
+  /** `approver` rejects review `reviewId`; the note says why. */
+  rejectReview(reviewId: string, options: { approver: string; note: string }): Promise<ReviewDecision>;
+}
+
 /** The key that signs execution tokens in this process only: tokens never leave it, so nothing stores it. */
 const TOKEN_KEY_NAME = 'carapace.local/sdk-exec';
 const SDK = 'carapace sdk';
-/** A recorded output above this size is recorded by its hash and length, not in full. */
-const RECORDED_OUTPUT_CHARS = 64 * 1024;
+const DEFAULT_AGENT = 'sdk-agent';
+/** Who ran a guarded function, in the audit log. */
+const SDK_EXECUTOR = 'sdk';
 
 /**
  * Opens the embedded gateway on `options.dataDir`. Refuses (CarapaceError) a data directory another
  * gateway holds, a catalog or policy that does not compile, a channel whose trust differs from the one
- * recorded, and a disabled agent.
+ * recorded, and a disabled agent or approver.
  */
-export async function openEmbeddedGateway(options: EmbeddedGatewayOptions): Promise<CarapaceGateway> {
+export async function openEmbeddedGateway(options: EmbeddedGatewayOptions): Promise<EmbeddedCarapaceGateway> {
   checkOptions(options);
   const engine = options.engine ?? { ruleset: DEFAULT_RULESET, catalog: loadCatalog(options.catalog) };
-  const now = options.now ?? Date.now;
-  let lock: DataDirLock;
+  const review = reviewWait(options.review, 'invalid embedded gateway options');
+  let opened: Awaited<ReturnType<typeof openGatewayContext>>;
   try {
-    lock = lockDataDir(options.dataDir);
-  } catch (e) {
-    if (e instanceof GatewayError) throw new CarapaceError('E_OPTIONS_INVALID', e.error, e.detail);
-    throw e;
-  }
-  const opened: { close(): Promise<void> }[] = [];
-  const undo = async () => {
-    for (const o of opened.reverse()) await o.close().catch(() => {});
-    lock.release();
-  };
-  try {
-    const store = await openSqliteStore(join(options.dataDir, 'carapace.db'));
-    opened.push(store);
-    const { log } = await openDataDirLog(options.dataDir);
-    opened.push(log);
-    const policy = options.policy ? new PolicyRuntime({ file: options.policy }, log, now) : null;
-    if (policy) {
-      opened.push(policy);
-      const first = await policy.reload();
-      if (first.outcome === 'refused') {
-        const e = first.errors[0];
-        throw new CarapaceError(
-          'E_OPTIONS_INVALID',
-          'the policy does not compile',
-          `${options.policy}: ${e?.detail ?? 'does not compile'}${e?.line !== undefined ? ` (line ${e.line})` : ''}`,
-        );
-      }
-      if (options.watchPolicy !== false) policy.watch();
-    }
-    let gate: GatewayContext['gate'] = () => Promise.reject(new Error('the token gate is not ready'));
-    const ctx: GatewayContext = {
-      store,
-      audit: log,
+    const policy = options.policy === undefined ? undefined : policySource(options.policy);
+    opened = await openGatewayContext({
+      dataDir: options.dataDir,
       engine,
       tokenKey: generateSigningKey(TOKEN_KEY_NAME),
-      now,
-      reviewTtlMs: options.reviewTtlMs ?? 15 * 60 * 1000,
-      tokenTtlMs: 5000,
-      metrics: new Metrics(),
-      // Nothing is run through the registry: the SDK calls its function itself, after the gate.
-      executors: new ExecutorRegistry(noExecutor),
-      gate: (token, call) => gate(token, call),
-      policy,
-    };
-    gate = gatewayTokenGate(ctx);
-    await ensureChannel(ctx, TOOL_OUTPUT_CHANNEL.name, TOOL_OUTPUT_CHANNEL.trust);
-    for (const [name, trust] of Object.entries(options.channels ?? {})) await ensureChannel(ctx, name, trust);
-    const agent = await ensureAgent(ctx, options.agent?.name ?? 'sdk-agent', options.agent?.tier ?? 'T0');
-    return new EmbeddedGateway(ctx, agent, new Set(Object.keys(options.channels ?? {})), undo);
+      ...(policy !== undefined ? { policy } : {}),
+      ...(options.watchPolicy !== undefined ? { watchPolicy: options.watchPolicy } : {}),
+      ...(options.channels !== undefined ? { channels: options.channels } : {}),
+      ...(options.now !== undefined ? { now: options.now } : {}),
+      ...(options.reviewTtlMs !== undefined ? { reviewTtlMs: options.reviewTtlMs } : {}),
+      openedBy: SDK,
+    });
   } catch (e) {
-    await undo();
-    if (e instanceof GatewayError) throw new CarapaceError('E_OPTIONS_INVALID', e.error, e.detail);
-    throw e;
+    throw openingError(e);
+  }
+  const { ctx } = opened;
+  try {
+    const agent = await ensurePrincipal(
+      ctx,
+      'agent',
+      options.agent?.name ?? DEFAULT_AGENT,
+      options.agent?.tier ?? 'T0',
+    );
+    const approvers = new Map<string, string>();
+    for (const name of options.approvers ?? [])
+      approvers.set(name, (await ensurePrincipal(ctx, 'approver', name, 'T0')).id);
+    return new EmbeddedGateway(
+      ctx,
+      agent,
+      new Set(Object.keys(options.channels ?? {})),
+      approvers,
+      review,
+      opened.close,
+    );
+  } catch (e) {
+    await opened.close();
+    throw openingError(e);
   }
 }
 
-class EmbeddedGateway implements CarapaceGateway {
+/** A policy path as a file to watch; a policy given in place, compiled now (it cannot extend another). */
+function policySource(policy: string | PolicyText): PolicySource {
+  if (typeof policy === 'string') return { file: policy };
+  const compiled = compilePolicy(policy);
+  if (!compiled.ok) throw new PolicyLoadError(null, compiled.errors);
+  return { compiled: compiled.value };
+}
+
+/** What stopped the gateway from opening, as the SDK's error. */
+function openingError(e: unknown): unknown {
+  if (e instanceof CarapaceError) return e;
+  if (e instanceof PolicyLoadError)
+    return new CarapaceError('E_OPTIONS_INVALID', 'the policy does not compile', e.message);
+  if (e instanceof GatewayError) return new CarapaceError('E_OPTIONS_INVALID', e.error, e.detail);
+  return e;
+}
+
+class EmbeddedGateway implements EmbeddedCarapaceGateway {
   readonly mode = 'embedded' as const;
   private closed = false;
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -153,6 +194,9 @@ class EmbeddedGateway implements CarapaceGateway {
     private readonly ctx: GatewayContext,
     private readonly agent: Principal,
     private readonly channels: ReadonlySet<string>,
+    /** Approver name → principal id. */
+    private readonly approvers: ReadonlyMap<string, string>,
+    private readonly review: ReviewWait,
     private readonly release: () => Promise<void>,
   ) {}
 
@@ -167,6 +211,14 @@ class EmbeddedGateway implements CarapaceGateway {
 
   ingest(content: string, options: { session?: string; channel?: string } = {}): Promise<IngestedChunk> {
     return this.track(() => this.ingestOpen(content, options));
+  }
+
+  approveReview(reviewId: string, options: { approver: string; note?: string }): Promise<ReviewDecision> {
+    return this.track(() => this.decide(reviewId, options, true));
+  }
+
+  rejectReview(reviewId: string, options: { approver: string; note: string }): Promise<ReviewDecision> {
+    return this.track(() => this.decide(reviewId, options, false));
   }
 
   async close(): Promise<void> {
@@ -220,52 +272,41 @@ class EmbeddedGateway implements CarapaceGateway {
       audit,
       ...(review ? { review: { id: review.id, expires_at: review.expires_at } } : {}),
     });
+    const about = { tool: action.tool, rule: final.rule, explanation: final.explanation, record, audit };
     if (final.decision === 'DENY' || final.decision === 'QUARANTINE')
-      throw new CarapaceDeniedError({
-        tool: action.tool,
-        decision: final.decision,
-        rule: final.rule,
-        explanation: final.explanation,
-        record,
-        audit,
-      });
+      throw new CarapaceDeniedError({ ...about, decision: final.decision });
+
+    // The token binds the canonical tool and the arguments the function may run with: on ALLOW the
+    // ones decided now, after an approval exactly the reviewed ones.
+    let allowed: Pick<ApprovedReviewToken, 'token' | 'tool' | 'args' | 'session'>;
     if (final.decision === 'HUMAN_REVIEW') {
       if (!review) throw new Error('a HUMAN_REVIEW without a review');
-      throw new CarapaceReviewPendingError({
-        tool: action.tool,
+      const pending = new CarapaceReviewPendingError({
+        ...about,
         reviewId: review.id,
         expiresAt: review.expires_at,
-        rule: final.rule,
-        explanation: final.explanation,
-        record,
-        audit,
       });
+      if (!this.review.wait) throw pending;
+      allowed = await awaitReviewDecision(() => this.reviewState(review.id), pending, this.review);
+    } else {
+      allowed = {
+        token: fields.token as string,
+        tool: record.tool as string,
+        args: decided.args,
+        session: action.session ?? null,
+      };
     }
-
-    // ALLOW: the token binds the canonical tool and the arguments the function may run with; the gate
-    // verifies it for exactly those, spends it once, and records the execution durably before we act.
-    const tool = record.tool as string;
-    const args = decided.args;
-    const claims = await gatewayStep(() =>
-      ctx.gate(fields.token as string, { agentId: agent.id, tool, args }),
-    );
+    const { tool, args } = allowed;
+    // The gate verifies the token for exactly this call, spends it once, and records the execution
+    // durably before the function is called.
+    const { jti } = await gatewayStep(() => ctx.gate(allowed.token, { agentId: agent.id, tool, args }));
     const ran = await runToolFunction(() => run(structuredClone(args)), rules.timeoutMs);
+    const executed = { jti, tool, executor: SDK_EXECUTOR };
     if (!ran.ok) {
       const failure = ran.timedOut
         ? { code: 'E_TOOL_TIMEOUT', reason: `the tool did not finish within ${rules.timeoutMs} ms` }
-        : describeFailure(ran.error);
-      await gatewayStep(
-        () =>
-          auditEvent(ctx, 'execution.failed', {
-            agent: agent.id,
-            jti: claims.jti,
-            tool,
-            executor: 'sdk',
-            code: failure.code,
-            reason: failure.reason,
-          }),
-        true,
-      );
+        : describeFailure(ran.error, 'E_TOOL_FAILED');
+      await gatewayStep(() => recordFailure(ctx, agent, { ...executed, ...failure }), true);
       if (ran.timedOut)
         throw new CarapaceError(
           'E_TOOL_TIMEOUT',
@@ -275,100 +316,71 @@ class EmbeddedGateway implements CarapaceGateway {
         );
       throw ran.error;
     }
-
-    let output;
-    try {
-      output = outputAsJson(ran.output);
-    } catch (e) {
-      const failure = describeFailure(e);
-      await gatewayStep(
-        () =>
-          auditEvent(ctx, 'execution.withheld', {
-            agent: agent.id,
-            jti: claims.jti,
-            tool,
-            executor: 'sdk',
-            reason: `${failure.code}: ${failure.reason}`,
-          }),
-        true,
-      );
-      throw e;
-    }
-
-    // The policy's output rules first (schema, size, denied types withhold the output); then the
-    // default redaction, the policy's and the tool's own.
-    let policyRedact: string[] = [];
-    const policy = ctx.policy?.current ?? null;
-    if (policy) {
-      let findings: { types: string[] } | undefined;
-      if (findingsNeeded(policy, tool).output) {
-        try {
-          findings = { types: findingTypes(output) };
-        } catch {
-          findings = undefined; // unscannable: a rule that denies types withholds the output
-        }
-      }
-      const verdict = evaluatePolicyOutput(policy, { tool, output, ...(findings ? { findings } : {}) });
-      if (verdict.decision === 'DENY') {
-        const text = canonicalJson(output);
-        const done = await gatewayStep(
-          () =>
-            auditEvent(ctx, 'execution.withheld', {
-              agent: agent.id,
-              jti: claims.jti,
-              tool,
-              executor: 'sdk',
-              policy_hash: verdict.policy_hash,
-              fired: verdict.fired,
-              output_hash: `sha256:${createHash('sha256').update(text).digest('hex')}`,
-              output_bytes: Buffer.byteLength(text),
-            }),
-          true,
-        );
-        const why = verdict.fired.map((f) => `${f.rule}: ${f.reason}`).join('; ');
-        throw new CarapaceError(
-          'E_OUTPUT_WITHHELD',
-          `${action.tool} ran, but the policy withholds its output (audit seq ${done.seq})`,
-          why,
-          true,
-        );
-      }
-      policyRedact = verdict.redact;
-    }
-    const redacted = redactToolOutput(output, [...policyRedact, ...rules.redact]);
-    const result = redacted.value;
-
-    // The output is content the agent will read: a chunk with the tool's output trust, in the session.
-    const text = canonicalJson(result);
-    const registered = await gatewayStep(async () => {
-      const channel = await outputChannel(ctx, rules.trust);
-      const chunk = (await registerChunk(ctx, channel, text)).chunk;
-      if (action.session !== undefined)
-        await ctx.store.addSessionChunks(action.session, agent.id, [chunk.id]);
-      return chunk;
-    }, true);
-    const recorded =
-      text.length <= RECORDED_OUTPUT_CHARS
-        ? { result }
-        : {
-            result_hash: `sha256:${createHash('sha256').update(text).digest('hex')}`,
-            result_bytes: Buffer.byteLength(text),
-          };
-    await gatewayStep(
+    const recorded = await gatewayStep(
       () =>
-        auditEvent(ctx, 'execution.result', {
-          agent: agent.id,
-          jti: claims.jti,
-          tool,
-          executor: 'sdk',
-          ...recorded,
-          redacted: { secrets: redacted.secrets, pii: redacted.pii },
-          output_chunk: registered.id,
-          injection_suspected: registered.injection_suspected,
+        recordOutcome(ctx, agent, {
+          ...executed,
+          outcome: ran.output,
+          session: allowed.session,
+          trust: rules.trust,
+          redact: rules.redact,
         }),
       true,
     );
-    return result;
+    if (recorded.withheld)
+      throw new CarapaceError(
+        recorded.withheld.code,
+        recorded.withheld.code === 'E_OUTPUT_NOT_JSON'
+          ? `${action.tool} ran, but its output cannot be inspected: it is not JSON the gateway records`
+          : `${action.tool} ran, but the policy withholds its output (audit seq ${recorded.audit.seq})`,
+        recorded.withheld.reason,
+        true,
+      );
+    return recorded.result;
+  }
+
+  /** The review as a poll sees it; approved, with the token its call runs with. */
+  private async reviewState(id: string): Promise<ReviewState<ApprovedReviewToken>> {
+    const review = await gatewayStep(() => findReview(this.ctx, id));
+    if (review.status === 'approved')
+      return {
+        status: 'approved' as const,
+        approved: await gatewayStep(() => tokenForApprovedReview(this.ctx, review)),
+      };
+    if (review.status === 'pending') return { status: 'pending' as const };
+    return { status: review.status, note: review.note ?? '' };
+  }
+
+  private async decide(
+    reviewId: string,
+    options: { approver: string; note?: string },
+    approve: boolean,
+  ): Promise<ReviewDecision> {
+    const invalid = (detail: string) =>
+      new CarapaceError('E_CALL_INVALID', 'invalid review decision', detail);
+    if (!isPlainObject(options)) throw invalid('options: { approver, note }');
+    const id = this.approvers.get(options.approver);
+    if (id === undefined)
+      throw invalid(
+        `approver: one of ${[...this.approvers.keys()].join(', ') || '(none: open the gateway with approvers)'}`,
+      );
+    const note = options.note ?? '';
+    if (typeof note !== 'string' || note.length > 4096 || (!approve && note === ''))
+      throw invalid(
+        `note: ${approve ? 'at most 4096 characters' : 'a rejection says why, in at most 4096 characters'}`,
+      );
+    const approver = await gatewayStep(() => this.ctx.store.getPrincipal(id));
+    if (!approver) throw invalid(`approver: ${id} no longer exists`);
+    try {
+      const decided = await decideReview(this.ctx, approver, reviewId, { approve, note });
+      const status = decided.review?.status ?? (approve ? 'approved' : 'rejected');
+      return { outcome: decided.outcome as ReviewDecision['outcome'], status };
+    } catch (e) {
+      // The gateway's own refusal, by its code, as a remote approver would get it.
+      if (e instanceof GatewayError && e.code !== 'E_AUDIT_UNAVAILABLE')
+        throw new CarapaceError('E_GATEWAY_REFUSED', e.error, `${e.code}: ${e.detail}`);
+      return gatewayStep(() => Promise.reject(e));
+    }
   }
 
   private async ingestOpen(
@@ -394,20 +406,11 @@ class EmbeddedGateway implements CarapaceGateway {
     return gatewayStep(async () => {
       const channel = await ctx.store.getChannel(name);
       if (!channel) throw new GatewayError(503, 'E_NO_CHANNEL', 'no ingestion channel', name);
-      const { chunk, inserted, matched } = await registerChunk(ctx, channel, content);
-      if (options.session !== undefined)
-        await ctx.store.addSessionChunks(options.session, agent.id, [chunk.id]);
-      await auditEvent(ctx, 'ingest', {
-        by: agent.id,
-        chunk: chunk.id,
-        channel: chunk.channel,
-        trust: chunk.trust,
-        injection_suspected: chunk.injection_suspected,
-        matched,
-        session: options.session ?? null,
-        agent: agent.id,
-        first_seen: inserted,
-      });
+      const { chunk, matched } = await ingestContent(
+        ctx,
+        { by: agent.id, channel, session: options.session ?? null, agentId: agent.id },
+        content,
+      );
       return { id: chunk.id, trust: chunk.trust, injection_suspected: chunk.injection_suspected, matched };
     });
   }
@@ -444,62 +447,27 @@ async function gatewayStep<T>(step: () => Promise<T>, executed = false): Promise
   }
 }
 
-/** Refuses every action: the embedded gateway runs no executor of its own. */
-const noExecutor: Executor = {
-  name: 'none',
-  simulated: true,
-  tools: [],
-  execute: () => Promise.reject(new Error('the embedded gateway runs no executors')),
-};
-
-/** Tool outputs enter through `tool-output` (untrusted) unless their tool says they are more trusted. */
-async function outputChannel(
+/**
+ * The principal `<role>:<name>` of the data directory, created when absent (its API key made and thrown
+ * away: it acts in this process only, so no one holds it). A disabled one stops the opening; an
+ * agent's tier is set to `tier` (recorded as admin.tier_set when it changes).
+ */
+async function ensurePrincipal(
   ctx: GatewayContext,
-  trust: TrustLevel,
-): Promise<{ name: string; trust: TrustLevel }> {
-  if (trust === TOOL_OUTPUT_CHANNEL.trust) return TOOL_OUTPUT_CHANNEL;
-  const name = `${TOOL_OUTPUT_CHANNEL.name}.${trust.replace('_', '-')}`;
-  await ensureChannel(ctx, name, trust);
-  return { name, trust };
-}
-
-async function ensureChannel(ctx: GatewayContext, name: string, trust: TrustLevel): Promise<void> {
-  const existing = await ctx.store.getChannel(name);
-  if (existing) {
-    if (existing.trust !== trust)
-      throw new CarapaceError(
-        'E_OPTIONS_INVALID',
-        'a channel cannot change its trust',
-        `channel ${name} exists in this data directory as ${existing.trust}, not ${trust}`,
-      );
-    return;
-  }
-  try {
-    await ctx.store.createChannel({
-      name,
-      trust,
-      created_by: SDK,
-      created_at: new Date(ctx.now()).toISOString(),
-    });
-  } catch (e) {
-    // Created by a concurrent call since we looked: fine if it has the trust asked for.
-    if ((await ctx.store.getChannel(name))?.trust === trust) return;
-    throw e;
-  }
-  await auditEvent(ctx, 'admin.channel_created', { by: SDK, channel: name, trust });
-}
-
-async function ensureAgent(ctx: GatewayContext, name: string, tier: TrustTier): Promise<Principal> {
-  const id = `agent:${name}`;
+  role: Extract<PrincipalRole, 'agent' | 'approver'>,
+  name: string,
+  tier: TrustTier,
+): Promise<Principal> {
+  const id = `${role}:${name}`;
   const existing = await ctx.store.getPrincipal(id);
   if (existing) {
     if (existing.disabled)
       throw new CarapaceError(
         'E_OPTIONS_INVALID',
-        'the agent is disabled',
+        `the ${role} is disabled`,
         `${id} is disabled in this data directory`,
       );
-    if (existing.certified_tier === tier) return existing;
+    if (role !== 'agent' || existing.certified_tier === tier) return existing;
     const updated = await ctx.store.setPrincipalTier(id, tier);
     await auditEvent(ctx, 'admin.tier_set', {
       by: SDK,
@@ -509,19 +477,29 @@ async function ensureAgent(ctx: GatewayContext, name: string, tier: TrustTier): 
     });
     return updated;
   }
-  // The agent acts in this process only: its API key is made and thrown away, so no one holds it.
-  const principal = await ctx.store.createPrincipal({
-    id,
-    name,
-    role: 'agent',
-    api_key_hash: hashApiKey(`${generateApiKey()}${randomUUID()}`),
-    certified_tier: tier,
-    created_at: new Date(ctx.now()).toISOString(),
-  });
+  const principal = await ctx.store
+    .createPrincipal({
+      id,
+      name,
+      role,
+      api_key_hash: hashApiKey(`${generateApiKey()}${randomUUID()}`),
+      certified_tier: tier,
+      created_at: new Date(ctx.now()).toISOString(),
+    })
+    .catch((e: unknown) => {
+      // Names are unique across roles: a name another principal holds is never reused for this one.
+      if (e instanceof StoreError && e.code === 'E_STORE_CONFLICT')
+        throw new CarapaceError(
+          'E_OPTIONS_INVALID',
+          `the ${role} cannot be created`,
+          `${name} is another principal's name`,
+        );
+      throw e;
+    });
   await auditEvent(ctx, 'admin.principal_created', {
     by: SDK,
     principal: id,
-    role: 'agent',
+    role,
     channel: null,
     tier,
   });
@@ -540,24 +518,32 @@ function checkOptions(options: EmbeddedGatewayOptions): void {
     'watchPolicy',
     'agent',
     'channels',
+    'approvers',
+    'review',
     'now',
     'reviewTtlMs',
   ];
   for (const key of Object.keys(options)) if (!known.includes(key)) throw bad(`unknown option "${key}"`);
   if (options.engine !== undefined && options.catalog !== undefined)
     throw bad('give either engine or catalog, not both');
-  if (options.policy !== undefined && typeof options.policy !== 'string')
-    throw bad('policy: the path of a policy file');
+  if (options.policy !== undefined && typeof options.policy !== 'string' && !isPlainObject(options.policy))
+    throw bad('policy: the path of a policy file, or { format, text } / { format: "data", data }');
   const name = options.agent?.name;
   if (name !== undefined && !NAME.test(name)) throw bad(`agent.name: must match ${NAME.source}`);
   const tier = options.agent?.tier;
   if (tier !== undefined && !(TRUST_TIERS as readonly string[]).includes(tier))
     throw bad('agent.tier: T0 to T7');
   for (const [channel, trust] of Object.entries(options.channels ?? {})) {
-    if (!NAME.test(channel) || channel.startsWith(TOOL_OUTPUT_CHANNEL.name))
+    if (!NAME.test(channel) || isReservedChannel(channel))
       throw bad(`channels: "${channel}" is not a channel name of your own`);
     if (!isTrustLevel(trust)) throw bad(`channels.${channel}: untrusted, semi_trusted or trusted`);
   }
+  const approvers = options.approvers ?? [];
+  if (!Array.isArray(approvers) || approvers.some((a) => typeof a !== 'string' || !NAME.test(a)))
+    throw bad(`approvers: names that match ${NAME.source}`);
+  if (new Set(approvers).size !== approvers.length) throw bad('approvers: each name once');
+  if (approvers.includes(options.agent?.name ?? DEFAULT_AGENT))
+    throw bad('approvers: the agent is never its own approver');
 }
 
 function loadCatalog(catalog: EmbeddedGatewayOptions['catalog']): CompiledCatalog {

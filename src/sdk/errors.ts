@@ -18,8 +18,6 @@ export type CarapaceErrorCode =
   | 'E_GATEWAY_ANSWER_INVALID'
   /** The gateway answered with an error of its own; `detail` starts with its code. */
   | 'E_GATEWAY_REFUSED'
-  /** The gateway ran the action in one of its own executors instead of handing it back to the SDK. */
-  | 'E_EXECUTED_BY_GATEWAY'
   /** The call's arguments or context are not what an envelope can carry. */
   | 'E_CALL_INVALID'
   /** guard() or a gateway constructor was given options it cannot honour. */

@@ -12,9 +12,8 @@ import {
   LIMITS,
   type TrustLevel,
 } from '../engine/index.js';
+import { REDACTABLE_TYPES } from '../gateway/inspection.js';
 import { SESSION } from '../gateway/schemas.js';
-import { PII_TYPE_NAMES, DATA_CATEGORIES } from '../policy/index.js';
-import { SECRET_TYPES } from '../inspect/secrets/types.js';
 import type { CarapaceGateway, DecisionEvent, GuardedAction, OutputRules } from './action.js';
 import { CarapaceError } from './errors.js';
 import { DEFAULT_TOOL_TIMEOUT_MS } from './tool_output.js';
@@ -30,7 +29,10 @@ export interface ToolSpec {
   justification?: string;
   /** Data types to redact from the output beyond the defaults: `PII`, `SECRET`, or a detector type. */
   redact?: string[];
-  /** Trust of the output when it joins the session (embedded mode); default `untrusted`. */
+  /**
+   * Trust of the output when it becomes a chunk of the session (embedded mode only: the operator's own
+   * process); default `untrusted`. A remote gateway takes every output an agent sends as untrusted.
+   */
   outputTrust?: TrustLevel;
   /** How long the function may run (default 30 s); later, the call is recorded as failed. */
   timeoutMs?: number;
@@ -79,7 +81,6 @@ export type GuardedTools<T> = { [K in keyof T]: GuardedFunction<T[K]> };
 
 const SPEC_FIELDS = ['intent', 'tool', 'target', 'justification', 'redact', 'outputTrust', 'timeoutMs'];
 const CONTEXT_FIELDS = ['session', 'sources', 'target', 'justification', 'lobstertrap'];
-const REDACT_TYPES: readonly string[] = [...DATA_CATEGORIES, ...PII_TYPE_NAMES, ...SECRET_TYPES];
 const TOOL_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:/-]*$/;
 
 /**
@@ -121,6 +122,9 @@ export function guard(tools: Record<string, unknown> | readonly unknown[], optio
     names.add(name);
     // Own properties only: a tool named `constructor` must not find Object's.
     const spec = checkSpec(name, Object.hasOwn(options.tools, name) ? options.tools[name] : undefined, bad);
+    // Over HTTP the agent would be vouching for its own output: only the operator raises its trust.
+    if (gateway.mode !== 'embedded' && spec.rules.trust !== 'untrusted')
+      throw bad(`tools.${name}.outputTrust: a remote gateway takes every output an agent sends as untrusted`);
     const guarded = new GuardedTool(name, spec, gateway, defaults, options);
     if (typeof tool === 'function') return [name, guarded.plain(tool as (args: unknown) => unknown)] as const;
     if (isLangChainTool(tool)) return [name, guarded.langchain(tool)] as const;
@@ -157,8 +161,8 @@ function checkSpec(name: string, value: unknown, bad: Bad): CheckedSpec {
   if (typeof tool !== 'string' || tool.length > LIMITS.toolName || !TOOL_NAME.test(tool))
     throw bad(`${at}.tool: a catalog tool name (letters, digits and _ . : / -)`);
   const redact = spec.redact ?? [];
-  if (!Array.isArray(redact) || redact.some((t) => typeof t !== 'string' || !REDACT_TYPES.includes(t)))
-    throw bad(`${at}.redact: types among ${REDACT_TYPES.join(', ')}`);
+  if (!Array.isArray(redact) || redact.some((t) => typeof t !== 'string' || !REDACTABLE_TYPES.includes(t)))
+    throw bad(`${at}.redact: types among ${REDACTABLE_TYPES.join(', ')}`);
   const trust = spec.outputTrust ?? 'untrusted';
   if (!isTrustLevel(trust)) throw bad(`${at}.outputTrust: untrusted, semi_trusted or trusted`);
   const timeoutMs = spec.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS;

@@ -2,7 +2,12 @@
 // docs/sdk.md says how to use it and what each mode records.
 
 export type { CarapaceGateway, DecisionEvent, GuardedAction, IngestedChunk, OutputRules } from './action.js';
-export { type EmbeddedGatewayOptions, openEmbeddedGateway } from './embedded_gateway.js';
+export {
+  type EmbeddedCarapaceGateway,
+  type EmbeddedGatewayOptions,
+  openEmbeddedGateway,
+  type ReviewDecision,
+} from './embedded_gateway.js';
 export {
   type AuditRef,
   CarapaceDeniedError,
@@ -20,3 +25,4 @@ export {
 } from './guard.js';
 export { connectGateway, type RemoteGatewayOptions } from './remote_gateway.js';
 export type { DecisionRecord, IntentClass, TrustLevel, TrustTier } from '../engine/index.js';
+export type { PolicyText } from '../policy/index.js';

@@ -4,11 +4,10 @@
 // function does not run on a misread answer.
 
 import { type DecisionRecord, isDecision, isPlainObject } from '../engine/index.js';
+import { REVIEW_ID } from '../gateway/reviews.js';
 import { MAX_TOKEN_CHARS } from '../tokens/index.js';
 import type { GatewayAnswer } from './gateway_http.js';
 import { type AuditRef, CarapaceError } from './errors.js';
-
-const REVIEW_ID = /^rev_[0-9a-f]{32}$/;
 
 /** POST /v1/actions, read. */
 export type ProposalAnswer = {
@@ -21,6 +20,9 @@ export type ProposalAnswer = {
   | { decision: 'HUMAN_REVIEW'; review: { id: string; expires_at: string } }
   | { decision: 'DENY' | 'QUARANTINE' }
 );
+
+/** What a token id looks like (the results route takes no other). */
+const JTI = /^[A-Za-z0-9_-]{16,128}$/;
 
 function invalid(where: string, detail: string): CarapaceError {
   return new CarapaceError(
@@ -89,26 +91,35 @@ function readAudit(value: unknown, where: string): AuditRef {
   return { seq: value.seq as number, hash: value.hash };
 }
 
-/**
- * Reads the answer to redeeming a token at POST /v1/execute. The SDK runs the function itself only when
- * the gateway redeemed the token in its echo executor (which records the call and touches nothing);
- * any other executor means the gateway has carried out the action on its own.
- */
-export function readRedemption(answer: GatewayAnswer): { audit: AuditRef } {
-  const where = 'POST /v1/execute';
+/** POST /v1/redeem, read: the run the gateway now waits on, and how long it waits for its result. */
+export function readRedemption(answer: GatewayAnswer): { jti: string; resultWithinMs: number } {
+  const where = 'POST /v1/redeem';
+  const b = answer.body;
+  if (typeof b.jti !== 'string' || !JTI.test(b.jti)) throw invalid(where, 'jti: not a token id');
+  if (!Number.isSafeInteger(b.result_within_ms) || (b.result_within_ms as number) <= 0)
+    throw invalid(where, 'result_within_ms: not a positive whole number');
+  return { jti: b.jti, resultWithinMs: b.result_within_ms as number };
+}
+
+/** POST /v1/results, read: the output as the caller may see it, or why it is withheld. */
+export function readResult(answer: GatewayAnswer): {
+  result: unknown;
+  withheld: { code: 'E_OUTPUT_NOT_JSON' | 'E_OUTPUT_WITHHELD'; reason: string } | null;
+  audit: AuditRef;
+} {
+  const where = 'POST /v1/results';
   const b = answer.body;
   const audit = readAudit(b.audit, where);
-  const result = b.result;
-  if (!isPlainObject(result) || result.executor !== 'echo' || result.simulated !== true) {
-    const executor =
-      isPlainObject(result) && typeof result.executor === 'string' ? result.executor : 'unknown';
-    throw new CarapaceError(
-      'E_EXECUTED_BY_GATEWAY',
-      'the gateway carried out this action in its own executor; the local function was not run',
-      `executor ${executor.slice(0, 64)}${b.withheld !== undefined ? ' (output withheld by the policy)' : ''}; audit seq ${audit.seq}`,
-    );
-  }
-  return { audit };
+  if (!('result' in b)) throw invalid(where, 'result: missing');
+  if (b.withheld === undefined) return { result: b.result, withheld: null, audit };
+  const w = b.withheld;
+  if (!isPlainObject(w) || (w.code !== 'E_OUTPUT_NOT_JSON' && w.code !== 'E_OUTPUT_WITHHELD'))
+    throw invalid(where, 'withheld: not {code, reason}');
+  return {
+    result: null,
+    withheld: { code: w.code, reason: typeof w.reason === 'string' ? w.reason.slice(0, 1024) : '' },
+    audit,
+  };
 }
 
 /** GET /v1/reviews/:id, read. */

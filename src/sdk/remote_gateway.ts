@@ -1,16 +1,25 @@
 // The remote gateway: each call is proposed to a Carapace gateway over HTTP with the agent's API key
 // (POST /v1/actions), which decides and records it. On ALLOW the SDK redeems the execution token
-// (POST /v1/execute: the gateway's echo executor verifies it for exactly this call, spends it once and
-// records the execution) and only then calls the function locally; its output is redacted here with
-// the gateway's defaults and the tool's own rules. A HUMAN_REVIEW is either reported or waited for.
+// (POST /v1/redeem: verified for exactly this call, spent once, the execution recorded) and only then
+// calls the function locally; its output, or its error, goes to POST /v1/results, where the gateway
+// applies the policy's output rules and its redaction, makes it a chunk of the session and records it,
+// and answers with what the caller may see. A HUMAN_REVIEW is either reported or waited for.
 
 import { isTrustLevel } from '../engine/index.js';
+import { outputAsJson } from '../gateway/actions.js';
+import { describeFailure } from '../gateway/inspection.js';
 import { SESSION } from '../gateway/schemas.js';
 import type { CarapaceGateway, GuardedAction, IngestedChunk, OutputRules } from './action.js';
 import { CarapaceDeniedError, CarapaceError, CarapaceReviewPendingError } from './errors.js';
-import { type GatewayConnection, gatewayConnection, gatewayRequest } from './gateway_http.js';
-import { readProposal, readRedemption, readReview } from './remote_answer.js';
-import { outputAsJson, redactToolOutput, runToolFunction } from './tool_output.js';
+import {
+  type GatewayAnswer,
+  type GatewayConnection,
+  gatewayConnection,
+  gatewayRequest,
+} from './gateway_http.js';
+import { readProposal, readRedemption, readResult, readReview } from './remote_answer.js';
+import { awaitReviewDecision, type ReviewWait, reviewWait } from './review_wait.js';
+import { runToolFunction } from './tool_output.js';
 
 export interface RemoteGatewayOptions {
   /** The gateway's base URL; default $CARAPACE_URL. */
@@ -44,13 +53,31 @@ export function connectGateway(options: RemoteGatewayOptions = {}): CarapaceGate
     ...(options.allowInsecureHttp !== undefined ? { allowInsecureHttp: options.allowInsecureHttp } : {}),
     ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
   });
-  const review = options.review;
-  const wait = review?.wait === true;
-  const waitMs = review?.timeoutMs ?? 5 * 60 * 1000;
-  const pollMs = review?.pollMs ?? 1000;
-  if (!Number.isSafeInteger(waitMs) || waitMs < 0 || !Number.isSafeInteger(pollMs) || pollMs <= 0)
-    throw new CarapaceError('E_OPTIONS_INVALID', 'invalid gateway connection', 'review: whole milliseconds');
-  return new RemoteGateway(conn, { wait, waitMs, pollMs });
+  return new RemoteGateway(conn, reviewWait(options.review, 'invalid gateway connection'));
+}
+
+/**
+ * A step after the function ran: every failure says so (`executed`), and its output is not returned
+ * when the gateway did not record it.
+ */
+async function ranAlready<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    if (e instanceof CarapaceError && !e.executed)
+      throw new CarapaceError(
+        e.code,
+        `the tool ran, but ${e.message.replace(/; the action was not run$/, '')}`,
+        e.detail,
+        true,
+      );
+    throw e;
+  }
+}
+
+/** Time kept back from the gateway's result window for the result to reach it. */
+function resultMarginMs(withinMs: number): number {
+  return Math.min(1000, Math.floor(withinMs / 10));
 }
 
 class RemoteGateway implements CarapaceGateway {
@@ -60,7 +87,7 @@ class RemoteGateway implements CarapaceGateway {
 
   constructor(
     private readonly conn: GatewayConnection,
-    private readonly review: { wait: boolean; waitMs: number; pollMs: number },
+    private readonly review: ReviewWait,
   ) {}
 
   perform(
@@ -167,56 +194,90 @@ class RemoteGateway implements CarapaceGateway {
     }
 
     // Redeem first: a token that is expired, spent, or not for exactly this call is refused by the
-    // gateway, and the function is not called.
-    readRedemption(
-      await gatewayRequest(this.conn, 'POST', '/v1/execute', { token, tool: action.tool, args }),
+    // gateway, and so is a tool the gateway runs in an executor of its own; the function is not called.
+    const redeemed = readRedemption(
+      await gatewayRequest(this.conn, 'POST', '/v1/redeem', {
+        token,
+        tool: action.tool,
+        args,
+        ...(action.session !== undefined ? { session: action.session } : {}),
+      }),
     );
-
-    const ran = await runToolFunction(() => run(structuredClone(args)), rules.timeoutMs);
+    // The gateway takes the result only within its window: the function gets that long at most.
+    const timeoutMs = Math.min(
+      rules.timeoutMs,
+      Math.max(1, redeemed.resultWithinMs - resultMarginMs(redeemed.resultWithinMs)),
+    );
+    const ran = await runToolFunction(() => run(structuredClone(args)), timeoutMs);
+    const jti = redeemed.jti;
     if (!ran.ok) {
+      const failure = ran.timedOut
+        ? { code: 'E_TOOL_TIMEOUT', reason: `the tool did not finish within ${timeoutMs} ms` }
+        : describeFailure(ran.error, 'E_TOOL_FAILED');
+      await this.sendResult({ jti, error: { code: failure.code, message: failure.reason } });
       if (ran.timedOut)
         throw new CarapaceError(
           'E_TOOL_TIMEOUT',
-          `${action.tool} did not finish within ${rules.timeoutMs} ms; its effect is unknown`,
-          'it may still be running',
+          `${action.tool} did not finish within ${timeoutMs} ms; its effect is unknown`,
+          'the call is recorded as failed; it may still be running',
           true,
         );
       throw ran.error;
     }
-    return redactToolOutput(outputAsJson(ran.output), rules.redact).value;
+    const output = outputAsJson(ran.output);
+    if (!output.ok) {
+      await this.sendResult({ jti, error: { code: 'E_OUTPUT_NOT_JSON', message: output.reason } });
+      throw new CarapaceError(
+        'E_OUTPUT_NOT_JSON',
+        `${action.tool} ran, but its output cannot be inspected: it is not JSON the gateway records`,
+        output.reason,
+        true,
+      );
+    }
+    const recorded = await ranAlready(async () =>
+      readResult(
+        await this.sendResult({
+          jti,
+          output: output.value,
+          ...(rules.redact.length > 0 ? { redact: rules.redact } : {}),
+        }),
+      ),
+    );
+    if (recorded.withheld)
+      throw new CarapaceError(
+        recorded.withheld.code,
+        `${action.tool} ran, but the gateway withholds its output (audit seq ${recorded.audit.seq})`,
+        recorded.withheld.reason,
+        true,
+      );
+    return recorded.result;
+  }
+
+  /** Sends the one result of a run to POST /v1/results; the function has run (see ranAlready). */
+  private sendResult(body: Record<string, unknown>): Promise<GatewayAnswer> {
+    return ranAlready(() => gatewayRequest(this.conn, 'POST', '/v1/results', body));
   }
 
   /** Polls the review until it is decided or the wait is over; resolves with the approved call's token. */
-  private async awaitApproval(
+  private awaitApproval(
     pending: CarapaceReviewPendingError,
     tool: string,
   ): Promise<{ token: string; args: Record<string, unknown> }> {
-    const deadline = Date.now() + this.review.waitMs;
-    for (;;) {
-      const answer = await gatewayRequest(this.conn, 'GET', `/v1/reviews/${pending.reviewId}`);
-      const review = readReview(answer, pending.reviewId);
-      if (review.status === 'approved') {
+    return awaitReviewDecision(
+      async () => {
+        const answer = await gatewayRequest(this.conn, 'GET', `/v1/reviews/${pending.reviewId}`);
+        const review = readReview(answer, pending.reviewId);
+        if (review.status !== 'approved') return review;
         if (review.tool !== tool)
           throw new CarapaceError(
             'E_GATEWAY_ANSWER_INVALID',
             'the approved review is for another tool; the action was not run',
             `review ${pending.reviewId}: ${review.tool.slice(0, 128)}`,
           );
-        return { token: review.token, args: review.args };
-      }
-      if (review.status === 'rejected' || review.status === 'expired')
-        throw new CarapaceDeniedError({
-          tool,
-          decision: 'DENY',
-          rule: pending.rule,
-          explanation: `review ${pending.reviewId} was ${review.status}${review.note ? `: ${review.note}` : ''}`,
-          record: pending.record,
-          audit: pending.audit,
-          code: review.status === 'rejected' ? 'E_REVIEW_REJECTED' : 'E_REVIEW_EXPIRED',
-        });
-      const left = deadline - Date.now();
-      if (left <= 0) throw pending;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(this.review.pollMs, left)));
-    }
+        return { status: 'approved', approved: { token: review.token, args: review.args } };
+      },
+      pending,
+      this.review,
+    );
   }
 }

@@ -239,6 +239,13 @@ test('a tool output joins the session as untrusted unless its tool says otherwis
   await trusting.get_telemetry({ target: 'node-sj-01-03' });
   assert.equal(await trusting.restart_workload({ workload: 'api', site: 'sj-01' }), 'restarted');
   assert.deepEqual(restart.calls, [{ workload: 'api', site: 'sj-01' }]);
+  // The trusted output entered through the gateway's own channel for that trust.
+  const outputs = (await auditEvents(dataDir)).filter((e) => e.kind === 'execution.result');
+  const trusted = outputs.find((e) => e.payload.session === 'shift-2' && e.payload.tool === 'get_telemetry');
+  assert.deepEqual(
+    [trusted?.payload.channel, trusted?.payload.trust, trusted?.payload.executor],
+    ['tool-output.trusted', 'trusted', 'sdk'],
+  );
 });
 
 test('a failing tool is recorded as failed (credentials and PII removed from its message) and its error is rethrown', async () => {
@@ -403,4 +410,141 @@ test('a policy that does not compile stops the embedded gateway from opening', a
   // It left the directory unlocked.
   const g = await openEmbeddedGateway({ dataDir: join(dir, 'data') });
   await g.close();
+});
+
+test('a policy given in place is compiled, recorded and enforced like a policy file', async () => {
+  const dir = freshDir();
+  const g = await openEmbeddedGateway({
+    dataDir: join(dir, 'data'),
+    policy: { format: 'english', text: 'This policy is called inline.\nNever allow read_logs.\n' },
+  });
+  try {
+    const read = spy(() => 'lines');
+    await assert.rejects(
+      guard({ read_logs: read.fn }, { gateway: g, tools: { read_logs: 'observe' } }).read_logs({
+        source: 'x',
+      }),
+      (e: unknown) => e instanceof CarapaceDeniedError && e.rule === 'inline#1',
+    );
+    assert.deepEqual(read.calls, []);
+  } finally {
+    await g.close();
+  }
+  const loaded = (await auditEntries(join(dir, 'data'))).find((e) => e.kind === 'policy.loaded');
+  assert.deepEqual([loaded?.payload.path, loaded?.payload.name], [null, 'inline']);
+  await assert.rejects(
+    openEmbeddedGateway({ dataDir: join(dir, 'data'), policy: { format: 'english', text: 'Be careful.' } }),
+    { code: 'E_OPTIONS_INVALID' },
+  );
+});
+
+test('an approver of this process decides a review the call waits for; the agent is never an approver', async () => {
+  const dir = freshDir();
+  const g = await openEmbeddedGateway({
+    dataDir: join(dir, 'data'),
+    agent: { name: 'ops-agent', tier: 'T3' },
+    channels: { 'operator-console': 'trusted' },
+    approvers: ['night-lead'],
+    review: { wait: true, pollMs: 10, timeoutMs: 5000 },
+  });
+  try {
+    const order = await g.ingest('Isolate leaf-switch-sj-01-a, it is flapping.', {
+      channel: 'operator-console',
+      session: 'leaf',
+    });
+    const isolate = spy(() => ({ isolated: true }));
+    const decisions: string[] = [];
+    const tools = guard(
+      { isolate_network_device: isolate.fn },
+      {
+        gateway: g,
+        tools: { isolate_network_device: 'remediate_destructive' },
+        session: 'leaf',
+        sources: [order.id],
+        onDecision: (e) => {
+          const id = e.review?.id as string;
+          decisions.push(e.decision);
+          // A person answers while the call waits; an unknown approver is refused, and a review is
+          // decided once.
+          setTimeout(() => {
+            void (async () => {
+              await assert.rejects(g.approveReview(id, { approver: 'nobody' }), { code: 'E_CALL_INVALID' });
+              await assert.rejects(g.rejectReview(id, { approver: 'night-lead', note: '' }), {
+                code: 'E_CALL_INVALID',
+              });
+              assert.deepEqual(await g.approveReview(id, { approver: 'night-lead', note: 'leaf only' }), {
+                outcome: 'approved',
+                status: 'approved',
+              });
+              await assert.rejects(g.approveReview(id, { approver: 'night-lead' }), (e: unknown) => {
+                assert.ok(e instanceof CarapaceError);
+                assert.equal(e.code, 'E_GATEWAY_REFUSED');
+                assert.match(e.detail, /^E_REVIEW_CONFLICT/);
+                return true;
+              });
+            })();
+          }, 30);
+        },
+      },
+    );
+    assert.deepEqual(await tools.isolate_network_device({ device_id: 'leaf-switch-sj-01-a' }), {
+      isolated: true,
+    });
+    assert.deepEqual(decisions, ['HUMAN_REVIEW']);
+    assert.deepEqual(isolate.calls, [{ device_id: 'leaf-switch-sj-01-a' }]);
+
+    const events = await auditEvents(join(dir, 'data'));
+    const decided = events.find((e) => e.kind === 'review.decision');
+    assert.deepEqual(
+      [decided?.payload.approver, decided?.payload.outcome],
+      ['approver:night-lead', 'approved'],
+    );
+    const result = events.filter((e) => e.kind === 'execution.result').at(-1);
+    assert.equal(result?.payload.session, 'leaf');
+    const execution = events.filter((e) => e.kind === 'execution').at(-1);
+    assert.equal(execution?.payload.jti, decided?.payload.review);
+
+    // Rejected while it waits: a denial naming the review; the function is not called.
+    const rejecting = guard(
+      { isolate_network_device: isolate.fn },
+      {
+        gateway: g,
+        tools: { isolate_network_device: 'remediate_destructive' },
+        sources: [order.id],
+        onDecision: (e) => {
+          setTimeout(() => {
+            void g.rejectReview(e.review?.id as string, { approver: 'night-lead', note: 'not the spine' });
+          }, 30);
+        },
+      },
+    );
+    await assert.rejects(rejecting.isolate_network_device({ device_id: 'spine-switch-sj-01' }), {
+      code: 'E_REVIEW_REJECTED',
+    });
+    assert.equal(isolate.calls.length, 1);
+  } finally {
+    await g.close();
+  }
+  const verified = await verifyAudit(join(dir, 'data'));
+  assert.ok(verified.ok, JSON.stringify(verified));
+  // The agent is never its own approver: not by name, nor through a name another principal holds.
+  for (const approvers of [['ops-agent'], ['x', 'x']])
+    await assert.rejects(
+      openEmbeddedGateway({ dataDir: join(dir, 'data'), agent: { name: 'ops-agent' }, approvers }),
+      { code: 'E_OPTIONS_INVALID' },
+    );
+  await assert.rejects(openEmbeddedGateway({ dataDir: join(dir, 'data'), agent: { name: 'night-lead' } }), {
+    code: 'E_OPTIONS_INVALID',
+    detail: "night-lead is another principal's name",
+  });
+});
+
+test('the tool-output channels are the gateway’s own: no embedded gateway names one', async () => {
+  await assert.rejects(
+    openEmbeddedGateway({
+      dataDir: join(freshDir(), 'data'),
+      channels: { 'tool-output.trusted': 'trusted' },
+    }),
+    { code: 'E_OPTIONS_INVALID' },
+  );
 });

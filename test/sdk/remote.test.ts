@@ -1,13 +1,13 @@
 // The SDK's remote mode against a real gateway on an ephemeral port: decisions made and recorded by
-// the gateway, the execution token redeemed before the local function runs, human review reported or
-// waited for, and every way the gateway can fail (no answer, a slow one, a malformed one, a redirect,
-// a gateway that runs the action itself) refused without calling the function.
+// the gateway, the execution token redeemed (POST /v1/redeem) before the local function runs, its
+// output recorded by the gateway (POST /v1/results), human review reported or waited for, and every way
+// the gateway can fail (no answer, a slow one, a malformed one, a redirect, a tool the gateway runs
+// itself) refused without calling the function, or, once it ran, without returning its output.
 
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import type { Executor, TokenGate } from '../../src/executors/executor.js';
 import {
   type CarapaceGateway,
   CarapaceDeniedError,
@@ -16,8 +16,8 @@ import {
   connectGateway,
   guard,
 } from '../../src/sdk/index.js';
-import { type Harness, principal, startHarness } from '../gateway/harness.js';
-import { auditEntries, auditEvents, GITHUB_TOKEN, POISON } from './helpers.js';
+import { type Harness, principal, recordingExecutor, startHarness } from '../gateway/harness.js';
+import { auditEntries, auditEvents, auditText, GITHUB_TOKEN, POISON } from './helpers.js';
 
 let h: Harness;
 const keys: Record<string, string> = {};
@@ -56,21 +56,74 @@ test('ingest through the agent key takes the trust of the channel an admin bound
 test('an allowed call is decided and its token redeemed by the gateway before the local function runs', async () => {
   let kindsWhileRunning: string[] = [];
   const restart = spy(async () => {
-    kindsWhileRunning = (await auditEvents(h.dataDir)).slice(-3).map((e) => e.kind);
-    return { restarted: true, paged: 'sre-lead@example.com', leaked: GITHUB_TOKEN };
+    kindsWhileRunning = (await auditEvents(h.dataDir)).slice(-2).map((e) => e.kind);
+    return { restarted: true, paged: 'sre-lead@example.com', leaked: GITHUB_TOKEN, seen: '10.1.2.3' };
   });
   const tools = guard(
     { restart_workload: restart.fn },
-    { gateway, tools: { restart_workload: 'remediate_reversible' }, session: 'night', sources: [operator] },
+    {
+      gateway,
+      tools: { restart_workload: { intent: 'remediate_reversible', redact: ['IP_ADDRESS'] } },
+      session: 'night',
+      sources: [operator],
+    },
   );
   const out = await tools.restart_workload({ workload: 'api', site: 'sj-01' });
   assert.deepEqual(restart.calls, [{ workload: 'api', site: 'sj-01' }]);
-  // The gateway recorded the decision and the redemption (its echo executor's result) before we ran.
-  assert.deepEqual(kindsWhileRunning, ['decision', 'execution', 'execution.result']);
-  assert.deepEqual(out, { restarted: true, paged: '<EMAIL_ADDRESS>', leaked: '<GITHUB_TOKEN>' });
-  const decision = (await auditEntries(h.dataDir)).filter((e) => e.kind === 'decision').at(-1);
+  // The gateway recorded the decision and the redemption before we ran; nothing ran in the gateway.
+  assert.deepEqual(kindsWhileRunning, ['decision', 'execution']);
+  // The gateway redacted the output (its defaults and the tool's own types) before we saw it.
+  assert.deepEqual(out, {
+    restarted: true,
+    paged: '<EMAIL_ADDRESS>',
+    leaked: '<GITHUB_TOKEN>',
+    seen: '<IP_ADDRESS>',
+  });
+  const entries = await auditEntries(h.dataDir);
+  const decision = entries.filter((e) => e.kind === 'decision').at(-1);
   assert.equal((decision?.payload.record as { decision: string }).decision, 'ALLOW');
   assert.equal(decision?.payload.agent, 'agent:ops-agent');
+  // The output was recorded as the client's, and became an untrusted chunk of the call's session.
+  const result = entries.at(-1);
+  assert.equal(result?.kind, 'execution.result');
+  assert.deepEqual(
+    [result?.payload.executor, result?.payload.session, result?.payload.trust],
+    ['client', 'night', 'untrusted'],
+  );
+  assert.deepEqual(result?.payload.result, out);
+  const session = await h.gateway.ctx.store.sessionChunkIds('night', 'agent:ops-agent');
+  assert.ok(session.includes(result?.payload.output_chunk as string));
+  assert.ok(!(await auditText(h.dataDir)).includes(GITHUB_TOKEN));
+});
+
+test('a failing tool is recorded by the gateway as failed, and its error rethrown', async () => {
+  const boom = Object.assign(new Error(`upstream refused ${GITHUB_TOKEN}`), { code: 'E_UPSTREAM' });
+  const tools = guard(
+    {
+      get_telemetry: async () => {
+        throw boom;
+      },
+    },
+    { gateway, tools: { get_telemetry: 'observe' } },
+  );
+  await assert.rejects(tools.get_telemetry({ target: 'vm-01' }), (e: unknown) => e === boom);
+  const last = (await auditEvents(h.dataDir)).at(-1);
+  assert.deepEqual(
+    [last?.kind, last?.payload.code, last?.payload.reason, last?.payload.executor],
+    ['execution.failed', 'E_UPSTREAM', 'upstream refused <GITHUB_TOKEN>', 'client'],
+  );
+});
+
+test('a remote gateway takes every output as untrusted: a tool cannot raise its own', () => {
+  assert.throws(
+    () =>
+      guard(
+        { get_telemetry: () => 'ok' },
+        { gateway, tools: { get_telemetry: { intent: 'observe', outputTrust: 'trusted' } } },
+      ),
+    (e: unknown) =>
+      e instanceof CarapaceError && e.code === 'E_OPTIONS_INVALID' && /untrusted/.test(e.detail),
+  );
 });
 
 test('a DENY from the gateway throws CarapaceDeniedError with its record; the function is not called', async () => {
@@ -229,28 +282,9 @@ test('a wrong API key is refused by the gateway; the function is not called', as
   assert.deepEqual(fn.calls, []);
 });
 
-test('a tool the gateway runs in an executor of its own is not run again locally', async () => {
+test('a tool the gateway runs in an executor of its own is not redeemed for the SDK, and runs nowhere', async () => {
   const ran: string[] = [];
-  const hall = (gate: TokenGate): Executor[] => [
-    {
-      name: 'test-hall',
-      simulated: true,
-      tools: ['restart_workload'],
-      async execute(token, call) {
-        await gate(token, call);
-        ran.push(call.tool);
-        return {
-          executor: 'test-hall',
-          simulated: true,
-          tool: call.tool,
-          args: call.args,
-          executed_at: new Date(0).toISOString(),
-          effect: 'restarted in the test hall',
-        };
-      },
-    },
-  ];
-  const other = await startHarness(undefined, hall);
+  const other = await startHarness(undefined, recordingExecutor('test-hall', ['restart_workload'], ran));
   try {
     const key = await principal(other, 'ops-agent', 'agent', 'operator-console');
     const g = connectGateway({ url: other.gateway.url, apiKey: key });
@@ -261,9 +295,13 @@ test('a tool the gateway runs in an executor of its own is not run again locally
         { restart_workload: restart.fn },
         { gateway: g, tools: { restart_workload: 'remediate_reversible' } },
       ).restart_workload({ workload: 'api', site: 'sj-01' }, { sources: [source] }),
-      { code: 'E_EXECUTED_BY_GATEWAY' },
+      (e: unknown) =>
+        e instanceof CarapaceError &&
+        e.code === 'E_GATEWAY_REFUSED' &&
+        e.detail.startsWith('E_TOOL_HAS_EXECUTOR') &&
+        !e.executed,
     );
-    assert.deepEqual(ran, ['restart_workload']);
+    assert.deepEqual(ran, []);
     assert.deepEqual(restart.calls, []);
   } finally {
     await other.close();
@@ -394,34 +432,67 @@ test('fail closed: no gateway, a slow one, a malformed answer or a redirect neve
   assert.deepEqual(fn.calls, []);
 });
 
-test('an ALLOW whose token the gateway will not redeem through its echo executor is not run', async () => {
-  const fake = await fakeGateway((req, res) => {
-    if (req.url === '/v1/actions')
-      return json(200, {
-        decision: 'ALLOW',
-        rule: 'R8',
-        explanation: 'ok',
-        audit: { seq: 1, hash: 'h' },
-        token: 't',
-        record: RECORD,
-      })(req, res);
-    return json(200, { result: { executor: 'echo', simulated: false }, audit: { seq: 2, hash: 'h2' } })(
-      req,
-      res,
-    );
-  });
-  try {
-    const fn = spy(() => 'ran');
-    const g = connectGateway({ url: fake.url, apiKey: 'cpk_test' });
-    await assert.rejects(
-      guard({ get_telemetry: fn.fn }, { gateway: g, tools: { get_telemetry: 'observe' } }).get_telemetry({
-        target: 'vm-01',
-      }),
-      { code: 'E_EXECUTED_BY_GATEWAY' },
-    );
-    assert.deepEqual(fn.calls, []);
-  } finally {
-    await fake.close();
+test('a redemption answer the SDK cannot read runs nothing; a result the gateway does not take returns nothing', async () => {
+  const ALLOWED = {
+    decision: 'ALLOW',
+    rule: 'R8',
+    explanation: 'ok',
+    audit: { seq: 1, hash: 'h' },
+    token: 't',
+    record: RECORD,
+  };
+  const cases: [string, (req: IncomingMessage, res: ServerResponse) => void, string, boolean][] = [
+    [
+      'a redemption without a run id',
+      (req, res) => json(200, req.url === '/v1/actions' ? ALLOWED : { result_within_ms: 1000 })(req, res),
+      'E_GATEWAY_ANSWER_INVALID',
+      false,
+    ],
+    [
+      'a result the gateway fails to record',
+      (req, res) =>
+        json(
+          req.url === '/v1/results' ? 503 : 200,
+          req.url === '/v1/actions'
+            ? ALLOWED
+            : req.url === '/v1/redeem'
+              ? { jti: 'A'.repeat(22), result_within_ms: 30_000 }
+              : { error: 'the audit log cannot record this event', code: 'E_AUDIT_UNAVAILABLE', detail: 'x' },
+        )(req, res),
+      'E_GATEWAY_REFUSED',
+      true,
+    ],
+    [
+      'a result answer without a result',
+      (req, res) =>
+        json(
+          200,
+          req.url === '/v1/actions'
+            ? ALLOWED
+            : req.url === '/v1/redeem'
+              ? { jti: 'A'.repeat(22), result_within_ms: 30_000 }
+              : { audit: { seq: 3, hash: 'h3' } },
+        )(req, res),
+      'E_GATEWAY_ANSWER_INVALID',
+      true,
+    ],
+  ];
+  for (const [name, answer, code, executed] of cases) {
+    const fake = await fakeGateway(answer);
+    try {
+      const fn = spy(() => 'ran');
+      const g = connectGateway({ url: fake.url, apiKey: 'cpk_test' });
+      await assert.rejects(
+        guard({ get_telemetry: fn.fn }, { gateway: g, tools: { get_telemetry: 'observe' } }).get_telemetry({
+          target: 'vm-01',
+        }),
+        (e: unknown) => e instanceof CarapaceError && e.code === code && e.executed === executed,
+        name,
+      );
+      assert.equal(fn.calls.length, executed ? 1 : 0, name);
+    } finally {
+      await fake.close();
+    }
   }
 });
 
