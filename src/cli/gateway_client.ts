@@ -1,13 +1,14 @@
-// The CLI's HTTP client for a running gateway: the URL from --url or $CARAPACE_URL, the API key from
-// $CARAPACE_API_KEY only (never argv), and every failure mapped to {error, code, detail} with exit 2.
+// The CLI's connection to a running gateway: the URL from --url or $CARAPACE_URL, the API key from
+// $CARAPACE_API_KEY only (never argv), requests made by the gateway's own bounded client, and every
+// failure mapped to {error, code, detail} with exit 2.
 
+import { checkGatewayUrl, errorBodyOf, GatewayClientError, requestGateway } from '../gateway/http_client.js';
 import { failure, CliFailure } from './io.js';
 
 export const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:8787';
 export const KEY_ENV = 'CARAPACE_API_KEY';
 export const URL_ENV = 'CARAPACE_URL';
 const TIMEOUT_MS = 30_000;
-const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 export interface GatewayConnection {
   /** The base URL without a trailing slash. */
@@ -47,23 +48,10 @@ export function resolveConnection(options: ConnectionOptions): GatewayConnection
 }
 
 function parseBaseUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw failure('E_URL_INVALID', 'invalid gateway URL', `${text} is not a URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw failure('E_URL_INVALID', 'invalid gateway URL', `${url.protocol} is not http: or https:`);
-  if (url.username || url.password)
-    throw failure(
-      'E_URL_INVALID',
-      'invalid gateway URL',
-      `the URL must not carry credentials; the key comes from $${KEY_ENV}`,
-    );
-  if (url.search || url.hash)
-    throw failure('E_URL_INVALID', 'invalid gateway URL', 'the URL must not have a query or fragment');
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  const url = checkGatewayUrl(text);
+  if (url.ok) return url.base;
+  const hint = url.problem === 'credentials' ? `; the key comes from $${KEY_ENV}` : '';
+  throw failure('E_URL_INVALID', 'invalid gateway URL', `the URL: ${url.detail}${hint}`);
 }
 
 /**
@@ -76,92 +64,31 @@ export async function gatewayRequest(
   path: string,
   body?: unknown,
 ): Promise<unknown> {
-  const url = `${conn.base}${path}`;
-  const headers: Record<string, string> = {
-    authorization: `Bearer ${conn.key}`,
-    accept: 'application/json',
-  };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  let response: Response;
+  let reply: Awaited<ReturnType<typeof requestGateway>>;
   try {
-    response = await fetch(url, {
-      method,
-      headers,
-      // A redirect would carry the key to wherever it points: never follow one.
-      redirect: 'manual',
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
+    reply = await requestGateway({ ...conn, timeoutMs: TIMEOUT_MS }, method, path, body);
   } catch (e) {
-    throw connectionFailure(conn.base, e);
+    if (!(e instanceof GatewayClientError)) throw e;
+    if (e.kind === 'timeout')
+      throw failure('E_GATEWAY_TIMEOUT', 'the gateway did not answer', `${conn.base}: ${e.detail}`);
+    if (e.kind === 'too_large')
+      throw failure('E_GATEWAY_RESPONSE_INVALID', 'the gateway answer is too large', e.detail);
+    throw failure('E_GATEWAY_UNREACHABLE', 'cannot reach the gateway', e.detail);
   }
-  const text = await readBounded(conn.base, response);
-  const parsed = parseBody(text);
-  if (response.status >= 200 && response.status < 300) {
-    if (parsed === undefined)
+  if (reply.status >= 200 && reply.status < 300) {
+    if (reply.body === undefined)
       throw failure(
         'E_GATEWAY_RESPONSE_INVALID',
         'the gateway answered with something other than JSON',
-        `${method} ${path}: HTTP ${response.status}`,
+        `${method} ${path}: HTTP ${reply.status}`,
       );
-    return parsed;
+    return reply.body;
   }
-  if (isErrorBody(parsed))
-    throw new CliFailure({ error: parsed.error, code: parsed.code, detail: parsed.detail });
+  const said = errorBodyOf(reply.body);
+  if (said) throw new CliFailure(said);
   throw failure(
     'E_GATEWAY_HTTP',
     'the gateway refused the request',
-    `${method} ${path}: HTTP ${response.status}${response.status >= 300 && response.status < 400 ? ' (redirects are not followed)' : ''}`,
+    `${method} ${path}: HTTP ${reply.status}${reply.status >= 300 && reply.status < 400 ? ' (redirects are not followed)' : ''}`,
   );
-}
-
-function connectionFailure(base: string, e: unknown): CliFailure {
-  const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (err.name === 'TimeoutError' || err.name === 'AbortError')
-    return failure(
-      'E_GATEWAY_TIMEOUT',
-      'the gateway did not answer',
-      `${base}: no answer within ${TIMEOUT_MS} ms`,
-    );
-  const reason = err.cause?.code ?? err.cause?.message ?? err.message ?? 'error';
-  return failure('E_GATEWAY_UNREACHABLE', 'cannot reach the gateway', `${base}: ${reason}`);
-}
-
-async function readBounded(base: string, response: Response): Promise<string> {
-  if (!response.body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-      size += chunk.length;
-      if (size > MAX_RESPONSE_BYTES) {
-        await response.body.cancel().catch(() => {});
-        throw failure(
-          'E_GATEWAY_RESPONSE_INVALID',
-          'the gateway answer is too large',
-          `more than ${MAX_RESPONSE_BYTES} bytes`,
-        );
-      }
-      chunks.push(chunk);
-    }
-  } catch (e) {
-    if (e instanceof CliFailure) throw e;
-    throw connectionFailure(base, e);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseBody(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function isErrorBody(value: unknown): value is { error: string; code: string; detail: string } {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return typeof v.error === 'string' && typeof v.code === 'string' && typeof v.detail === 'string';
 }

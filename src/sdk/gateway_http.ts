@@ -1,20 +1,19 @@
-// The SDK's HTTP connection to a gateway: one request at a time, bounded in time and size, never
-// following a redirect (it would carry the key elsewhere), and every failure a CarapaceError that
-// never holds the key. What a 2xx answer means is checked by the caller (remote_answer.ts).
+// The SDK's connection to a gateway: the options checked once (a URL that would expose the key is
+// refused), then each request made by the gateway's own bounded client and every failure turned into a
+// CarapaceError that never holds the key. What a 2xx answer means is checked by the caller
+// (remote_answer.ts).
 
+import {
+  checkGatewayUrl,
+  GatewayClientError,
+  type GatewayEndpoint,
+  requestGateway,
+} from '../gateway/http_client.js';
 import { CarapaceError } from './errors.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
-const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-export interface GatewayConnection {
-  /** The base URL, without a trailing slash. */
-  base: string;
-  key: string;
-  timeoutMs: number;
-  fetch: typeof fetch;
-}
+export type GatewayConnection = Required<GatewayEndpoint>;
 
 /**
  * Checks the URL and key: http(s) only, no credentials, query or fragment in the URL, and plain http
@@ -30,17 +29,10 @@ export function gatewayConnection(options: {
   const bad = (detail: string) =>
     new CarapaceError('E_OPTIONS_INVALID', 'invalid gateway connection', detail);
   if (typeof options.url !== 'string' || options.url === '') throw bad('url: give it, or set $CARAPACE_URL');
-  let url: URL;
-  try {
-    url = new URL(options.url);
-  } catch {
-    throw bad('url: not a URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw bad(`url: ${url.protocol} is not http: or https:`);
-  if (url.username || url.password) throw bad('url: must not carry credentials; give apiKey');
-  if (url.search || url.hash) throw bad('url: must not have a query or fragment');
-  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname) && options.allowInsecureHttp !== true)
+  const url = checkGatewayUrl(options.url);
+  if (!url.ok)
+    throw bad(`url: ${url.detail}${url.detail === 'must not carry credentials' ? '; give apiKey' : ''}`);
+  if (url.plainRemote && options.allowInsecureHttp !== true)
     throw bad('url: plain http to a host other than this one would expose the API key; use https');
   const key = (options.apiKey ?? '').trim();
   if (key === '') throw bad('apiKey: give it, or set $CARAPACE_API_KEY');
@@ -49,12 +41,7 @@ export function gatewayConnection(options: {
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) throw bad('timeoutMs: a positive whole number');
   if (options.fetch !== undefined && typeof options.fetch !== 'function')
     throw bad('fetch: a fetch function');
-  return {
-    base: `${url.origin}${url.pathname.replace(/\/+$/, '')}`,
-    key,
-    timeoutMs,
-    fetch: options.fetch ?? fetch,
-  };
+  return { base: url.base, key, timeoutMs, fetch: options.fetch ?? fetch };
 }
 
 /** A 2xx answer: its status and JSON object body. */
@@ -75,44 +62,31 @@ export async function gatewayRequest(
   body?: unknown,
 ): Promise<GatewayAnswer> {
   const where = `${method} ${path}`;
-  const headers: Record<string, string> = { authorization: `Bearer ${conn.key}`, accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const signal = AbortSignal.timeout(conn.timeoutMs);
-  let text: string;
-  let status: number;
+  let reply: Awaited<ReturnType<typeof requestGateway>>;
   try {
-    const response = await conn.fetch(`${conn.base}${path}`, {
-      method,
-      headers,
-      redirect: 'manual',
-      signal,
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    status = response.status;
-    text = await readBounded(response, where);
+    reply = await requestGateway(conn, method, path, body);
   } catch (e) {
-    if (e instanceof CarapaceError) throw e;
-    const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-    if (signal.aborted || err.name === 'TimeoutError' || err.name === 'AbortError')
+    if (!(e instanceof GatewayClientError)) throw e;
+    if (e.kind === 'timeout')
       throw new CarapaceError(
         'E_GATEWAY_TIMEOUT',
         'the gateway did not answer in time; the action was not run',
-        `${where}: no answer within ${conn.timeoutMs} ms`,
+        `${where}: ${e.detail}`,
       );
-    const reason = err.cause?.code ?? err.cause?.message ?? err.message ?? 'error';
+    if (e.kind === 'too_large')
+      throw new CarapaceError(
+        'E_GATEWAY_ANSWER_INVALID',
+        'the gateway answer is too large; the action was not run',
+        `${where}: ${e.detail}`,
+      );
     throw new CarapaceError(
       'E_GATEWAY_UNREACHABLE',
       'cannot reach the gateway; the action was not run',
-      `${conn.base}: ${reason}`,
+      e.detail,
     );
   }
-  let parsed: unknown;
-  try {
-    parsed = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+  const { status } = reply;
+  const isObject = typeof reply.body === 'object' && reply.body !== null && !Array.isArray(reply.body);
   if (status >= 200 && status < 300) {
     if (!isObject)
       throw new CarapaceError(
@@ -120,9 +94,10 @@ export async function gatewayRequest(
         'the gateway answered with something other than a JSON object; the action was not run',
         `${where}: HTTP ${status}`,
       );
-    return { status, body: parsed as Record<string, unknown> };
+    return { status, body: reply.body as Record<string, unknown> };
   }
-  const error = isObject ? (parsed as Record<string, unknown>) : {};
+  // The gateway's own {error, code, detail}, each bounded; the code goes first in `detail`.
+  const error = isObject ? (reply.body as Record<string, unknown>) : {};
   const code = typeof error.code === 'string' ? error.code.slice(0, 64) : `HTTP_${status}`;
   const detail = typeof error.detail === 'string' ? error.detail.slice(0, 1024) : '';
   const said =
@@ -132,23 +107,4 @@ export async function gatewayRequest(
     `${said}; the action was not run`,
     `${code}: ${where}: HTTP ${status}${status >= 300 && status < 400 ? ' (redirects are not followed)' : ''}${detail ? `: ${detail}` : ''}`,
   );
-}
-
-async function readBounded(response: Response, where: string): Promise<string> {
-  if (!response.body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-    size += chunk.length;
-    if (size > MAX_ANSWER_BYTES) {
-      await response.body.cancel().catch(() => {});
-      throw new CarapaceError(
-        'E_GATEWAY_ANSWER_INVALID',
-        'the gateway answer is too large; the action was not run',
-        `${where}: more than ${MAX_ANSWER_BYTES} bytes`,
-      );
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
