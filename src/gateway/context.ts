@@ -139,9 +139,10 @@ export async function decideForAgent(
   const session = isPlainObject(envelope) && typeof envelope.session === 'string' ? envelope.session : null;
 
   // Provenance comes from the store: what each chunk's channel made it, and what this agent's session saw.
-  const ids = new Set<string>(cited.filter((c): c is string => typeof c === 'string').slice(0, 64));
+  const citedIds = new Set<string>(cited.filter((c): c is string => typeof c === 'string').slice(0, 64));
+  const ids = new Set(citedIds);
   if (session) for (const id of await ctx.store.sessionChunkIds(session, agent.id)) ids.add(id);
-  const chunks = (await ctx.store.getChunks([...ids])).map((c) => ({
+  const chunks = sessionRepresentatives(await ctx.store.getChunks([...ids]), citedIds).map((c) => ({
     id: c.id,
     trust: c.trust,
     injection_suspected: c.injection_suspected,
@@ -241,6 +242,24 @@ export async function spendPolicyCounters(ctx: GatewayContext, decided: GatewayD
     obligations: { ...stage.verdict.obligations, counters: [] },
   };
   decided.final = policyFinal(stage) ?? decided.final;
+}
+
+/**
+ * Every cited chunk, and of the session's other chunks the first of each (trust, injection flag,
+ * channel). Provenance is the minimum trust and the OR of the flags, so this decides exactly as the
+ * whole session would, and a long session (thousands of tool outputs) never outgrows a request.
+ */
+export function sessionRepresentatives<
+  T extends { id: string; trust: string; injection_suspected: boolean; channel: string },
+>(chunks: readonly T[], cited: ReadonlySet<string>): T[] {
+  const seen = new Set<string>();
+  return chunks.filter((c) => {
+    if (cited.has(c.id)) return true;
+    const kind = `${c.trust}|${c.injection_suspected}|${c.channel}`;
+    if (seen.has(kind)) return false;
+    seen.add(kind);
+    return true;
+  });
 }
 
 function withArgs(record: DecisionRecord, args: unknown, notes: string[]): DecisionRecord {
