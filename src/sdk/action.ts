@@ -77,3 +77,22 @@ export interface CarapaceGateway {
   /** Waits for calls in flight, then releases what the gateway holds. Later calls are refused. */
   close(): Promise<void>;
 }
+
+/** The `/v1/actions` body for a guarded call: its envelope and, when given, the `_lobstertrap` block. */
+export function proposalBody(action: GuardedAction): {
+  envelope: Record<string, unknown>;
+  _lobstertrap?: unknown;
+} {
+  return {
+    envelope: {
+      intent: action.intent,
+      tool: action.tool,
+      args: action.args,
+      source_signals: action.sources,
+      ...(action.session !== undefined ? { session: action.session } : {}),
+      ...(action.target !== undefined ? { target: action.target } : {}),
+      ...(action.justification !== undefined ? { justification: action.justification } : {}),
+    },
+    ...(action.lobstertrap !== undefined ? { _lobstertrap: action.lobstertrap } : {}),
+  };
+}

@@ -34,7 +34,6 @@ import { isReservedChannel } from '../gateway/chunks.js';
 import { auditEvent, type GatewayContext } from '../gateway/context.js';
 import { GatewayError } from '../gateway/gateway_error.js';
 import { ingestContent } from '../gateway/ingest.js';
-import { describeFailure } from '../gateway/inspection.js';
 import { decideReview, findReview } from '../gateway/reviews.js';
 import type { PolicySource } from '../gateway/policy_stage.js';
 import { NAME, SESSION } from '../gateway/schemas.js';
@@ -43,10 +42,16 @@ import { compilePolicy, type PolicyText } from '../policy/index.js';
 import type { Principal, PrincipalRole, ReviewStatus } from '../store/store.js';
 import { StoreError } from '../store/store_error.js';
 import { TokenError } from '../tokens/index.js';
-import type { CarapaceGateway, GuardedAction, IngestedChunk, OutputRules } from './action.js';
+import {
+  type CarapaceGateway,
+  type GuardedAction,
+  type IngestedChunk,
+  type OutputRules,
+  proposalBody,
+} from './action.js';
 import { CarapaceDeniedError, CarapaceError, CarapaceReviewPendingError } from './errors.js';
 import { awaitReviewDecision, type ReviewState, type ReviewWait, reviewWait } from './review_wait.js';
-import { runToolFunction } from './tool_output.js';
+import { failedRun, InFlightCalls, runToolFunction } from './tool_output.js';
 
 export interface EmbeddedGatewayOptions {
   /** Where the store (carapace.db), the audit log (audit/) and its key (keys/) live; locked while open. */
@@ -187,8 +192,7 @@ function openingError(e: unknown): unknown {
 
 class EmbeddedGateway implements EmbeddedCarapaceGateway {
   readonly mode = 'embedded' as const;
-  private closed = false;
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly calls = new InFlightCalls('the embedded gateway is closed');
 
   constructor(
     private readonly ctx: GatewayContext,
@@ -206,36 +210,23 @@ class EmbeddedGateway implements EmbeddedCarapaceGateway {
     run: (args: Record<string, unknown>) => unknown,
     onDecision?: Parameters<CarapaceGateway['perform']>[3],
   ): Promise<unknown> {
-    return this.track(() => this.performOpen(action, rules, run, onDecision));
+    return this.calls.track(() => this.performOpen(action, rules, run, onDecision));
   }
 
   ingest(content: string, options: { session?: string; channel?: string } = {}): Promise<IngestedChunk> {
-    return this.track(() => this.ingestOpen(content, options));
+    return this.calls.track(() => this.ingestOpen(content, options));
   }
 
   approveReview(reviewId: string, options: { approver: string; note?: string }): Promise<ReviewDecision> {
-    return this.track(() => this.decide(reviewId, options, true));
+    return this.calls.track(() => this.decide(reviewId, options, true));
   }
 
   rejectReview(reviewId: string, options: { approver: string; note: string }): Promise<ReviewDecision> {
-    return this.track(() => this.decide(reviewId, options, false));
+    return this.calls.track(() => this.decide(reviewId, options, false));
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await Promise.allSettled([...this.inFlight]);
-    await this.release();
-  }
-
-  private track<T>(work: () => Promise<T>): Promise<T> {
-    if (this.closed)
-      return Promise.reject(new CarapaceError('E_GATEWAY_CLOSED', 'the embedded gateway is closed'));
-    const p = work();
-    this.inFlight.add(p);
-    const done = () => this.inFlight.delete(p);
-    p.then(done, done);
-    return p;
+    if (await this.calls.close()) await this.release();
   }
 
   private async performOpen(
@@ -245,21 +236,7 @@ class EmbeddedGateway implements EmbeddedCarapaceGateway {
     onDecision?: Parameters<CarapaceGateway['perform']>[3],
   ): Promise<unknown> {
     const { ctx, agent } = this;
-    const envelope = {
-      intent: action.intent,
-      tool: action.tool,
-      args: action.args,
-      source_signals: action.sources,
-      ...(action.session !== undefined ? { session: action.session } : {}),
-      ...(action.target !== undefined ? { target: action.target } : {}),
-      ...(action.justification !== undefined ? { justification: action.justification } : {}),
-    };
-    const proposed = await gatewayStep(() =>
-      proposeAction(ctx, agent, {
-        envelope,
-        ...(action.lobstertrap !== undefined ? { _lobstertrap: action.lobstertrap } : {}),
-      }),
-    );
+    const proposed = await gatewayStep(() => proposeAction(ctx, agent, proposalBody(action)));
     const { fields, decided } = proposed;
     const { final, record } = decided;
     const audit = fields.audit as { seq: number; hash: string };
@@ -303,18 +280,9 @@ class EmbeddedGateway implements EmbeddedCarapaceGateway {
     const ran = await runToolFunction(() => run(structuredClone(args)), rules.timeoutMs);
     const executed = { jti, tool, executor: SDK_EXECUTOR };
     if (!ran.ok) {
-      const failure = ran.timedOut
-        ? { code: 'E_TOOL_TIMEOUT', reason: `the tool did not finish within ${rules.timeoutMs} ms` }
-        : describeFailure(ran.error, 'E_TOOL_FAILED');
+      const { failure, thrown } = failedRun(action.tool, ran, rules.timeoutMs);
       await gatewayStep(() => recordFailure(ctx, agent, { ...executed, ...failure }), true);
-      if (ran.timedOut)
-        throw new CarapaceError(
-          'E_TOOL_TIMEOUT',
-          `${action.tool} did not finish within ${rules.timeoutMs} ms; its effect is unknown`,
-          'the call is recorded as failed; it may still be running',
-          true,
-        );
-      throw ran.error;
+      throw thrown;
     }
     const recorded = await gatewayStep(
       () =>

@@ -7,9 +7,14 @@
 
 import { isTrustLevel } from '../engine/index.js';
 import { outputAsJson } from '../gateway/actions.js';
-import { describeFailure } from '../gateway/inspection.js';
 import { SESSION } from '../gateway/schemas.js';
-import type { CarapaceGateway, GuardedAction, IngestedChunk, OutputRules } from './action.js';
+import {
+  type CarapaceGateway,
+  type GuardedAction,
+  type IngestedChunk,
+  type OutputRules,
+  proposalBody,
+} from './action.js';
 import { CarapaceDeniedError, CarapaceError, CarapaceReviewPendingError } from './errors.js';
 import {
   type GatewayAnswer,
@@ -19,7 +24,7 @@ import {
 } from './gateway_http.js';
 import { readProposal, readRedemption, readResult, readReview } from './remote_answer.js';
 import { awaitReviewDecision, type ReviewWait, reviewWait } from './review_wait.js';
-import { runToolFunction } from './tool_output.js';
+import { failedRun, InFlightCalls, runToolFunction } from './tool_output.js';
 
 export interface RemoteGatewayOptions {
   /** The gateway's base URL; default $CARAPACE_URL. */
@@ -82,8 +87,7 @@ function resultMarginMs(withinMs: number): number {
 
 class RemoteGateway implements CarapaceGateway {
   readonly mode = 'remote' as const;
-  private closed = false;
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly calls = new InFlightCalls('the gateway connection is closed');
 
   constructor(
     private readonly conn: GatewayConnection,
@@ -96,11 +100,11 @@ class RemoteGateway implements CarapaceGateway {
     run: (args: Record<string, unknown>) => unknown,
     onDecision?: Parameters<CarapaceGateway['perform']>[3],
   ): Promise<unknown> {
-    return this.track(() => this.performOpen(action, rules, run, onDecision));
+    return this.calls.track(() => this.performOpen(action, rules, run, onDecision));
   }
 
   ingest(content: string, options: { session?: string; channel?: string } = {}): Promise<IngestedChunk> {
-    return this.track(async () => {
+    return this.calls.track(async () => {
       if (options.channel !== undefined)
         throw new CarapaceError(
           'E_CALL_INVALID',
@@ -128,18 +132,7 @@ class RemoteGateway implements CarapaceGateway {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    await Promise.allSettled([...this.inFlight]);
-  }
-
-  private track<T>(work: () => Promise<T>): Promise<T> {
-    if (this.closed)
-      return Promise.reject(new CarapaceError('E_GATEWAY_CLOSED', 'the gateway connection is closed'));
-    const p = work();
-    this.inFlight.add(p);
-    const done = () => this.inFlight.delete(p);
-    p.then(done, done);
-    return p;
+    await this.calls.close();
   }
 
   private async performOpen(
@@ -148,19 +141,7 @@ class RemoteGateway implements CarapaceGateway {
     run: (args: Record<string, unknown>) => unknown,
     onDecision?: Parameters<CarapaceGateway['perform']>[3],
   ): Promise<unknown> {
-    const envelope = {
-      intent: action.intent,
-      tool: action.tool,
-      args: action.args,
-      source_signals: action.sources,
-      ...(action.session !== undefined ? { session: action.session } : {}),
-      ...(action.target !== undefined ? { target: action.target } : {}),
-      ...(action.justification !== undefined ? { justification: action.justification } : {}),
-    };
-    const answer = await gatewayRequest(this.conn, 'POST', '/v1/actions', {
-      envelope,
-      ...(action.lobstertrap !== undefined ? { _lobstertrap: action.lobstertrap } : {}),
-    });
+    const answer = await gatewayRequest(this.conn, 'POST', '/v1/actions', proposalBody(action));
     const proposal = readProposal(answer, { tool: action.tool, args: action.args });
     onDecision?.({
       tool: action.tool,
@@ -211,18 +192,9 @@ class RemoteGateway implements CarapaceGateway {
     const ran = await runToolFunction(() => run(structuredClone(args)), timeoutMs);
     const jti = redeemed.jti;
     if (!ran.ok) {
-      const failure = ran.timedOut
-        ? { code: 'E_TOOL_TIMEOUT', reason: `the tool did not finish within ${timeoutMs} ms` }
-        : describeFailure(ran.error, 'E_TOOL_FAILED');
+      const { failure, thrown } = failedRun(action.tool, ran, timeoutMs);
       await this.sendResult({ jti, error: { code: failure.code, message: failure.reason } });
-      if (ran.timedOut)
-        throw new CarapaceError(
-          'E_TOOL_TIMEOUT',
-          `${action.tool} did not finish within ${timeoutMs} ms; its effect is unknown`,
-          'the call is recorded as failed; it may still be running',
-          true,
-        );
-      throw ran.error;
+      throw thrown;
     }
     const output = outputAsJson(ran.output);
     if (!output.ok) {
