@@ -16,6 +16,27 @@ export type TrustLevel = (typeof TRUST_LEVELS)[number];
 export const TRUST_TIERS = ['T0', 'T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7'] as const;
 export type TrustTier = (typeof TRUST_TIERS)[number];
 
+/**
+ * The PII detector's entity types (src/inspect/pii), which policies name too: one list for both, in the
+ * order findings of equal rank are preferred.
+ */
+export const PII_TYPES = [
+  'CREDIT_CARD',
+  'IBAN_CODE',
+  'US_SSN',
+  'EMAIL_ADDRESS',
+  'IP_ADDRESS',
+  'PHONE_NUMBER',
+  'PASSPORT',
+  'ID_NUMBER',
+  'DATE_OF_BIRTH',
+  'AGE',
+  'STREET_ADDRESS',
+  'PERSON',
+  'LOCATION',
+  'ORGANIZATION',
+] as const;
+
 /** Ordered from smallest to widest reach. */
 export const BLAST_RADII = ['none', 'workload', 'node', 'vlan', 'site', 'region'] as const;
 export type BlastRadius = (typeof BLAST_RADII)[number];

@@ -8,7 +8,7 @@ import { isPlainObject } from '../engine/strict_object.js';
 import { unsafePatternReason } from './safe_regex.js';
 import { canonicalToolName } from './tool_name.js';
 
-import { TRUST_TIERS, type TrustTier } from '../engine/vocabulary.js';
+import { PII_TYPES, TRUST_TIERS, type TrustTier } from '../engine/vocabulary.js';
 export { TRUST_TIERS, type TrustTier };
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -20,23 +20,8 @@ export const ANY_TOOL = '*';
 /** Finding categories: `PII` is any PII type, `SECRET` any finding type that is not a PII type. */
 export const DATA_CATEGORIES = ['PII', 'SECRET'] as const;
 
-/** The PII detector's entity types (mirrors PII_TYPES in src/inspect/pii/types.ts, which policy may not import). */
-export const PII_TYPE_NAMES = [
-  'CREDIT_CARD',
-  'IBAN_CODE',
-  'US_SSN',
-  'EMAIL_ADDRESS',
-  'IP_ADDRESS',
-  'PHONE_NUMBER',
-  'PASSPORT',
-  'ID_NUMBER',
-  'DATE_OF_BIRTH',
-  'AGE',
-  'STREET_ADDRESS',
-  'PERSON',
-  'LOCATION',
-  'ORGANIZATION',
-] as const;
+/** The PII detector's entity types, as policies name them (one list: engine/vocabulary.ts). */
+export const PII_TYPE_NAMES = PII_TYPES;
 
 export type ArgumentConstraint =
   | { equals: JsonValue }

@@ -1,23 +1,10 @@
 // The vocabulary of the PII detector: entity types, the finding every detector returns, and options.
 // Offsets always index the caller's original string (UTF-16 code units), never the normalised form.
 
+import { PII_TYPES } from '../../engine/vocabulary.js';
+
 /** Every entity type the detector knows, in the order findings of equal rank are preferred. */
-export const PII_TYPES = [
-  'CREDIT_CARD',
-  'IBAN_CODE',
-  'US_SSN',
-  'EMAIL_ADDRESS',
-  'IP_ADDRESS',
-  'PHONE_NUMBER',
-  'PASSPORT',
-  'ID_NUMBER',
-  'DATE_OF_BIRTH',
-  'AGE',
-  'STREET_ADDRESS',
-  'PERSON',
-  'LOCATION',
-  'ORGANIZATION',
-] as const;
+export { PII_TYPES };
 
 export type PiiType = (typeof PII_TYPES)[number];
 
