@@ -61,9 +61,7 @@ export async function proposeAction(
     audit,
     ...(decided.inspect.decision !== 'ALLOW' ? { inspect: decided.inspect } : {}),
     ...(decided.policy ? { policy: policySummary(decided.policy) } : {}),
-    ...(decided.args !== record.request.envelope.args &&
-    final.decision !== 'DENY' &&
-    final.decision !== 'QUARANTINE'
+    ...(decided.argsRedacted && final.decision !== 'DENY' && final.decision !== 'QUARANTINE'
       ? { args: decided.args }
       : {}),
   };

@@ -67,6 +67,8 @@ export interface GatewayDecision {
    * redacts from this tool's input replaced. A token binds these.
    */
   args: Record<string, unknown>;
+  /** True when `args` differ from the proposed arguments (the agent must run with `args`). */
+  argsRedacted: boolean;
   final: FinalVerdict;
 }
 
@@ -192,7 +194,8 @@ export async function decideForAgent(
     );
   }
   if (args !== proposed) {
-    recordedArgs = redactTypes(recordedArgs, redactIn).value;
+    // Already redacted once; only a copy that also had credentials replaced needs another pass.
+    recordedArgs = inspect.secrets.length > 0 ? redactTypes(recordedArgs, redactIn).value : args;
     notes.push(
       `policy: ${redacted?.found.join(', ')} in the arguments were redacted before recording and execution; request_hash is of the original request`,
     );
@@ -211,6 +214,7 @@ export async function decideForAgent(
     inspect,
     policy,
     args,
+    argsRedacted: args !== proposed,
     final,
   };
 }

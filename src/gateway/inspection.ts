@@ -65,21 +65,10 @@ export const OUTPUT_PII_TYPES = [
  * own), each replaced by a typed placeholder in a copy of `output`.
  */
 export function redactOutput(output: unknown, more: readonly string[] = []): OutputRedaction {
-  const withoutSecrets = redactSecretsInJson(output as JsonValue);
-  const withoutPii = redactPiiInJson(withoutSecrets.value, { types: [...OUTPUT_PII_TYPES] });
-  const redacted = {
-    value: withoutPii.value,
-    secrets: unique(withoutSecrets.findings.map((f) => f.type)),
-    pii: unique(withoutPii.findings.map((f) => f.type)),
-  };
-  if (more.length > 0) {
-    const extra = redactTypes(redacted.value, more);
-    const isPii = (t: string) => (PII_TYPES as readonly string[]).includes(t);
-    redacted.value = extra.value;
-    redacted.pii = unique([...redacted.pii, ...extra.found.filter(isPii)]);
-    redacted.secrets = unique([...redacted.secrets, ...extra.found.filter((t) => !isPii(t))]);
-  }
-  return redacted;
+  // One pass per detector over the defaults and the extra types together.
+  const { value, found } = redactTypes(output, ['SECRET', ...OUTPUT_PII_TYPES, ...more]);
+  const isPii = (t: string) => (PII_TYPES as readonly string[]).includes(t);
+  return { value, secrets: found.filter((t) => !isPii(t)), pii: found.filter(isPii) };
 }
 
 /**
