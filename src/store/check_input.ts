@@ -16,6 +16,7 @@ import {
   type NewReview,
   type ReviewDecision,
   type ReviewFilter,
+  type DelegationScope,
 } from './store.js';
 import { StoreError } from './store_error.js';
 
@@ -68,7 +69,7 @@ function checkOneOf<T extends string>(value: unknown, allowed: readonly T[], fie
   return value as T;
 }
 
-function checkBoolean(value: unknown, field: string): boolean {
+export function checkBoolean(value: unknown, field: string): boolean {
   if (typeof value !== 'boolean') throw invalid(`${field}: must be a boolean`);
   return value;
 }
@@ -99,8 +100,12 @@ function checkJsonObject(value: unknown, field: string): JsonObject {
   return parsed as JsonObject;
 }
 
-export function checkNewPrincipal(p: NewPrincipal): Required<Omit<NewPrincipal, 'channel'>> & {
+export function checkNewPrincipal(p: NewPrincipal): Required<
+  Omit<NewPrincipal, 'channel' | 'parent_id' | 'scope'>
+> & {
   channel: string | null;
+  parent_id: string | null;
+  scope: DelegationScope | null;
 } {
   return {
     id: checkIdentifier(p.id, 'principal.id'),
@@ -112,7 +117,38 @@ export function checkNewPrincipal(p: NewPrincipal): Required<Omit<NewPrincipal, 
     certified_tier:
       p.certified_tier === undefined ? 'T0' : checkTier(p.certified_tier, 'principal.certified_tier'),
     created_at: checkIsoTime(p.created_at, 'principal.created_at'),
+    dpop_required:
+      p.dpop_required === undefined ? false : checkBoolean(p.dpop_required, 'principal.dpop_required'),
+    parent_id: p.parent_id === undefined ? null : checkIdentifier(p.parent_id, 'principal.parent_id'),
+    scope: p.scope === undefined ? null : checkScope(p.scope, 'principal.scope'),
   };
+}
+
+/** At most this many tools in a delegation's scope. */
+export const MAX_SCOPE_TOOLS = 256;
+
+/** A delegation scope: `{tools}`, each a tool name once, sorted; nothing else. */
+export function checkScope(value: unknown, field: string): DelegationScope {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalid(`${field}: must be an object {tools}`);
+  const extra = Object.keys(value).filter((k) => k !== 'tools');
+  if (extra.length > 0) throw invalid(`${field}: unknown field ${JSON.stringify(extra[0])}`);
+  const tools = (value as { tools?: unknown }).tools;
+  if (!Array.isArray(tools) || tools.length > MAX_SCOPE_TOOLS)
+    throw invalid(`${field}.tools: must be an array of at most ${MAX_SCOPE_TOOLS} tool names`);
+  const names = tools.map((t, i) => checkIdentifier(t, `${field}.tools[${i}]`));
+  for (let i = 1; i < names.length; i++)
+    if ((names[i - 1] as string) >= (names[i] as string))
+      throw invalid(`${field}.tools: must be sorted, each name once`);
+  return { tools: names };
+}
+
+/** A state record's value: a JSON object of at most 64 KiB as JSON text. */
+export function checkStateValue(value: unknown, field: string): { value: JsonObject; text: string } {
+  const object = checkJsonObject(value, field);
+  const text = JSON.stringify(object);
+  if (text.length > 64 * 1024) throw invalid(`${field}: at most 65536 characters as JSON`);
+  return { value: object, text };
 }
 
 export function checkChannel(c: Channel): Channel {

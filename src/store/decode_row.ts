@@ -2,7 +2,7 @@
 // E_STORE_CORRUPT naming the table, row and column, never as a wrongly typed record.
 // Engine-neutral: booleans may come back as 0/1 (SQLite) or true/false (PostgreSQL); JSON as text.
 
-import { isIsoTime } from './check_input.js';
+import { checkScope, isIsoTime } from './check_input.js';
 import {
   PRINCIPAL_ROLES,
   REVIEW_STATUSES,
@@ -16,6 +16,7 @@ import {
   type Principal,
   type Review,
   type ReviewApproval,
+  type StateRecord,
 } from './store.js';
 import { StoreError } from './store_error.js';
 
@@ -112,10 +113,38 @@ export function decodePrincipal(row: Row): Principal {
     disabled: r.boolean('disabled'),
     certified_tier: r.oneOf('certified_tier', TRUST_TIERS),
     created_at: r.time('created_at'),
+    dpop_required: r.boolean('dpop_required'),
   };
   const channel = r.optionalString('channel');
   if (channel !== undefined) principal.channel = channel;
+  const parent = r.optionalString('parent_id');
+  if (parent !== undefined) principal.parent_id = parent;
+  if (row['scope'] !== null && row['scope'] !== undefined) {
+    const scope = r.json('scope');
+    try {
+      principal.scope = checkScope(scope, 'scope');
+    } catch {
+      throw r.corrupt('scope', 'not a delegation scope');
+    }
+  }
+  const revoked = r.optionalTime('revoked_at');
+  if (revoked !== undefined) principal.revoked_at = revoked;
   return principal;
+}
+
+export function decodeStateRecord(row: Row): StateRecord {
+  const r = new RowReader('agent_state', row, `${keyOf(row, 'kind')}/${keyOf(row, 'key')}`);
+  const value = r.json('value');
+  if (!isPlainObject(value)) throw r.corrupt('value', 'not a JSON object');
+  const version = r.integer('version');
+  if (version < 1) throw r.corrupt('version', 'not a version (>= 1)');
+  return {
+    kind: r.string('kind'),
+    key: r.string('key'),
+    value: value as JsonObject,
+    version,
+    updated_at: r.time('updated_at'),
+  };
 }
 
 export function decodeChannel(row: Row): Channel {

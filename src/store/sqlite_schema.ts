@@ -129,6 +129,33 @@ WHEN OLD.closed_at IS NOT NULL OR NEW.closed_at IS NULL
 BEGIN SELECT RAISE(ABORT, 'a client run is closed once'); END;
 `,
   },
+  {
+    // Issue 10: delegation, revocation, DPoP, and the state of trust scores, baselines and breakers.
+    version: 4,
+    sql: `
+ALTER TABLE principals ADD COLUMN parent_id TEXT REFERENCES principals (id);
+ALTER TABLE principals ADD COLUMN scope TEXT;
+ALTER TABLE principals ADD COLUMN revoked_at TEXT;
+ALTER TABLE principals ADD COLUMN dpop_required INTEGER NOT NULL DEFAULT 0 CHECK (dpop_required IN (0, 1));
+CREATE INDEX principals_by_parent ON principals (parent_id);
+
+-- Revocation is final, and a delegation is what it was made: no statement may undo or widen either.
+CREATE TRIGGER principals_revocation_is_final BEFORE UPDATE OF revoked_at ON principals
+WHEN OLD.revoked_at IS NOT NULL
+BEGIN SELECT RAISE(ABORT, 'revocation is final'); END;
+CREATE TRIGGER principals_delegation_is_fixed BEFORE UPDATE OF parent_id, scope ON principals
+BEGIN SELECT RAISE(ABORT, 'a delegation is fixed when it is made'); END;
+
+CREATE TABLE agent_state (
+  kind TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  version INTEGER NOT NULL CHECK (version >= 1),
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (kind, key)
+) STRICT, WITHOUT ROWID;
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

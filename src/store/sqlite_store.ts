@@ -2,12 +2,14 @@
 // may share; every atomic operation is a single statement or a BEGIN IMMEDIATE transaction. Chunks are
 // cached once read: first write wins, so a stored chunk never changes and a cached one is never stale.
 // Nothing else is cached, so a write by another instance (a disabled key, a chunk shown to a session)
-// is seen by the very next read here.
+// is seen by the very next read here. (The gateway may cache principals within a revocation SLA.)
 
 import { chmodSync, closeSync, constants, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import {
   checkApiKeyHash,
+  checkBoolean,
+  checkStateValue,
   checkChannel,
   checkChunk,
   checkIdentifier,
@@ -21,7 +23,14 @@ import {
   checkSafeInteger,
   checkTier,
 } from './check_input.js';
-import { decodeChannel, decodeChunk, decodeClientRun, decodePrincipal, decodeReview } from './decode_row.js';
+import {
+  decodeChannel,
+  decodeChunk,
+  decodeClientRun,
+  decodePrincipal,
+  decodeReview,
+  decodeStateRecord,
+} from './decode_row.js';
 import { ReadCache } from './read_cache.js';
 import { nextReviewState } from './review_decision.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, SCHEMA_VERSION_TABLE } from './sqlite_schema.js';
@@ -31,6 +40,7 @@ import type {
   ClientRun,
   ClientRunCloseResult,
   IsoTime,
+  JsonObject,
   NewClientRun,
   NewPrincipal,
   NewReview,
@@ -40,6 +50,7 @@ import type {
   ReviewDecision,
   ReviewDecisionResult,
   ReviewFilter,
+  StateRecord,
   Store,
   TrustTier,
 } from './store.js';
@@ -147,14 +158,36 @@ class SqliteStoreEngine implements SqliteStore {
     const p = (source: string) => db.prepare<unknown[], Row>(source);
     this.sql = {
       insertPrincipal: p(
-        `INSERT INTO principals (id, name, role, api_key_hash, channel, disabled, certified_tier, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO principals (id, name, role, api_key_hash, channel, disabled, certified_tier, created_at,
+           dpop_required, parent_id, scope)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       principalById: p('SELECT * FROM principals WHERE id = ?'),
       principalByKeyHash: p('SELECT * FROM principals WHERE api_key_hash = ?'),
       principals: p('SELECT * FROM principals ORDER BY created_at, id'),
       setDisabled: p('UPDATE principals SET disabled = ? WHERE id = ?'),
       setTier: p('UPDATE principals SET certified_tier = ? WHERE id = ?'),
+      setDpopRequired: p('UPDATE principals SET dpop_required = ? WHERE id = ?'),
+      // The principal and its delegates, depth first (the path orders a subtree after its root).
+      subtree: p(
+        `WITH RECURSIVE tree (id, path) AS (
+           SELECT id, id FROM principals WHERE id = ?
+           UNION ALL
+           SELECT p.id, tree.path || char(31) || p.id FROM principals p JOIN tree ON p.parent_id = tree.id
+         )
+         SELECT tree.id AS id FROM tree JOIN principals USING (id) WHERE principals.revoked_at IS NULL
+         ORDER BY tree.path`,
+      ),
+      revoke: p('UPDATE principals SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+      stateByKey: p('SELECT * FROM agent_state WHERE kind = ? AND key = ?'),
+      insertState: p(
+        `INSERT INTO agent_state (kind, key, value, version, updated_at) VALUES (?, ?, ?, 1, ?)
+         ON CONFLICT (kind, key) DO NOTHING`,
+      ),
+      updateState: p(
+        'UPDATE agent_state SET value = ?, version = version + 1, updated_at = ? WHERE kind = ? AND key = ? AND version = ?',
+      ),
+      statesOfKind: p('SELECT * FROM agent_state WHERE kind = ? ORDER BY key'),
       insertChannel: p('INSERT INTO channels (name, trust, created_by, created_at) VALUES (?, ?, ?, ?)'),
       channelByName: p('SELECT * FROM channels WHERE name = ?'),
       channels: p('SELECT * FROM channels ORDER BY name'),
@@ -228,6 +261,8 @@ class SqliteStoreEngine implements SqliteStore {
     db.transaction(() => {
       if (p.channel !== null && this.sql.channelByName.get(p.channel) === undefined)
         throw notFound(`principal.channel: no channel ${JSON.stringify(p.channel)}`);
+      if (p.parent_id !== null && this.sql.principalById.get(p.parent_id) === undefined)
+        throw notFound(`principal.parent_id: no principal ${JSON.stringify(p.parent_id)}`);
       try {
         this.sql.insertPrincipal.run(
           p.id,
@@ -238,6 +273,9 @@ class SqliteStoreEngine implements SqliteStore {
           p.disabled ? 1 : 0,
           p.certified_tier,
           p.created_at,
+          p.dpop_required ? 1 : 0,
+          p.parent_id,
+          p.scope === null ? null : JSON.stringify(p.scope),
         );
       } catch (e) {
         const column = uniqueViolation(e);
@@ -286,6 +324,68 @@ class SqliteStoreEngine implements SqliteStore {
     const info = this.sql.setTier.run(checkTier(tier, 'tier'), checkIdentifier(id, 'id'));
     if (info.changes === 0) throw notFound(`principals: no principal ${JSON.stringify(id)}`);
     return this.principalOrThrow(id);
+  }
+
+  async setPrincipalDpopRequired(id: string, required: boolean): Promise<Principal> {
+    this.live();
+    const info = this.sql.setDpopRequired.run(
+      checkBoolean(required, 'required') ? 1 : 0,
+      checkIdentifier(id, 'id'),
+    );
+    if (info.changes === 0) throw notFound(`principals: no principal ${JSON.stringify(id)}`);
+    return this.principalOrThrow(id);
+  }
+
+  async revokePrincipal(id: string, at: IsoTime): Promise<string[]> {
+    const db = this.live();
+    checkIdentifier(id, 'id');
+    checkIsoTime(at, 'at');
+    return db
+      .transaction((): string[] => {
+        if (this.sql.principalById.get(id) === undefined)
+          throw notFound(`principals: no principal ${JSON.stringify(id)}`);
+        const ids = this.sql.subtree.all(id).map((row) => String(row['id']));
+        for (const each of ids) this.sql.revoke.run(at, each);
+        return ids;
+      })
+      .immediate();
+  }
+
+  async getState(kind: string, key: string): Promise<StateRecord | null> {
+    this.live();
+    const row = this.sql.stateByKey.get(checkIdentifier(kind, 'kind'), checkIdentifier(key, 'key'));
+    return row === undefined ? null : decodeStateRecord(row);
+  }
+
+  async putState(
+    kind: string,
+    key: string,
+    value: JsonObject,
+    expectedVersion: number,
+    at: IsoTime,
+  ): Promise<StateRecord | null> {
+    const db = this.live();
+    checkIdentifier(kind, 'kind');
+    checkIdentifier(key, 'key');
+    const { text } = checkStateValue(value, 'value');
+    checkSafeInteger(expectedVersion, 'expectedVersion', 0);
+    checkIsoTime(at, 'at');
+    return db
+      .transaction((): StateRecord | null => {
+        const info =
+          expectedVersion === 0
+            ? this.sql.insertState.run(kind, key, text, at)
+            : this.sql.updateState.run(text, at, kind, key, expectedVersion);
+        if (info.changes === 0) return null;
+        const row = this.sql.stateByKey.get(kind, key);
+        return row === undefined ? null : decodeStateRecord(row);
+      })
+      .immediate();
+  }
+
+  async listState(kind: string): Promise<StateRecord[]> {
+    this.live();
+    return this.sql.statesOfKind.all(checkIdentifier(kind, 'kind')).map(decodeStateRecord);
   }
 
   async createChannel(channel: Channel): Promise<Channel> {

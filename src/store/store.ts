@@ -39,12 +39,46 @@ export interface Principal {
    */
   certified_tier: TrustTier;
   created_at: IsoTime;
+  /** The agent that delegated to this one; a delegate's scope is a subset of its parent's. */
+  parent_id?: string;
+  /** A delegate's grants: the only catalog tools it may call. Absent for a principal no agent delegated. */
+  scope?: DelegationScope;
+  /** When it was revoked. Final: a revoked principal is never enabled again, nor are its delegates. */
+  revoked_at?: IsoTime;
+  /** Its calls must carry a DPoP proof; its API key alone obtains DPoP-bound access tokens, nothing else. */
+  dpop_required: boolean;
 }
 
-export type NewPrincipal = Omit<Principal, 'disabled' | 'certified_tier'> & {
+export interface DelegationScope {
+  /** Catalog tool names, sorted, each once. */
+  tools: string[];
+}
+
+export type NewPrincipal = Omit<
+  Principal,
+  'disabled' | 'certified_tier' | 'dpop_required' | 'revoked_at' | 'parent_id' | 'scope'
+> & {
   disabled?: boolean;
   certified_tier?: TrustTier;
+  dpop_required?: boolean;
+  /** An existing principal; E_STORE_NOT_FOUND otherwise. */
+  parent_id?: string;
+  scope?: DelegationScope;
 };
+
+/**
+ * A small JSON document that a module keeps about an agent (its trust score, a behaviour baseline, its
+ * circuit breaker), written by compare-and-set on `version` so that instances sharing the store never
+ * lose each other's updates.
+ */
+export interface StateRecord {
+  kind: string;
+  key: string;
+  value: JsonObject;
+  /** 1 for the first write, one more on each. */
+  version: number;
+  updated_at: IsoTime;
+}
 
 /** An ingestion channel. Its trust is fixed when an admin creates it: there is no update. */
 export interface Channel {
@@ -169,6 +203,14 @@ export interface Store {
   setPrincipalDisabled(id: string, disabled: boolean): Promise<Principal>;
   /** Throws E_STORE_NOT_FOUND for an unknown id. */
   setPrincipalTier(id: string, tier: TrustTier): Promise<Principal>;
+  /** Throws E_STORE_NOT_FOUND for an unknown id. */
+  setPrincipalDpopRequired(id: string, required: boolean): Promise<Principal>;
+  /**
+   * Atomic: revokes the principal and every delegate below it that is not revoked yet, at `at`; returns
+   * the ids it revoked, the principal first, then its delegates depth first. Throws E_STORE_NOT_FOUND
+   * for an unknown id.
+   */
+  revokePrincipal(id: string, at: IsoTime): Promise<string[]>;
 
   /** Throws E_STORE_CONFLICT when the name is taken. */
   createChannel(channel: Channel): Promise<Channel>;
@@ -229,6 +271,22 @@ export interface Store {
   sumCounter(key: string, since: IsoTime): Promise<number>;
   /** Removes counters whose window started before `before`; returns how many. */
   pruneCounters(before: IsoTime): Promise<number>;
+
+  /** The record, or null when none was written. */
+  getState(kind: string, key: string): Promise<StateRecord | null>;
+  /**
+   * Compare-and-set: writes `value` when the stored version is `expectedVersion` (0: no record yet) and
+   * returns the new record; returns null, changing nothing, when another write came first.
+   */
+  putState(
+    kind: string,
+    key: string,
+    value: JsonObject,
+    expectedVersion: number,
+    at: IsoTime,
+  ): Promise<StateRecord | null>;
+  /** Every record of a kind, ordered by key. */
+  listState(kind: string): Promise<StateRecord[]>;
 
   /** Idempotent. Every other call on a closed store rejects with E_STORE_CLOSED. */
   close(): Promise<void>;

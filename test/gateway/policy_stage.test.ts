@@ -26,6 +26,7 @@ const agent: Principal = {
   api_key_hash: 'a'.repeat(64),
   disabled: false,
   certified_tier: 'T3',
+  dpop_required: false,
   created_at: new Date(0).toISOString(),
 };
 

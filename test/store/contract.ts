@@ -158,6 +158,7 @@ export function storeContract(engine: string, open: () => Promise<OpenedStore>):
             disabled: false,
             certified_tier: 'T0',
             created_at: at(0),
+            dpop_required: false,
           });
           assert.deepEqual(await store.getPrincipal('agent-a'), created);
           assert.deepEqual(await store.principalByKeyHash(keyHash('key-agent-a')), created);
@@ -226,6 +227,80 @@ export function storeContract(engine: string, open: () => Promise<OpenedStore>):
             'E_STORE_INVALID',
           );
           assert.equal((await store.getPrincipal('agent-a'))?.certified_tier, 'T3');
+        }));
+
+      test('a principal does not need DPoP unless an admin says so; an unknown one is E_STORE_NOT_FOUND', () =>
+        withStore(async ({ store }) => {
+          assert.equal((await store.createPrincipal(principal('agent-a'))).dpop_required, false);
+          assert.equal((await store.setPrincipalDpopRequired('agent-a', true)).dpop_required, true);
+          assert.equal((await store.principalByKeyHash(keyHash('key-agent-a')))?.dpop_required, true);
+          assert.equal(
+            (await store.createPrincipal(principal('agent-b', { dpop_required: true }))).dpop_required,
+            true,
+          );
+          await rejectsWith(store.setPrincipalDpopRequired('nobody', true), 'E_STORE_NOT_FOUND');
+          await rejectsWith(
+            store.setPrincipalDpopRequired('agent-a', 1 as unknown as boolean),
+            'E_STORE_INVALID',
+          );
+        }));
+
+      test('a delegate keeps its parent and its scope; an unknown parent or a malformed scope is refused', () =>
+        withStore(async ({ store }) => {
+          await store.createPrincipal(principal('parent'));
+          const child = await store.createPrincipal(
+            principal('child', { parent_id: 'parent', scope: { tools: ['get_telemetry', 'read_logs'] } }),
+          );
+          assert.equal(child.parent_id, 'parent');
+          assert.deepEqual(child.scope, { tools: ['get_telemetry', 'read_logs'] });
+          assert.equal((await store.getPrincipal('parent'))?.parent_id, undefined);
+          assert.equal((await store.getPrincipal('parent'))?.scope, undefined);
+          await rejectsWith(
+            store.createPrincipal(principal('orphan', { parent_id: 'nobody' })),
+            'E_STORE_NOT_FOUND',
+          );
+          for (const scope of [
+            { tools: ['read_logs', 'get_telemetry'] },
+            { tools: ['read_logs', 'read_logs'] },
+            { tools: 'read_logs' },
+            { tools: [''] },
+            { tools: [], grants: [] },
+          ])
+            await rejectsWith(
+              store.createPrincipal(principal(`bad-${JSON.stringify(scope)}`, { scope: scope as never })),
+              'E_STORE_INVALID',
+            );
+        }));
+
+      test('revoking a principal revokes every delegate below it, once, root first, depth first', () =>
+        withStore(async ({ store }) => {
+          await store.createPrincipal(principal('root'));
+          await store.createPrincipal(principal('a', { parent_id: 'root' }));
+          await store.createPrincipal(principal('a1', { parent_id: 'a' }));
+          await store.createPrincipal(principal('a1x', { parent_id: 'a1' }));
+          await store.createPrincipal(principal('b', { parent_id: 'root' }));
+          await store.createPrincipal(principal('other'));
+          assert.deepEqual(await store.revokePrincipal('a1', at(5)), ['a1', 'a1x']);
+          assert.deepEqual(await store.revokePrincipal('root', at(9)), ['root', 'a', 'b']);
+          const byId = new Map((await store.listPrincipals()).map((p) => [p.id, p]));
+          assert.equal(byId.get('a1')?.revoked_at, at(5), 'an earlier revocation keeps its time');
+          assert.equal(byId.get('root')?.revoked_at, at(9));
+          assert.equal(byId.get('b')?.revoked_at, at(9));
+          assert.equal(byId.get('other')?.revoked_at, undefined);
+          assert.deepEqual(await store.revokePrincipal('root', at(20)), [], 'revoking again changes nothing');
+          await rejectsWith(store.revokePrincipal('nobody', at(1)), 'E_STORE_NOT_FOUND');
+          await rejectsWith(store.revokePrincipal('other', 'now'), 'E_STORE_INVALID');
+        }));
+
+      test('a revocation through a second instance is seen here on the next read', (t) =>
+        withStore(async ({ store, second }) => {
+          if (!second) return t.skip(`${engine} has no second instance`);
+          await store.createPrincipal(principal('root'));
+          await store.createPrincipal(principal('child', { parent_id: 'root' }));
+          const other = await second();
+          assert.equal((await store.principalByKeyHash(keyHash('key-child')))?.revoked_at, undefined);
+          await other.revokePrincipal('root', at(3));
+          assert.equal((await store.principalByKeyHash(keyHash('key-child')))?.revoked_at, at(3));
         }));
 
       test('a principal disabled through a second instance is disabled here on the next read', (t) =>
@@ -849,8 +924,62 @@ export function storeContract(engine: string, open: () => Promise<OpenedStore>):
         }));
     });
 
+    describe('agent state', () => {
+      test('a state record is written once from version 0, then only from the version read', () =>
+        withStore(async ({ store }) => {
+          assert.equal(await store.getState('trust', 'agent-a'), null);
+          const first = await store.putState('trust', 'agent-a', { score: 500 }, 0, at(1));
+          assert.deepEqual(first, {
+            kind: 'trust',
+            key: 'agent-a',
+            value: { score: 500 },
+            version: 1,
+            updated_at: at(1),
+          });
+          assert.equal(await store.putState('trust', 'agent-a', { score: 1 }, 0, at(2)), null);
+          assert.equal(await store.putState('trust', 'agent-a', { score: 1 }, 2, at(2)), null);
+          const second = await store.putState('trust', 'agent-a', { score: 450 }, 1, at(3));
+          assert.equal(second?.version, 2);
+          assert.deepEqual((await store.getState('trust', 'agent-a'))?.value, { score: 450 });
+          assert.equal(await store.getState('breaker', 'agent-a'), null, 'kinds are separate');
+        }));
+
+      test('of concurrent writers from one version exactly one wins, across two instances too', (t) =>
+        withStore(async ({ store, second }) => {
+          await store.putState('breaker', 'agent-a', { open: false }, 0, at(0));
+          const other = second ? await second() : store;
+          if (!second) t.diagnostic(`${engine} has no second instance: one instance only`);
+          const results = await Promise.all(
+            Array.from({ length: 40 }, (_, i) =>
+              (i % 2 ? store : other).putState('breaker', 'agent-a', { open: true, by: i }, 1, at(1)),
+            ),
+          );
+          assert.equal(results.filter((r) => r !== null).length, 1);
+          assert.equal((await store.getState('breaker', 'agent-a'))?.version, 2);
+        }));
+
+      test('records are listed per kind by key; malformed values and versions are E_STORE_INVALID', () =>
+        withStore(async ({ store }) => {
+          await store.putState('baseline', 'b|x', { ewma: 2 }, 0, at(0));
+          await store.putState('baseline', 'a', { ewma: 1 }, 0, at(0));
+          await store.putState('trust', 'a', { score: 1 }, 0, at(0));
+          assert.deepEqual(
+            (await store.listState('baseline')).map((r) => r.key),
+            ['a', 'b|x'],
+          );
+          await rejectsWith(store.putState('trust', 'x', [] as never, 0, at(0)), 'E_STORE_INVALID');
+          await rejectsWith(
+            store.putState('trust', 'x', { big: 'y'.repeat(70_000) }, 0, at(0)),
+            'E_STORE_INVALID',
+          );
+          await rejectsWith(store.putState('trust', 'x', { a: 1 }, -1, at(0)), 'E_STORE_INVALID');
+          await rejectsWith(store.putState('trust', 'x', { a: 1 }, 0, 'now'), 'E_STORE_INVALID');
+          await rejectsWith(store.putState('', 'x', { a: 1 }, 0, at(0)), 'E_STORE_INVALID');
+        }));
+    });
+
     describe('durability and lifecycle', () => {
-      test('principals, channels, chunks, sessions, reviews, redemptions, client runs and counters survive a restart', async (t) => {
+      test('principals (delegations, revocations, DPoP), channels, chunks, sessions, reviews, redemptions, client runs, counters and agent state survive a restart', async (t) => {
         const opened = await open();
         if (!opened.reopen) {
           await opened.store.close();
@@ -877,6 +1006,12 @@ export function storeContract(engine: string, open: () => Promise<OpenedStore>):
         await store.redeemToken('jti-1', at(5), at(1));
         await store.createClientRun(clientRun('run-1', 'agent-a'));
         await store.incrementCounter('k', at(0), 7);
+        await store.createPrincipal(
+          principal('delegate', { parent_id: 'agent-a', scope: { tools: ['read_logs'] } }),
+        );
+        await store.revokePrincipal('agent-b', at(4));
+        await store.setPrincipalDpopRequired('agent-a', true);
+        await store.putState('trust', 'agent-a', { score: 420 }, 0, at(4));
         const before = {
           principals: await store.listPrincipals(),
           channels: await store.listChannels(),
@@ -898,6 +1033,8 @@ export function storeContract(engine: string, open: () => Promise<OpenedStore>):
             before,
           );
           assert.equal(await restarted.getCounter('k', at(0)), 7);
+          assert.deepEqual((await restarted.getState('trust', 'agent-a'))?.value, { score: 420 });
+          assert.equal(await restarted.putState('trust', 'agent-a', { score: 0 }, 0, at(5)), null);
           assert.equal(await restarted.redeemToken('jti-1', at(5), at(2)), false);
           assert.equal((await restarted.closeClientRun('run-1', 'agent-a', at(2))).outcome, 'closed');
           const second = await restarted.recordReviewDecision('r1', {
@@ -949,6 +1086,11 @@ export function storeContract(engine: string, open: () => Promise<OpenedStore>):
           store.incrementCounter('k', at(0)),
           store.getCounter('k', at(0)),
           store.pruneCounters(at(0)),
+          store.setPrincipalDpopRequired('a', true),
+          store.revokePrincipal('a', at(0)),
+          store.getState('trust', 'a'),
+          store.putState('trust', 'a', {}, 0, at(0)),
+          store.listState('trust'),
         ];
         for (const call of calls) await rejectsWith(call, 'E_STORE_CLOSED');
       });

@@ -60,7 +60,7 @@ test('a file store runs in WAL mode with synchronous=FULL, foreign keys and a bu
     synchronous: 'FULL',
     foreign_keys: true,
     busy_timeout: 5000,
-    schema_version: 3,
+    schema_version: 4,
   });
   await store.close();
 });
@@ -77,10 +77,10 @@ test('migrations are idempotent: opening a database again, or twice at once, app
   const raw = new Database(path, { readonly: true });
   const versions = raw.prepare('SELECT version FROM schema_version ORDER BY version').all();
   raw.close();
-  assert.deepEqual(versions, [{ version: 1 }, { version: 2 }, { version: 3 }]);
+  assert.deepEqual(versions, [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
 });
 
-test('a version 1 database is upgraded in place: its principals keep their rows and are certified T0', async () => {
+test('a version 1 database is upgraded in place: its principals keep their rows, are certified T0, need no DPoP and are neither delegated nor revoked', async () => {
   const path = tempDbPath();
   const raw = new Database(path);
   raw.exec(SCHEMA_VERSION_TABLE);
@@ -97,7 +97,10 @@ test('a version 1 database is upgraded in place: its principals keep their rows 
   const old = await store.getPrincipal('agent-old');
   assert.equal(old?.certified_tier, 'T0');
   assert.equal(old?.name, 'old');
-  assert.equal((await store.settings()).schema_version, 3);
+  assert.equal(old?.dpop_required, false);
+  assert.equal(old?.parent_id, undefined);
+  assert.equal(old?.revoked_at, undefined);
+  assert.equal((await store.settings()).schema_version, 4);
   await store.close();
 });
 
@@ -128,7 +131,7 @@ test('a review whose stored JSON was damaged reads as E_STORE_CORRUPT, naming th
   await store.close();
 });
 
-test("no SQL statement can rewrite a channel's trust, a chunk, a redemption, or a closed client run", async () => {
+test("no SQL statement can rewrite a channel's trust, a chunk, a redemption, a closed client run, a revocation or a delegation", async () => {
   const path = tempDbPath();
   const store = await openSqliteStore(path);
   await store.createChannel({ name: 'web', trust: 'untrusted', created_by: 'admin', created_at: at(0) });
@@ -151,8 +154,18 @@ test("no SQL statement can rewrite a channel's trust, a chunk, a redemption, or 
     result_due: at(30),
   });
   await store.closeClientRun('run', 'agent-a', at(1));
+  await store.createPrincipal(
+    principal('delegate', { parent_id: 'agent-a', scope: { tools: ['read_logs'] } }),
+  );
+  await store.revokePrincipal('agent-a', at(2));
   await store.close();
   const raw = new Database(path);
+  assert.throws(() => raw.prepare(`UPDATE principals SET revoked_at = NULL`).run(), /revocation is final/);
+  assert.throws(
+    () => raw.prepare(`UPDATE principals SET scope = '{"tools":["restart_workload"]}'`).run(),
+    /a delegation is fixed/,
+  );
+  assert.throws(() => raw.prepare(`UPDATE principals SET parent_id = NULL`).run(), /a delegation is fixed/);
   assert.throws(() => raw.prepare(`UPDATE channels SET trust = 'trusted'`).run(), /channel trust is fixed/);
   assert.throws(() => raw.prepare(`UPDATE chunks SET trust = 'trusted'`).run(), /chunks are immutable/);
   assert.throws(() => raw.prepare(`UPDATE token_redemptions SET jti = 'x'`).run(), /immutable/);
