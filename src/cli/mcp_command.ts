@@ -76,6 +76,14 @@ export async function mcpStdioCommand(options: McpStdioOptions): Promise<number>
   try {
     agent = await authenticate(gateway.ctx.store, `Bearer ${key}`);
     requireRole(agent, ['agent']);
+    // Over stdio there is no HTTP request to prove a key on: an agent that must use DPoP cannot use it.
+    if (agent.dpop_required)
+      throw new GatewayError(
+        401,
+        'E_DPOP_REQUIRED',
+        'this agent must use DPoP',
+        'serve the MCP gateway over Streamable HTTP (serve --mcp-config) and call it with a DPoP-bound token',
+      );
   } catch (e) {
     await stop();
     if (e instanceof GatewayError) throw failure(e.code, e.error, e.detail);

@@ -5,7 +5,7 @@
 
 import { createHash, randomUUID } from 'node:crypto';
 import type { AuditEntry } from '../audit/entry.js';
-import { isPlainObject, toCanonicalJson } from '../engine/index.js';
+import { isPlainObject, mostSevere, toCanonicalJson } from '../engine/index.js';
 import { findingTypes } from '../inspect/findings.js';
 import type { JsonValue } from '../inspect/json_scan.js';
 import {
@@ -25,7 +25,9 @@ import {
   type GatewayDecision,
   spendPolicyCounters,
 } from './context.js';
+import type { Caller } from './auth.js';
 import { GatewayError } from './gateway_error.js';
+import { observeAction, recordTrust } from './identity.js';
 import { describeFailure, redactOutput, safeFailure } from './inspection.js';
 import { policySummary } from './policy_stage.js';
 import { executeGated } from './token_gate.js';
@@ -43,16 +45,30 @@ export interface ProposedAction {
 /** Decides an agent's proposed action `{envelope, _lobstertrap?}` and acts on the decision. */
 export async function proposeAction(
   ctx: GatewayContext,
-  agent: Principal,
+  agent: Caller,
   body: unknown,
 ): Promise<ProposedAction> {
   const decided = await decideForAgent(ctx, agent, body);
   // An allowed action spends its rate limits and budgets now, before it is recorded as allowed; a
   // window that concurrent requests filled first turns it into a DENY by that rule.
   if (decided.final.decision === 'ALLOW' && decided.policy) await spendPolicyCounters(ctx, decided);
+  // The agent's behaviour record counts it; an action that opens the breaker is itself refused.
+  const tripped = await observeAction(ctx, agent, {
+    tool: decided.record.tool ?? decided.record.request.envelope.tool,
+    session: decided.record.request.envelope.session ?? null,
+    decision: decided.final.decision,
+    detectedIntent: decided.record.inputs.detected_intent ?? 'unknown',
+  });
+  if (tripped && mostSevere(decided.final.decision, tripped.decision) !== decided.final.decision) {
+    decided.final = tripped;
+    decided.identity = { ...decided.identity, verdict: tripped };
+  }
   const { record, final } = decided;
   const entry = await auditDecision(ctx, agent, decided);
   ctx.metrics.countDecision(final.decision, final.rule);
+  // A refusal lowers the agent's trust (a breaker's own refusals do not: its opening already did).
+  if ((final.decision === 'DENY' || final.decision === 'QUARANTINE') && final.rule !== 'BREAKER')
+    await recordTrust(ctx, agent, { type: final.decision === 'DENY' ? 'denied' : 'quarantined' });
   const audit = { seq: entry.seq, hash: entry.hash };
   const answer = {
     decision: final.decision,
@@ -82,6 +98,8 @@ export async function proposeAction(
       rulesetHash: record.ruleset_hash,
       now,
       ttlMs: ctx.tokenTtlMs,
+      // An agent that proved a DPoP key gets a token only that key can redeem.
+      ...(agent.dpop_jkt !== undefined ? { jkt: agent.dpop_jkt } : {}),
     });
     return send(200, { ...answer, token, token_expires_at: new Date(claims.exp_ms).toISOString() });
   }
@@ -160,7 +178,7 @@ export interface OutputPlacement {
  */
 export async function executeAction(
   ctx: GatewayContext,
-  agent: Principal,
+  agent: Caller,
   body: { token: string; tool: string; args: unknown },
   output: OutputPlacement = {},
 ): Promise<RecordedOutcome> {
@@ -170,7 +188,7 @@ export async function executeAction(
   const run = await executeGated(
     executor,
     body.token,
-    { agentId: agent.id, tool, args },
+    { agentId: agent.id, tool, args, ...(agent.dpop_jkt !== undefined ? { jkt: agent.dpop_jkt } : {}) },
     ctx.executorTimeoutMs,
   );
   if (!run.ok) {
@@ -299,6 +317,10 @@ export async function recordOutcome(
     injection_suspected: chunk.injection_suspected,
     session,
   });
+  // An action that completed and whose output was taken raises the agent's trust, slowly. A failure to
+  // record the gain loses the gain, never the result.
+  const intent = ctx.engine.catalog.tools.get(tool)?.intent ?? 'unknown';
+  await recordTrust(ctx, agent, { type: 'completed', intent }).catch(() => {});
   return { result, output_chunk: chunk.id, chunk, audit: auditRef(done) };
 }
 
@@ -340,6 +362,8 @@ export interface ApprovedReviewToken {
 export async function tokenForApprovedReview(
   ctx: GatewayContext,
   review: Review,
+  /** The DPoP key the requesting agent proved when it asked, if it did: the token is bound to it. */
+  jkt?: string,
 ): Promise<ApprovedReviewToken> {
   if (review.status !== 'approved')
     throw new GatewayError(
@@ -362,6 +386,7 @@ export async function tokenForApprovedReview(
     now: ctx.now(),
     ttlMs: ctx.tokenTtlMs,
     jti: review.id,
+    ...(jkt !== undefined ? { jkt } : {}),
   });
   return {
     token,

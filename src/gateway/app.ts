@@ -12,6 +12,7 @@ import { METRICS_CONTENT_TYPE } from './metrics.js';
 import { openApiOptions } from './openapi.js';
 import { actionRoutes } from './routes_actions.js';
 import { adminRoutes } from './routes_admin.js';
+import { identityRoutes } from './routes_identity.js';
 import { ingestRoutes } from './routes_ingest.js';
 import { reviewRoutes } from './routes_reviews.js';
 import { healthSchema, metricsSchema, openapiSchema, readySchema } from './schemas.js';
@@ -57,7 +58,8 @@ export function buildGateway(
       const invalid = gatewayErrorFromValidation(e.validation, e.validationContext);
       return reply.code(invalid.status).send(invalid.body);
     }
-    if (error instanceof GatewayError) return reply.code(error.status).send(error.body);
+    if (error instanceof GatewayError)
+      return reply.code(error.status).headers(error.headers).send(error.body);
     if (error instanceof StoreError) {
       const status = STORE_STATUS[error.code] ?? 503;
       return reply
@@ -124,7 +126,7 @@ export function buildGateway(
         schema: metricsSchema,
         onRequest: async (request) => {
           if (!LOOPBACK.has(request.socket.remoteAddress ?? ''))
-            await admitRequest(ctx.store, request, ['admin', 'auditor']);
+            await admitRequest(ctx, request, ['admin', 'auditor']);
         },
       },
       async (_request, reply) => reply.type(METRICS_CONTENT_TYPE).send(ctx.metrics.render(ctx.audit.size)),
@@ -134,6 +136,7 @@ export function buildGateway(
     ingestRoutes(api, ctx);
     actionRoutes(api, ctx);
     reviewRoutes(api, ctx);
+    identityRoutes(api, ctx);
     adapterRoutes(api, ctx);
   });
   return app;

@@ -24,6 +24,8 @@ import { redactSecretsInJson } from '../inspect/secrets/index.js';
 import { type InputInspection, inspectArguments, redactTypes } from './inspection.js';
 import type { Metrics } from './metrics.js';
 import { evaluatePolicyStage, type PolicyRuntime, type PolicyStage, spendCounters } from './policy_stage.js';
+import type { EffectiveTier } from '../identity/trust_score.js';
+import { agentTier, identityVerdict, type IdentityServices } from './identity.js';
 
 export interface GatewayContext {
   store: Store;
@@ -49,6 +51,8 @@ export interface GatewayContext {
   adapters?: AdapterOptions;
   /** The operator's policy, when the gateway runs with one. */
   policy: PolicyRuntime | null;
+  /** Principals, trust scores, behaviour baselines and breakers, DPoP nonces. */
+  identity: IdentityServices;
 }
 
 /**
@@ -69,6 +73,8 @@ export interface GatewayDecision {
   args: Record<string, unknown>;
   /** True when `args` differ from the proposed arguments (the agent must run with `args`). */
   argsRedacted: boolean;
+  /** The tier the agent acted at, and the identity stage's verdict (scope, breaker) when it refused. */
+  identity: { tier: EffectiveTier; verdict: FinalVerdict | null };
   final: FinalVerdict;
 }
 
@@ -86,13 +92,14 @@ const VERDICT_WORDS = {
 };
 
 /**
- * The final verdict of the stages in pipeline order (engine, inspect, policy): the most severe
- * decision, named by the first stage that reached it. A later stage tightens, never loosens.
+ * The final verdict of the stages in pipeline order (engine, inspect, policy, identity): the most
+ * severe decision, named by the first stage that reached it. A later stage tightens, never loosens.
  */
 export function composeStages(
   engine: FinalVerdict,
   inspect: { decision: DecisionRecord['decision']; rule: string | null; explanation: string | null },
   policy: FinalVerdict | null,
+  identity: FinalVerdict | null = null,
 ): FinalVerdict {
   let final: FinalVerdict = { decision: engine.decision, rule: engine.rule, explanation: engine.explanation };
   if (mostSevere(final.decision, inspect.decision) !== final.decision)
@@ -102,6 +109,7 @@ export function composeStages(
       explanation: inspect.explanation ?? `${VERDICT_WORDS[inspect.decision]} (inspect).`,
     };
   if (policy && mostSevere(final.decision, policy.decision) !== final.decision) final = policy;
+  if (identity && mostSevere(final.decision, identity.decision) !== final.decision) final = identity;
   return final;
 }
 
@@ -163,19 +171,27 @@ export async function decideForAgent(
   const decided = decide(parsed.value, ctx.engine);
   const proposed = decided.request.envelope.args as Record<string, unknown>;
   const inspect = inspectArguments(proposed);
+  const tier = await agentTier(ctx, agent);
   const policy = ctx.policy?.current
     ? await evaluatePolicyStage(
         ctx.store,
         ctx.policy.current,
         agent,
+        tier.tier,
         // The catalog's name, so an alias (network.isolate) is judged as the tool it names.
         decided.tool ?? decided.request.envelope.tool,
         proposed,
         ctx.now(),
       )
     : null;
+  const identity = await identityVerdict(
+    ctx,
+    agent,
+    decided.tool,
+    decided.inputs.detected_intent ?? 'unknown',
+  );
 
-  const final = composeStages(decided, inspect, policy ? policyFinal(policy) : null);
+  const final = composeStages(decided, inspect, policy ? policyFinal(policy) : null, identity);
 
   // Data the policy redacts from this tool's input never reaches the tool: the token binds the
   // redacted arguments, and the agent is told to run with them.
@@ -215,6 +231,7 @@ export async function decideForAgent(
     policy,
     args,
     argsRedacted: args !== proposed,
+    identity: { tier, verdict: identity },
     final,
   };
 }
@@ -279,7 +296,7 @@ function withArgs(record: DecisionRecord, args: unknown, notes: string[]): Decis
 export async function auditDecision(
   ctx: GatewayContext,
   agent: Principal,
-  { record, json, inspect, policy, final }: GatewayDecision,
+  { record, json, inspect, policy, identity, final }: GatewayDecision,
 ): Promise<AuditEntry> {
   try {
     // Sealed in the same tick, so the two layers' entries are adjacent in the log; both are durable
@@ -303,7 +320,10 @@ export async function auditDecision(
             },
           }
         : {}),
-      ...(inspect.decision !== 'ALLOW' || policy ? { final } : {}),
+      // The tier the agent acted at, when anything held it below its certified one.
+      ...(identity.tier.limits.length > 0 ? { tier: identity.tier } : {}),
+      ...(identity.verdict ? { identity: identity.verdict } : {}),
+      ...(inspect.decision !== 'ALLOW' || policy || final.rule !== record.rule ? { final } : {}),
     });
     await verdict;
     return await decision;

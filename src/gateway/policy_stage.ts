@@ -18,7 +18,7 @@ import {
 } from '../policy/index.js';
 import { compilePolicyFile } from '../policy/files.js';
 import type { AuditLog } from '../audit/log.js';
-import type { Principal, Store } from '../store/store.js';
+import type { Principal, Store, TrustTier } from '../store/store.js';
 
 /** One policy that was in force, for GET /v1/policy and the console. */
 export interface PolicyLoad {
@@ -188,6 +188,8 @@ export async function evaluatePolicyStage(
   store: Store,
   policy: CompiledPolicy,
   agent: Principal,
+  /** The tier the agent acts at (certified, lowered by its behaviour). */
+  tier: TrustTier,
   tool: string,
   args: Record<string, unknown>,
   nowMs: number,
@@ -195,7 +197,7 @@ export async function evaluatePolicyStage(
   const counters: Record<string, number> = {};
   const base = {
     now_ms: nowMs,
-    tier: agent.certified_tier,
+    tier,
     agent: agent.name,
     role: agent.role,
   };
@@ -236,7 +238,7 @@ export async function evaluatePolicyStage(
     args,
     agent: agent.name,
     role: agent.role,
-    tier: agent.certified_tier,
+    tier,
     now_ms: nowMs,
     counters,
     findings,

@@ -5,6 +5,7 @@
 import type { Principal, Review, ReviewOutcome } from '../store/store.js';
 import { auditEvent, decideForAgent, type GatewayContext, spendPolicyCounters } from './context.js';
 import { GatewayError } from './gateway_error.js';
+import { recordTrust } from './identity.js';
 
 export const REVIEW_ID = /^rev_[0-9a-f]{32}$/;
 
@@ -66,7 +67,9 @@ export async function decideReview(
   if (approve && review.status === 'pending') {
     const agent = await ctx.store.getPrincipal(review.agent_id);
     const again =
-      agent && !agent.disabled ? await decideForAgent(ctx, agent, { envelope: review.envelope }) : null;
+      agent && !agent.disabled && agent.revoked_at === undefined
+        ? await decideForAgent(ctx, agent, { envelope: review.envelope })
+        : null;
     const completes = review.approvals.length + 1 >= review.required_approvals;
     if (completes && again && again.final.decision !== 'DENY' && again.final.decision !== 'QUARANTINE')
       await spendPolicyCounters(ctx, again);
@@ -74,7 +77,7 @@ export async function decideReview(
     if (!now || now.decision === 'DENY' || now.decision === 'QUARANTINE') {
       reevaluation = now
         ? `${now.decision} by ${now.rule}: ${now.explanation}`
-        : 'the requesting agent is disabled';
+        : 'the requesting agent is disabled or revoked';
       approve = false;
       recordedNote = `re-evaluation refused the approval: ${reevaluation}`;
     }
@@ -93,6 +96,11 @@ export async function decideReview(
     outcome: result.outcome,
     reevaluation,
   });
+  // A person's rejection lowers the requesting agent's trust; a re-evaluation's does not count twice.
+  if (result.outcome === 'rejected' && reevaluation === null) {
+    const agent = await ctx.store.getPrincipal(review.agent_id);
+    if (agent) await recordTrust(ctx, agent, { type: 'review_rejected' });
+  }
   if (reevaluation !== null && result.outcome === 'rejected')
     throw new GatewayError(409, 'E_REVIEW_REEVALUATED', 'the action is no longer allowed', reevaluation);
   const status = OUTCOME_STATUS[result.outcome];

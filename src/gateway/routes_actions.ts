@@ -26,7 +26,7 @@ import {
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 export function actionRoutes(app: FastifyInstance, ctx: GatewayContext): void {
-  const agents = admit(ctx.store, ['agent']);
+  const agents = admit(ctx, ['agent']);
   app.post('/v1/decide', { schema: decideSchema, onRequest: agents }, async (request, reply) => {
     const { json, inspect, policy, final } = await decideForAgent(ctx, principalOf(request), request.body);
     ctx.metrics.countDecision(final.decision, final.rule);

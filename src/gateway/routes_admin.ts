@@ -7,6 +7,7 @@ import { boundedString, oneOf, strictBody } from './body.js';
 import { isReservedChannel } from './chunks.js';
 import { auditEvent, type GatewayContext } from './context.js';
 import { GatewayError } from './gateway_error.js';
+import { recordTrust } from './identity.js';
 import {
   channelCreateSchema,
   NAME,
@@ -19,7 +20,7 @@ import {
 
 export function adminRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   // The schemas validate first; the checks below stay as a second line that needs no schema.
-  const admins = admit(ctx.store, ['admin']);
+  const admins = admit(ctx, ['admin']);
   app.post(
     '/v1/admin/channels',
     { schema: channelCreateSchema, onRequest: admins },
@@ -95,12 +96,15 @@ export function adminRoutes(app: FastifyInstance, ctx: GatewayContext): void {
       const before = await ctx.store.getPrincipal(id);
       if (!before) throw new GatewayError(404, 'E_NOT_FOUND', 'no such principal', id);
       const after = await ctx.store.setPrincipalTier(id, tier);
+      ctx.identity.principals.clear();
       await auditEvent(ctx, 'admin.tier_set', {
         by: admin.id,
         principal: id,
         from: before.certified_tier,
         to: tier,
       });
+      // The certification sets where the runtime score starts, and raises it to that floor.
+      await recordTrust(ctx, after, { type: 'certified', tier });
       const { api_key_hash: _hash, ...shown } = after;
       return shown;
     },
@@ -109,7 +113,7 @@ export function adminRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   // The policy in force, for the console and the CLI: every rule with the sentence it came from.
   app.get(
     '/v1/policy',
-    { schema: policyGetSchema, onRequest: admit(ctx.store, ['admin', 'auditor', 'approver']) },
+    { schema: policyGetSchema, onRequest: admit(ctx, ['admin', 'auditor', 'approver']) },
     async () => {
       const runtime = ctx.policy;
       if (!runtime) return { enforced: false, policy: null, history: [] };
@@ -149,7 +153,7 @@ export function adminRoutes(app: FastifyInstance, ctx: GatewayContext): void {
 
   app.get(
     '/v1/admin/principals',
-    { schema: principalListSchema, onRequest: admit(ctx.store, ['admin', 'auditor']) },
+    { schema: principalListSchema, onRequest: admit(ctx, ['admin', 'auditor']) },
     async () => (await ctx.store.listPrincipals()).map(({ api_key_hash: _hash, ...p }) => p),
   );
 }

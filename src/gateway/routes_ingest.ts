@@ -21,7 +21,7 @@ import {
 } from './schemas.js';
 
 export function ingestRoutes(app: FastifyInstance, ctx: GatewayContext): void {
-  const ingesters = admit(ctx.store, ['agent', 'service']);
+  const ingesters = admit(ctx, ['agent', 'service']);
 
   app.post('/v1/ingest', { schema: ingestSchema, onRequest: ingesters }, async (request, reply) => {
     const body = strictBody(request.body, ['content'], ['session', 'agent']);

@@ -13,7 +13,7 @@ import { decideReview, findReview } from './reviews.js';
 import { MAX_NOTE_CHARS, reviewDecisionSchema, reviewGetSchema, reviewListSchema } from './schemas.js';
 
 export function reviewRoutes(app: FastifyInstance, ctx: GatewayContext): void {
-  const readers = admit(ctx.store, ['approver', 'admin', 'auditor']);
+  const readers = admit(ctx, ['approver', 'admin', 'auditor']);
   app.get('/v1/reviews', { schema: reviewListSchema, onRequest: readers }, async (request) => {
     const status = (request.query as { status?: string }).status;
     if (status !== undefined && !REVIEW_STATUSES.includes(status as ReviewStatus))
@@ -27,19 +27,19 @@ export function reviewRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     return ctx.store.listReviews(status ? { status: status as ReviewStatus } : {});
   });
 
-  const pollers = admit(ctx.store, ['agent', 'approver', 'admin', 'auditor']);
+  const pollers = admit(ctx, ['agent', 'approver', 'admin', 'auditor']);
   app.get('/v1/reviews/:id', { schema: reviewGetSchema, onRequest: pollers }, async (request) => {
     const principal = principalOf(request);
     const review = await findReview(ctx, (request.params as { id: string }).id);
     if (principal.role === 'agent' && review.agent_id !== principal.id)
       throw new GatewayError(404, 'E_NOT_FOUND', 'no such review', 'an agent sees only its own reviews');
     if (principal.role !== 'agent' || review.status !== 'approved') return { review };
-    const { token, expires_at } = await tokenForApprovedReview(ctx, review);
+    const { token, expires_at } = await tokenForApprovedReview(ctx, review, principal.dpop_jkt);
     return { review, token, token_expires_at: expires_at };
   });
 
   for (const verb of ['approve', 'reject'] as const) {
-    const approvers = admit(ctx.store, ['approver']);
+    const approvers = admit(ctx, ['approver']);
     const schema = reviewDecisionSchema(verb);
     app.post(`/v1/reviews/:id/${verb}`, { schema, onRequest: approvers }, async (request, reply) => {
       const body = strictBody(request.body ?? {}, verb === 'reject' ? ['note'] : [], ['note']);

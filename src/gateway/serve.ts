@@ -20,6 +20,7 @@ import { generateApiKey, hashApiKey } from './auth.js';
 import { ensureChannel, TOOL_OUTPUT_CHANNEL } from './chunks.js';
 import { auditEvent, type GatewayContext } from './context.js';
 import { lockDataDir } from './data_dir_lock.js';
+import { createIdentityServices, type IdentityOptions } from './identity.js';
 import { createGatewayLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { type PolicySource, PolicyRuntime, pruneOldCounters } from './policy_stage.js';
@@ -91,6 +92,8 @@ export interface GatewayContextOptions {
   channels?: Readonly<Record<string, TrustLevel>>;
   /** Who the audit log names as having created what the opening creates. */
   openedBy: string;
+  /** DPoP nonces and public origin, behaviour monitor settings, the alert webhook. */
+  identity?: IdentityOptions;
 }
 
 export interface OpenedGatewayContext {
@@ -103,6 +106,8 @@ export interface OpenedGatewayContext {
 const SWEEP_MS = 60_000;
 /** A client run is kept this long after its result was due, for anyone reading the store by hand. */
 const CLIENT_RUN_KEPT_MS = 60 * 60 * 1000;
+/** A DPoP proof's jti is kept this long after the proof stopped being accepted (clock differences). */
+const DPOP_JTI_KEPT_MS = 10 * 60 * 1000;
 
 /**
  * Locks `options.dataDir` and opens everything a gateway needs on it. Whatever fails, what was opened
@@ -135,11 +140,12 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
       if (options.watchPolicy !== false) policy.watch();
     }
     let gate: TokenGate = () => Promise.reject(new Error('the token gate is not ready'));
+    const tokenKey = options.tokenKey ?? dataDirTokenKey(options.dataDir);
     const ctx: GatewayContext = {
       store,
       audit: log,
       engine: options.engine ?? DEFAULT_ENGINE,
-      tokenKey: options.tokenKey ?? dataDirTokenKey(options.dataDir),
+      tokenKey,
       now,
       reviewTtlMs: options.reviewTtlMs ?? 15 * 60 * 1000,
       tokenTtlMs: options.tokenTtlMs ?? 5000,
@@ -147,6 +153,7 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
       executors: new ExecutorRegistry(createEchoExecutor((token, call) => gate(token, call), now)),
       gate: (token, call) => gate(token, call),
       policy,
+      identity: createIdentityServices(store, now, tokenKey, options.identity),
       ...(options.adapters !== undefined ? { adapters: options.adapters } : {}),
       ...(options.executorTimeoutMs !== undefined ? { executorTimeoutMs: options.executorTimeoutMs } : {}),
       ...(options.ocrCommand !== undefined ? { ocrCommand: options.ocrCommand } : {}),
@@ -163,6 +170,9 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
       const at = now();
       if (policy?.current) pruneOldCounters(store, policy.current, at).catch(() => {});
       store.pruneClientRuns(new Date(at - CLIENT_RUN_KEPT_MS).toISOString()).catch(() => {});
+      // DPoP proof ids are kept past the age a proof is accepted at; execution-token ids are kept.
+      store.pruneRedemptions(new Date(at - DPOP_JTI_KEPT_MS).toISOString(), 'dpop:').catch(() => {});
+      ctx.identity.monitor.prune(at);
     }, SWEEP_MS).unref();
     opened.push({ close: async () => clearInterval(sweeper) });
     return { ctx, close: undo };

@@ -207,6 +207,63 @@ function checkInput(input: unknown): string | null {
   return null;
 }
 
+/**
+ * The rules of one layer that refuse `tool` to this agent whatever its arguments, time or counters:
+ * the deny list, the allowlist, the grants. A deny list names the tool: it is the most specific reason,
+ * so it comes first.
+ */
+function toolRefusals(
+  layer: PolicyLayer,
+  tool: string,
+  agent: string,
+  role: string | null,
+): { rule: PolicyRule; reason: string }[] {
+  const refusals: { rule: PolicyRule; reason: string }[] = [];
+  for (const rule of layer.rules)
+    if (rule.kind === 'deny_tools' && applies(rule, tool))
+      refusals.push({ rule, reason: `${tool} is never allowed` });
+  // Lists that open a door are unions within one policy; each layer must open it (intersection).
+  const allowRules = layer.rules.filter((r) => r.kind === 'allow_tools');
+  if (allowRules.length > 0 && !allowRules.some((r) => applies(r, tool)))
+    refusals.push({
+      rule: allowRules[0] as PolicyRule,
+      reason: `${tool} is not on the allowlist of policy ${layer.name}`,
+    });
+  const grants = layer.rules.filter((r) => r.kind === 'grant');
+  if (
+    grants.length > 0 &&
+    !grants.some(
+      (g) =>
+        g.kind === 'grant' &&
+        applies(g, tool) &&
+        ((g.subject === 'agent' && g.name === agent) || (g.subject === 'role' && g.name === role)),
+    )
+  )
+    refusals.push({
+      rule: grants[0] as PolicyRule,
+      reason: `no grant of policy ${layer.name} lets agent ${agent}${role ? ` (role ${role})` : ''} call ${tool}`,
+    });
+  return refusals;
+}
+
+/**
+ * Why `policy` never lets this agent call `tool` (its deny lists, allowlists and grants), or null when
+ * they let it: what an agent may hand on to a delegate. Arguments, windows and limits are not judged.
+ */
+export function toolRefusal(
+  policy: CompiledPolicy,
+  tool: string,
+  agent: string,
+  role: string | null,
+): string | null {
+  const name = canonicalToolName(tool);
+  for (const layer of policy.layers) {
+    const [first] = toolRefusals(layer, name, agent, role);
+    if (first) return first.reason;
+  }
+  return null;
+}
+
 function evaluateChecked(policy: CompiledPolicy, input: PolicyInput): PolicyVerdict {
   const tool = canonicalToolName(input.tool);
   const fired: FiredRule[] = [];
@@ -221,34 +278,8 @@ function evaluateChecked(policy: CompiledPolicy, input: PolicyInput): PolicyVerd
   for (const layer of policy.layers) {
     const rules = layer.rules.filter((r) => applies(r, tool));
     // A deny list names the tool: it is the most specific reason, so it fires (and is named) first.
-    for (const rule of rules)
-      if (rule.kind === 'deny_tools') fire(layer, rule, 'DENY', `${tool} is never allowed`);
-    // Lists that open a door are unions within one policy; each layer must open it (intersection).
-    const allowRules = layer.rules.filter((r) => r.kind === 'allow_tools');
-    if (allowRules.length > 0 && !allowRules.some((r) => applies(r, tool)))
-      fire(
-        layer,
-        allowRules[0] as PolicyRule,
-        'DENY',
-        `${tool} is not on the allowlist of policy ${layer.name}`,
-      );
-    const grants = layer.rules.filter((r) => r.kind === 'grant');
-    if (
-      grants.length > 0 &&
-      !grants.some(
-        (g) =>
-          g.kind === 'grant' &&
-          applies(g, tool) &&
-          ((g.subject === 'agent' && g.name === input.agent) ||
-            (g.subject === 'role' && g.name === input.role)),
-      )
-    )
-      fire(
-        layer,
-        grants[0] as PolicyRule,
-        'DENY',
-        `no grant of policy ${layer.name} lets agent ${input.agent}${input.role ? ` (role ${input.role})` : ''} call ${tool}`,
-      );
+    for (const refusal of toolRefusals(layer, tool, input.agent, input.role))
+      fire(layer, refusal.rule, 'DENY', refusal.reason);
     const windows = rules.filter((r) => r.kind === 'window');
     if (windows.length > 0 && !windows.some((w) => w.kind === 'window' && inWindow(input.now_ms, w)))
       fire(layer, windows[0] as PolicyRule, 'DENY', `${tool} is outside its allowed time window`);

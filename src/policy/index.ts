@@ -22,6 +22,7 @@ export type {
 export {
   composeVerdicts,
   evaluatePolicy,
+  toolRefusal,
   evaluatePolicyOutput,
   findingsNeeded,
   localTime,

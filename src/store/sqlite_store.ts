@@ -226,7 +226,9 @@ class SqliteStoreEngine implements SqliteStore {
         `INSERT INTO token_redemptions (jti, expires_at, redeemed_at) VALUES (?, ?, ?)
          ON CONFLICT (jti) DO NOTHING`,
       ),
-      pruneRedemptions: p('DELETE FROM token_redemptions WHERE expires_at < ?'),
+      pruneRedemptions: p(
+        'DELETE FROM token_redemptions WHERE expires_at < ? AND substr(jti, 1, length(?)) = ?',
+      ),
       insertClientRun: p(
         `INSERT INTO client_runs (jti, agent_id, tool, session, redeemed_at, result_due, closed_at)
          VALUES (?, ?, ?, ?, ?, ?, NULL)`,
@@ -569,9 +571,15 @@ class SqliteStoreEngine implements SqliteStore {
     return info.changes === 1;
   }
 
-  async pruneRedemptions(before: IsoTime): Promise<number> {
+  async pruneRedemptions(before: IsoTime, prefix = ''): Promise<number> {
     this.live();
-    return this.sql.pruneRedemptions.run(checkIsoTime(before, 'before')).changes;
+    if (typeof prefix !== 'string' || prefix.length > 128)
+      throw new StoreError(
+        'E_STORE_INVALID',
+        'invalid store argument',
+        'prefix: a string of at most 128 characters',
+      );
+    return this.sql.pruneRedemptions.run(checkIsoTime(before, 'before'), prefix, prefix).changes;
   }
 
   async createClientRun(run: NewClientRun): Promise<ClientRun> {

@@ -244,10 +244,12 @@ export interface Store {
   /** Atomic insert-if-absent: true exactly once per jti, across instances sharing the storage and restarts. */
   redeemToken(jti: string, expiresAt: IsoTime, redeemedAt: IsoTime): Promise<boolean>;
   /**
-   * Removes redemptions whose expiresAt < before; returns how many. Call it only with a `before` the
-   * token verifier already refuses as expired (minus clock skew), or a pruned jti could be redeemed again.
+   * Removes redemptions whose expiresAt < before (only those whose jti starts with `prefix`, when one is
+   * given); returns how many. Call it only for ids that can never be presented again after `before`: a
+   * DPoP proof's jti past its accepted age, never a review's token id (a token for an approved review
+   * can be minted again under the same id, and must stay redeemed).
    */
-  pruneRedemptions(before: IsoTime): Promise<number>;
+  pruneRedemptions(before: IsoTime, prefix?: string): Promise<number>;
 
   /** Throws E_STORE_CONFLICT for a taken jti, E_STORE_NOT_FOUND for an unknown agent. */
   createClientRun(run: NewClientRun): Promise<ClientRun>;

@@ -37,6 +37,15 @@ const V1_ROUTES = [
   ['post', '/v1/reviews/{id}/approve'],
   ['post', '/v1/reviews/{id}/reject'],
   ['get', '/v1/openapi.json'],
+  ['post', '/v1/token'],
+  ['get', '/v1/agents/me'],
+  ['post', '/v1/agents/delegates'],
+  ['post', '/v1/agents/{id}/revoke'],
+  ['get', '/v1/agents/{id}/trust'],
+  ['post', '/v1/admin/principals/{id}/revoke'],
+  ['post', '/v1/admin/principals/{id}/dpop'],
+  ['post', '/v1/admin/agents/{id}/breaker/close'],
+  ['post', '/v1/admin/agents/{id}/trust/accept'],
 ] as const;
 
 let h: Harness;

@@ -41,6 +41,7 @@ test('a counter the store cannot read makes the policy stage DENY by policy:erro
     await closedStore(),
     policy,
     agent,
+    'T3',
     'get_telemetry',
     { target: 'x' },
     0,
@@ -63,10 +64,10 @@ test('a spend the store cannot write is refused with policy:error', async () => 
 test('with a working store the same call is allowed and spends one call', async () => {
   const store = await openSqliteStore(join(mkdtempSync(join(tmpdir(), 'carapace-stage-')), 'carapace.db'));
   try {
-    const stage = await evaluatePolicyStage(store, policy, agent, 'get_telemetry', { target: 'x' }, 0);
+    const stage = await evaluatePolicyStage(store, policy, agent, 'T3', 'get_telemetry', { target: 'x' }, 0);
     assert.equal(stage.verdict.decision, 'ALLOW');
     assert.equal(await spendCounters(store, stage.verdict.obligations.counters, 0), null);
-    const again = await evaluatePolicyStage(store, policy, agent, 'get_telemetry', { target: 'x' }, 1);
+    const again = await evaluatePolicyStage(store, policy, agent, 'T3', 'get_telemetry', { target: 'x' }, 1);
     assert.deepEqual(Object.values(again.input.counters), [1]);
   } finally {
     await store.close();

@@ -156,8 +156,9 @@ test('the reference scenario: corroborated by the conversation layer, the isolat
     (e: unknown) => e instanceof CarapaceDeniedError && e.decision === 'QUARANTINE' && e.rule === 'R2',
   );
   assert.deepEqual(isolate.calls, []);
-  const kinds = (await auditEvents(dataDir)).slice(-2).map((e) => e.kind);
-  assert.deepEqual(kinds, ['conversation.verdict', 'decision']);
+  // The two layers' entries, adjacent; then the quarantine lowers the agent's trust.
+  const kinds = (await auditEvents(dataDir)).slice(-3).map((e) => e.kind);
+  assert.deepEqual(kinds, ['conversation.verdict', 'decision', 'trust.lowered']);
 });
 
 test('a declared intent other than the detected one is denied (R1), so a tool cannot pass as harmless', async () => {

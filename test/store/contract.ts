@@ -793,6 +793,20 @@ export function storeContract(engine: string, open: () => Promise<OpenedStore>):
           assert.equal(await store.redeemToken('new', at(15), at(11)), false);
           assert.equal(await store.redeemToken('old', at(5), at(11)), true, 'pruned ids are forgotten');
         }));
+
+      test('pruning with a prefix removes only the expired ids that start with it', () =>
+        withStore(async ({ store }) => {
+          await store.redeemToken('dpop:k:1', at(5), at(1));
+          await store.redeemToken('dpop:k:2', at(20), at(1));
+          await store.redeemToken('rev_1', at(5), at(1));
+          await store.redeemToken('dpo', at(5), at(1));
+          assert.equal(await store.pruneRedemptions(at(10), 'dpop:'), 1);
+          assert.equal(await store.redeemToken('rev_1', at(5), at(11)), false, 'another prefix stays');
+          assert.equal(await store.redeemToken('dpo', at(5), at(11)), false, 'a shorter id stays');
+          assert.equal(await store.redeemToken('dpop:k:2', at(20), at(11)), false, 'an unexpired one stays');
+          assert.equal(await store.redeemToken('dpop:k:1', at(5), at(11)), true);
+          await rejectsWith(store.pruneRedemptions(at(10), 7 as unknown as string), 'E_STORE_INVALID');
+        }));
     });
 
     describe('client runs', () => {

@@ -56,7 +56,7 @@ export function mcpHttpRoutes(app: FastifyInstance, ctx: GatewayContext, options
     for (const id of [...sessions.keys()]) closeSession(id);
   });
 
-  const agents = admit(ctx.store, ['agent']);
+  const agents = admit(ctx, ['agent']);
   app.route({
     method: ['POST', 'GET', 'DELETE'],
     url: path,
@@ -101,7 +101,7 @@ export function mcpHttpRoutes(app: FastifyInstance, ctx: GatewayContext, options
     },
   });
 
-  const readers = admit(ctx.store, ['admin', 'auditor']);
+  const readers = admit(ctx, ['admin', 'auditor']);
   app.get(
     '/v1/mcp/pins',
     {
@@ -129,7 +129,7 @@ export function mcpHttpRoutes(app: FastifyInstance, ctx: GatewayContext, options
     }),
   );
 
-  const admins = admit(ctx.store, ['admin']);
+  const admins = admit(ctx, ['admin']);
   app.post(
     '/v1/mcp/pins/accept',
     {

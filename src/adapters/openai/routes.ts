@@ -59,7 +59,7 @@ export function openaiProxyRoutes(
       throw error; // the gateway's handler answers everything else
     });
 
-    const agents = admit(ctx.store, ['agent']);
+    const agents = admit(ctx, ['agent']);
 
     proxy.post(
       '/v1/chat/completions',

@@ -1,0 +1,70 @@
+// Principals read for authentication, kept no longer than their tier's revocation SLA (DESIGN.md §8:
+// T5–T7 checked on every call, T3–T4 within 15 s, T1–T2 within 60 s, T0 within 5 min). Admins,
+// approvers, auditors and services are read on every call. A change made through this instance
+// (disable, revoke, tier, DPoP requirement) clears the cache at once; a change made by another instance
+// sharing the store is seen within the SLA of the principal's certified tier, which is never longer than
+// that of the tier it acts at.
+
+import { tierBand } from '../identity/tiers.js';
+import type { Principal, Store } from '../store/store.js';
+
+interface Cached {
+  principal: Principal;
+  until: number;
+}
+
+const MAX_ENTRIES = 10_000;
+
+export class PrincipalCache {
+  private readonly byKey = new Map<string, Cached>();
+  private readonly byId = new Map<string, Cached>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number,
+  ) {}
+
+  async byKeyHash(hash: string): Promise<Principal | null> {
+    const hit = this.fresh(this.byKey, hash);
+    if (hit) return hit;
+    const principal = await this.store.principalByKeyHash(hash);
+    if (principal) this.keep(principal);
+    return principal;
+  }
+
+  async getById(id: string): Promise<Principal | null> {
+    const hit = this.fresh(this.byId, id);
+    if (hit) return hit;
+    const principal = await this.store.getPrincipal(id);
+    if (principal) this.keep(principal);
+    return principal;
+  }
+
+  /** Forgets everything: after any change to a principal made here. */
+  clear(): void {
+    this.byKey.clear();
+    this.byId.clear();
+  }
+
+  /** How long a principal may be served from memory. */
+  static ttlMs(principal: Principal): number {
+    return principal.role === 'agent' ? tierBand(principal.certified_tier).revocationSlaMs : 0;
+  }
+
+  private fresh(map: Map<string, Cached>, key: string): Principal | null {
+    const hit = map.get(key);
+    if (!hit) return null;
+    if (hit.until > this.now()) return { ...hit.principal };
+    map.delete(key);
+    return null;
+  }
+
+  private keep(principal: Principal): void {
+    const ttl = PrincipalCache.ttlMs(principal);
+    if (ttl <= 0 || principal.disabled || principal.revoked_at !== undefined) return;
+    if (this.byId.size >= MAX_ENTRIES) this.clear();
+    const entry = { principal: { ...principal }, until: this.now() + ttl };
+    this.byKey.set(principal.api_key_hash, entry);
+    this.byId.set(principal.id, entry);
+  }
+}
