@@ -133,7 +133,8 @@ export function applyTrustEvent(
       next.cooldown_until = now + params.cooldownMs;
       if (score < next.score) changeDirection(next, 'down', now, params, notes);
       next.score = score;
-      if (score < before) note('trust.lowered', before, { reason: event.type, share: params.loss[event.type] });
+      if (score < before)
+        note('trust.lowered', before, { reason: event.type, share: params.loss[event.type] });
       break;
     }
     case 'context_reset': {
