@@ -20,12 +20,14 @@ export interface VerifiedChain {
 
 /**
  * Checks that `chain` (leaf first, root last) is a chain of signatures to a root in `pinned`.
- * Requires at least two certificates. Does not look at validity dates: see `checkChainTimes`.
+ * Requires at least two certificates. The leaf must be an end entity unless `leafIsCa` (a CRL
+ * issuer's chain). Does not look at validity dates: see `checkChainTimes`.
  */
 export function verifyChainSignatures(
   chain: readonly Certificate[],
   pinned: PinnedRoots,
   check: string,
+  leafIsCa = false,
 ): VerifiedChain {
   if (chain.length < 2)
     throw new AttestError(
@@ -85,12 +87,14 @@ export function verifyChainSignatures(
       );
   }
   const leaf = chain[0] as Certificate;
-  if (leaf.isCa)
+  if (leaf.isCa !== leafIsCa)
     throw new AttestError(
       'E_ATTEST_CHAIN',
       check,
       leaf.label,
-      `${leaf.label} is a CA certificate, not an end entity`,
+      leafIsCa
+        ? `${leaf.label} is not a CA certificate`
+        : `${leaf.label} is a CA certificate, not an end entity`,
     );
   return { leafKey: leaf.publicKey, certificates: chain, rootName };
 }

@@ -2,7 +2,7 @@
 // patch levels) and the hardware id, from AMD's KDS extensions (go-sev-guest kds/kds.go).
 
 import { type Certificate, extensionValue } from '../certificate.js';
-import { derIa5String, derSmallInteger } from '../der_value.js';
+import { derIa5String, derSmallInteger } from '../der.js';
 import { AttestError } from '../errors.js';
 import type { SevProduct } from '../roots.js';
 import type { SevTcb } from './tcb_version.js';
@@ -47,7 +47,7 @@ export function readVcekExtensions(cert: Certificate, check: string): VcekFacts 
       cert.label,
       `${cert.label} is a VLEK (it names a CSP); only VCEK-signed reports are supported`,
     );
-  const productName = derIa5String(value(OID.productName, 'productName'), 'productName', cert, check);
+  const productName = derIa5String(value(OID.productName, 'productName'), `${cert.label} productName`, check);
   const family = productName.split('-')[0];
   if (family !== 'Milan' && family !== 'Genoa' && family !== 'Turin')
     throw new AttestError(
@@ -56,7 +56,8 @@ export function readVcekExtensions(cert: Certificate, check: string): VcekFacts 
       `${cert.label} productName`,
       `product "${productName}" is not Milan, Genoa or Turin`,
     );
-  const spl = (oid: string, what: string) => derSmallInteger(value(oid, what), what, cert, check);
+  const spl = (oid: string, what: string) =>
+    derSmallInteger(value(oid, what), `${cert.label} ${what}`, check);
   const tcb: SevTcb = {
     ...(family === 'Turin' ? { fmc: spl(OID.fmcSPL, 'fmcSPL') } : {}),
     bootloader: spl(OID.blSPL, 'blSPL'),
