@@ -23,7 +23,9 @@ export type AttestErrorCode =
   /** The collateral is signed and valid but unusable: wrong id, no TCB level matches, bad JSON. */
   | 'E_ATTEST_COLLATERAL'
   /** The evidence verified, and the appraisal policy rejects what it says. */
-  | 'E_ATTEST_POLICY';
+  | 'E_ATTEST_POLICY'
+  /** Something no check anticipated went wrong; the evidence is rejected all the same. */
+  | 'E_ATTEST_INTERNAL';
 
 export class AttestError extends Error {
   constructor(
