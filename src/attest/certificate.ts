@@ -33,55 +33,52 @@ export function sha256Hex(bytes: Uint8Array): string {
 /** Parses a DER certificate; anything either parser refuses is E_ATTEST_MALFORMED naming `label`. */
 export function parseCertificate(der: Uint8Array, label: string, check: string): Certificate {
   const bytes = Buffer.from(der);
-  let node: NodeCertificate;
-  let parsed: x509.X509Certificate;
   try {
-    node = new NodeCertificate(bytes);
-    parsed = new x509.X509Certificate(bytes);
+    const node = new NodeCertificate(bytes);
+    const parsed = new x509.X509Certificate(bytes);
+    // node:crypto accepts trailing bytes after the certificate; the DER must be exactly one certificate.
+    if (parsed.rawData.byteLength !== bytes.length)
+      throw new AttestError(
+        'E_ATTEST_MALFORMED',
+        check,
+        label,
+        `${label} has ${bytes.length - parsed.rawData.byteLength} bytes after the certificate`,
+      );
+    const basic = parsed.getExtension(x509.BasicConstraintsExtension);
+    const usage = parsed.getExtension(x509.KeyUsagesExtension);
+    return {
+      der: bytes,
+      sha256: sha256Hex(bytes),
+      label,
+      node,
+      parsed,
+      publicKey: node.publicKey,
+      subject: parsed.subject,
+      issuer: parsed.issuer,
+      notBefore: parsed.notBefore,
+      notAfter: parsed.notAfter,
+      isCa: basic?.ca === true,
+      pathLength: basic?.ca === true ? basic.pathLength : undefined,
+      mayIssueCertificates: usage === null || (usage.usages & x509.KeyUsageFlags.keyCertSign) !== 0,
+    };
   } catch (e) {
+    if (e instanceof AttestError) throw e;
     throw new AttestError(
       'E_ATTEST_MALFORMED',
       check,
       label,
-      `${label} is not a DER X.509 certificate: ${(e as Error).message}`,
+      `${label} is not a readable DER X.509 certificate: ${(e as Error).message}`,
     );
   }
-  // node:crypto accepts trailing garbage after the certificate; the DER must be exactly one certificate.
-  if (parsed.rawData.byteLength !== bytes.length)
-    throw new AttestError(
-      'E_ATTEST_MALFORMED',
-      check,
-      label,
-      `${label} has ${bytes.length - parsed.rawData.byteLength} bytes after the certificate`,
-    );
-  let basic: x509.BasicConstraintsExtension | null;
-  let usage: x509.KeyUsagesExtension | null;
+}
+
+/** Whether `cert`'s signature verifies with `key`; a signature OpenSSL cannot even process does not. */
+export function signedBy(cert: Certificate, key: KeyObject): boolean {
   try {
-    basic = parsed.getExtension(x509.BasicConstraintsExtension);
-    usage = parsed.getExtension(x509.KeyUsagesExtension);
-  } catch (e) {
-    throw new AttestError(
-      'E_ATTEST_MALFORMED',
-      check,
-      label,
-      `${label} has an unreadable extension: ${(e as Error).message}`,
-    );
+    return cert.node.verify(key);
+  } catch {
+    return false;
   }
-  return {
-    der: bytes,
-    sha256: sha256Hex(bytes),
-    label,
-    node,
-    parsed,
-    publicKey: node.publicKey,
-    subject: parsed.subject,
-    issuer: parsed.issuer,
-    notBefore: parsed.notBefore,
-    notAfter: parsed.notAfter,
-    isCa: basic?.ca === true,
-    pathLength: basic?.ca === true ? basic.pathLength : undefined,
-    mayIssueCertificates: usage === null || (usage.usages & x509.KeyUsageFlags.keyCertSign) !== 0,
-  };
 }
 
 /** The raw value of a non-critical vendor extension, or undefined when the certificate lacks it. */

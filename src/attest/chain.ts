@@ -3,7 +3,7 @@
 // validity at the verification time separately, so a cached chain is re-judged at every use.
 
 import { createHash, type KeyObject } from 'node:crypto';
-import type { Certificate } from './certificate.js';
+import { type Certificate, signedBy } from './certificate.js';
 import { AttestError } from './errors.js';
 
 /** Pinned roots of one purpose: SHA-256 of the DER (lower-case hex) → a name for messages. */
@@ -45,7 +45,7 @@ export function verifyChainSignatures(
       root.label,
       `${root.label} (SHA-256 ${root.sha256}, ${root.subject}) is not a pinned root`,
     );
-  if (!root.node.verify(root.publicKey))
+  if (!signedBy(root, root.publicKey))
     throw new AttestError(
       'E_ATTEST_CHAIN',
       check,
@@ -78,7 +78,7 @@ export function verifyChainSignatures(
         issuer.label,
         `${issuer.label} allows ${issuer.pathLength} intermediate CA(s) below it; the chain has ${below}`,
       );
-    if (!cert.node.verify(issuer.publicKey))
+    if (!signedBy(cert, issuer.publicKey))
       throw new AttestError(
         'E_ATTEST_SIGNATURE',
         check,

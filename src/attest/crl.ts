@@ -3,10 +3,10 @@
 // looked up by serial number.
 
 import 'reflect-metadata';
-import { verify as verifySignature } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import type { Certificate } from './certificate.js';
 import { derElements } from './der.js';
+import { signatureVerifies } from './signature.js';
 import { AttestError } from './errors.js';
 
 export interface VerifiedCrl {
@@ -18,7 +18,7 @@ export interface VerifiedCrl {
   revoked: ReadonlySet<string>;
 }
 
-const HASHES: Record<string, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
+const HASHES: Record<string, 'sha256' | 'sha384' | 'sha512'> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
 
 export function normalizeSerial(hex: string): string {
   return hex.toLowerCase().replace(/^0+(?=.)/, '');
@@ -56,12 +56,7 @@ export function verifyCrl(der: Uint8Array, issuer: Certificate, label: string, c
       label,
       `${label}: the signature algorithm is not ECDSA with SHA-2, or differs inside and outside the signed part`,
     );
-  const ok = verifySignature(
-    hash,
-    signed.tbs,
-    { key: issuer.publicKey, dsaEncoding: 'der' },
-    signed.signature,
-  );
+  const ok = signatureVerifies(hash, signed.tbs, issuer.publicKey, signed.signature, 'der');
   if (!ok)
     throw new AttestError(
       'E_ATTEST_SIGNATURE',

@@ -4,7 +4,7 @@
 // CRLs, the QE report signed by the PCK key and binding the attestation key, the quote signed by the
 // attestation key, and the TCB status with its advisory ids.
 
-import { createHash, createPublicKey, type KeyObject, verify as verifySignature } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { type Certificate, parseCertificate } from '../certificate.js';
 import {
   chainCacheKey,
@@ -17,6 +17,7 @@ import {
 } from '../chain.js';
 import { type ChainCache, remember } from '../chain_cache.js';
 import { checkCrlTime, checkNotRevoked, type VerifiedCrl, verifyCrl } from '../crl.js';
+import { signatureVerifies } from '../signature.js';
 import { AttestError } from '../errors.js';
 import { parseCanonicalPemChain } from '../pem.js';
 import { INTEL_SGX_ROOT_SHA256 } from '../roots.js';
@@ -178,12 +179,7 @@ export function verifyDcap(evidence: Uint8Array, options: DcapVerifyOptions): Ve
 
   // QE report: signed by the PCK key, binding the attestation key, Intel's QE per its identity.
   if (
-    !verifySignature(
-      'sha256',
-      quote.qeReportBytes,
-      { key: pckChain.leafKey, dsaEncoding: 'ieee-p1363' },
-      quote.qeReportSignature,
-    )
+    !signatureVerifies('sha256', quote.qeReportBytes, pckChain.leafKey, quote.qeReportSignature, 'ieee-p1363')
   )
     throw new AttestError(
       'E_ATTEST_SIGNATURE',
@@ -206,14 +202,7 @@ export function verifyDcap(evidence: Uint8Array, options: DcapVerifyOptions): Ve
 
   // The quote itself, signed by the attestation key.
   const attestationKey = p256RawKey(quote.attestationKey);
-  if (
-    !verifySignature(
-      'sha256',
-      quote.signed,
-      { key: attestationKey, dsaEncoding: 'ieee-p1363' },
-      quote.quoteSignature,
-    )
-  )
+  if (!signatureVerifies('sha256', quote.signed, attestationKey, quote.quoteSignature, 'ieee-p1363'))
     throw new AttestError(
       'E_ATTEST_SIGNATURE',
       'quote.signature',
@@ -326,7 +315,7 @@ function signedDocument<T>(
     cache,
     () => chainCacheKey(`signed/${field}`, new Map([[signer.sha256, signer.label]]), [bytes, signature]),
     () => {
-      if (!verifySignature('sha256', bytes, { key: chain.leafKey, dsaEncoding: 'ieee-p1363' }, signature))
+      if (!signatureVerifies('sha256', bytes, chain.leafKey, signature, 'ieee-p1363'))
         throw new AttestError(
           'E_ATTEST_SIGNATURE',
           `collateral.${field}.signature`,

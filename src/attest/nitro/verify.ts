@@ -2,7 +2,6 @@
 // to the pinned AWS Nitro root G1 at the verification time, and the leaf signed the COSE_Sign1
 // (ES384). Steps (2)-(4) of AWS's "Verifying the root of trust"; policy (5) is in ../policy.ts.
 
-import { verify as verifySignature } from 'node:crypto';
 import { toHex } from '../byte_reader.js';
 import { parseCertificate } from '../certificate.js';
 import {
@@ -14,6 +13,7 @@ import {
   verifyChainSignatures,
 } from '../chain.js';
 import { type ChainCache, remember } from '../chain_cache.js';
+import { signatureVerifies } from '../signature.js';
 import { AttestError } from '../errors.js';
 import { AWS_NITRO_ROOT_SHA256 } from '../roots.js';
 import { coseSign1SignedBytes, parseNitroDocument } from './document.js';
@@ -72,7 +72,7 @@ export function verifyNitro(evidence: Uint8Array, options: NitroVerifyOptions): 
   checkChainTimes(chain, options.at, 'document.time');
   checks.push('document.time');
   const signed = coseSign1SignedBytes(doc.protectedBytes, doc.payloadBytes);
-  if (!verifySignature('sha384', signed, { key: chain.leafKey, dsaEncoding: 'ieee-p1363' }, doc.signature))
+  if (!signatureVerifies('sha384', signed, chain.leafKey, doc.signature, 'ieee-p1363'))
     throw new AttestError(
       'E_ATTEST_SIGNATURE',
       'document.signature',

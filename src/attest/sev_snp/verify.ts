@@ -2,7 +2,6 @@
 // the VCEK was issued for this chip at this TCB, and the VCEK signed the report
 // (shared/reference/crypto-attestation.md §3.1, steps 1-5; policy is step 6, in ../policy.ts).
 
-import { verify as verifySignature } from 'node:crypto';
 import { type Certificate, parseCertificate } from '../certificate.js';
 import {
   assembleChain,
@@ -14,6 +13,7 @@ import {
   verifyChainSignatures,
 } from '../chain.js';
 import { type ChainCache, remember } from '../chain_cache.js';
+import { signatureVerifies } from '../signature.js';
 import { AttestError } from '../errors.js';
 import { readCertificateFile } from '../pem.js';
 import { AMD_ARK_SHA256, AMD_CERT_CHAIN_PEM, type SevProduct } from '../roots.js';
@@ -99,12 +99,7 @@ export function verifySevSnp(evidence: Uint8Array, options: SevSnpVerifyOptions)
       );
     checks.push('vcek.chip_id');
   }
-  const ok = verifySignature(
-    'sha384',
-    parsed.signed,
-    { key: chain.leafKey, dsaEncoding: 'ieee-p1363' },
-    parsed.signature,
-  );
+  const ok = signatureVerifies('sha384', parsed.signed, chain.leafKey, parsed.signature, 'ieee-p1363');
   if (!ok)
     throw new AttestError(
       'E_ATTEST_SIGNATURE',
