@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { type Appraisal, appraise, ChainCache } from '../../src/attest/index.js';
+import { type Appraisal, appraise, type AppraiseOptions, ChainCache } from '../../src/attest/index.js';
 import { DCAP_INSIDE_2025, dcapVector, NITRO_AT, nitroDocument, sevVirtee } from './vectors.js';
 
 const cache = new ChainCache();
@@ -47,60 +47,46 @@ test('SEV-SNP: flipping any single bit of any of the 1184 report bytes is reject
     assert.ok(seen.has(check), check);
 });
 
-test('SEV-SNP: any byte XORed with any non-zero mask is rejected (property)', () => {
-  const options = {
-    kind: 'sev-snp' as const,
-    certs: [sevVirtee.vcek],
-    at: new Date('2026-06-01T00:00:00Z'),
-    cache,
-  };
+/** The evidence verifies as given; any byte of it XORed with any non-zero mask is rejected (property). */
+function everyFlipRejected(evidence: Buffer, options: AppraiseOptions, numRuns: number): void {
+  assert.equal(appraise(evidence, options).verified, true);
   fc.assert(
     fc.property(
-      fc.integer({ min: 0, max: sevVirtee.report.length - 1 }),
+      fc.integer({ min: 0, max: evidence.length - 1 }),
       fc.integer({ min: 1, max: 255 }),
       (i, mask) => {
-        assertPreciseRejection(appraise(flipped(sevVirtee.report, i, mask), options), `byte ${i} ^ ${mask}`);
+        assertPreciseRejection(appraise(flipped(evidence, i, mask), options), `byte ${i} ^ ${mask}`);
       },
     ),
-    { numRuns: 500 },
+    { numRuns },
+  );
+}
+
+test('SEV-SNP: any byte XORed with any non-zero mask is rejected (property)', () => {
+  everyFlipRejected(
+    sevVirtee.report,
+    { kind: 'sev-snp', certs: [sevVirtee.vcek], at: new Date('2026-06-01T00:00:00Z'), cache },
+    500,
   );
 });
 
 test('DCAP: any byte of the TDX v4 quote (header, body, signatures, QE report, PCK chain, padding) flipped is rejected (property)', () => {
   const { quote, collateral } = dcapVector('tdx_quote');
-  const options = { kind: 'tdx' as const, collateral, at: DCAP_INSIDE_2025, cache };
-  assert.equal(appraise(quote, options).verified, true);
-  fc.assert(
-    fc.property(
-      fc.integer({ min: 0, max: quote.length - 1 }),
-      fc.integer({ min: 1, max: 255 }),
-      (i, mask) => {
-        assertPreciseRejection(appraise(flipped(quote, i, mask), options), `quote byte ${i} ^ ${mask}`);
-      },
-    ),
-    { numRuns: 400 },
-  );
+  everyFlipRejected(quote, { kind: 'tdx', collateral, at: DCAP_INSIDE_2025, cache }, 400);
 });
 
 test('DCAP: any byte of the SGX v3 quote flipped is rejected (property)', () => {
   const { quote, collateral } = dcapVector('sgx_quote');
-  const options = {
-    kind: 'sgx' as const,
-    collateral,
-    at: DCAP_INSIDE_2025,
-    cache,
-    policy: { tcb_statuses: ['ConfigurationAndSWHardeningNeeded' as const] },
-  };
-  assert.equal(appraise(quote, options).verified, true);
-  fc.assert(
-    fc.property(
-      fc.integer({ min: 0, max: quote.length - 1 }),
-      fc.integer({ min: 1, max: 255 }),
-      (i, mask) => {
-        assertPreciseRejection(appraise(flipped(quote, i, mask), options), `quote byte ${i} ^ ${mask}`);
-      },
-    ),
-    { numRuns: 300 },
+  everyFlipRejected(
+    quote,
+    {
+      kind: 'sgx',
+      collateral,
+      at: DCAP_INSIDE_2025,
+      cache,
+      policy: { tcb_statuses: ['ConfigurationAndSWHardeningNeeded'] },
+    },
+    300,
   );
 });
 
@@ -130,19 +116,9 @@ test('DCAP: any character of the signed TCB info or QE identity JSON changed is 
 });
 
 test('Nitro: any byte of the COSE_Sign1 document flipped is rejected (property)', () => {
-  const options = { kind: 'nitro' as const, at: NITRO_AT, cache, policy: { allow_debug: true } };
-  assert.equal(appraise(nitroDocument, options).verified, true);
-  fc.assert(
-    fc.property(
-      fc.integer({ min: 0, max: nitroDocument.length - 1 }),
-      fc.integer({ min: 1, max: 255 }),
-      (i, mask) => {
-        assertPreciseRejection(
-          appraise(flipped(nitroDocument, i, mask), options),
-          `document byte ${i} ^ ${mask}`,
-        );
-      },
-    ),
-    { numRuns: 400 },
+  everyFlipRejected(
+    nitroDocument,
+    { kind: 'nitro', at: NITRO_AT, cache, policy: { allow_debug: true } },
+    400,
   );
 });

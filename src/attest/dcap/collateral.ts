@@ -44,6 +44,13 @@ const advisories = z.array(z.string().max(64)).max(256).optional();
 const svn = z.number().int().min(0).max(255);
 const components = z.array(z.object({ svn }).loose()).length(16);
 const hexField = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-fA-F]{${2 * bytes}}$`));
+/** Intel's TCB level lists share one shape around their own `tcb` object. */
+const tcbLevels = <T extends z.ZodType>(tcb: T) =>
+  z
+    .array(z.object({ tcb, tcbDate: isoTime, tcbStatus: status, advisoryIDs: advisories }))
+    .min(1)
+    .max(1024);
+const isvsvnTcb = (max: number) => z.object({ isvsvn: z.number().int().min(0).max(max) });
 
 const TcbInfoSchema = z
   .object({
@@ -65,34 +72,17 @@ const TcbInfoSchema = z
           mrsigner: hexField(48),
           attributes: hexField(8),
           attributesMask: hexField(8),
-          tcbLevels: z
-            .array(
-              z.object({
-                tcb: z.object({ isvsvn: svn }),
-                tcbDate: isoTime,
-                tcbStatus: status,
-                advisoryIDs: advisories,
-              }),
-            )
-            .min(1),
+          tcbLevels: tcbLevels(isvsvnTcb(255)),
         }),
       )
       .optional(),
-    tcbLevels: z
-      .array(
-        z.object({
-          tcb: z.object({
-            sgxtcbcomponents: components,
-            pcesvn: z.number().int().min(0).max(65535),
-            tdxtcbcomponents: components.optional(),
-          }),
-          tcbDate: isoTime,
-          tcbStatus: status,
-          advisoryIDs: advisories,
-        }),
-      )
-      .min(1)
-      .max(1024),
+    tcbLevels: tcbLevels(
+      z.object({
+        sgxtcbcomponents: components,
+        pcesvn: z.number().int().min(0).max(65535),
+        tdxtcbcomponents: components.optional(),
+      }),
+    ),
   })
   .loose();
 export type TcbInfo = z.infer<typeof TcbInfoSchema>;
@@ -110,17 +100,7 @@ const QeIdentitySchema = z
     attributesMask: hexField(16),
     mrsigner: hexField(32),
     isvprodid: z.number().int().min(0).max(65535),
-    tcbLevels: z
-      .array(
-        z.object({
-          tcb: z.object({ isvsvn: z.number().int().min(0).max(65535) }),
-          tcbDate: isoTime,
-          tcbStatus: status,
-          advisoryIDs: advisories,
-        }),
-      )
-      .min(1)
-      .max(1024),
+    tcbLevels: tcbLevels(isvsvnTcb(65535)),
   })
   .loose();
 export type QeIdentity = z.infer<typeof QeIdentitySchema>;

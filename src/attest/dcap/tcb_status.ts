@@ -146,16 +146,7 @@ export function matchTdxModule(
   if (version === 0) {
     const module = info.tdxModule;
     if (!module) throw collateral(check, 'tcb_info.tdxModule', 'TDX TCB info without tdxModule');
-    if (
-      !sameHex(td.mr_signer_seam, module.mrsigner) ||
-      !maskedEqual(td.seam_attributes, module.attributes, module.attributesMask)
-    )
-      throw new AttestError(
-        'E_ATTEST_BINDING',
-        check,
-        'TD report mr_signer_seam',
-        'the TDX module is not the one the TCB info names',
-      );
+    requireModuleIdentity(td, module, 'tdxModule');
     return undefined;
   }
   const id = `TDX_${version.toString(16).padStart(2, '0').toUpperCase()}`;
@@ -166,16 +157,7 @@ export function matchTdxModule(
       'tcb_info.tdxModuleIdentities',
       `TCB info has no identity ${id} for TDX module version ${version}`,
     );
-  if (
-    !sameHex(td.mr_signer_seam, identity.mrsigner) ||
-    !maskedEqual(td.seam_attributes, identity.attributes, identity.attributesMask)
-  )
-    throw new AttestError(
-      'E_ATTEST_BINDING',
-      check,
-      'TD report mr_signer_seam',
-      `the TDX module is not ${id} as the TCB info names it`,
-    );
+  requireModuleIdentity(td, identity, id);
   const svn = teeTcbSvn[0] as number;
   const level = identity.tcbLevels.find((l) => svn >= l.tcb.isvsvn);
   if (!level)
@@ -185,6 +167,24 @@ export function matchTdxModule(
       `TDX module SVN ${svn} is below every level of ${id}`,
     );
   return { status: level.tcbStatus, advisory_ids: level.advisoryIDs ?? [], tcb_date: level.tcbDate };
+}
+
+/** The TD's SEAM module must have the signer and (masked) attributes the TCB info names. */
+function requireModuleIdentity(
+  td: TdReport,
+  module: { mrsigner: string; attributes: string; attributesMask: string },
+  name: string,
+): void {
+  if (
+    !sameHex(td.mr_signer_seam, module.mrsigner) ||
+    !maskedEqual(td.seam_attributes, module.attributes, module.attributesMask)
+  )
+    throw new AttestError(
+      'E_ATTEST_BINDING',
+      'tcb.tdx_module',
+      'TD report mr_signer_seam / seam_attributes',
+      `the TDX module is not ${name} as the TCB info names it`,
+    );
 }
 
 /** Intel QVL's convergence of the platform status with the QE's (and the TDX module's). */
