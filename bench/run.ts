@@ -1,5 +1,6 @@
 // `npm run bench -- NAME [--iterations N]`: runs one named benchmark (or all) and prints its figures.
 
+import { runAttestBench } from './attest.js';
 import { runAuditBench } from './audit.js';
 import { runEngineBench } from './engine.js';
 import { runGatewayBench } from './gateway.js';
@@ -12,6 +13,7 @@ const BENCHES: Record<string, (o: { iterations: number; warmup: number }) => voi
   gateway: runGatewayBench,
   inspect: runInspectBench,
   proxy: runProxyBench,
+  attest: runAttestBench,
 };
 
 const args = process.argv.slice(2);

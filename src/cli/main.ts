@@ -8,6 +8,7 @@ import {
   agentsTierCommand,
   channelsAddCommand,
 } from './agents_command.js';
+import { type AttestVerifyOptions, attestVerifyCommand } from './attest_command.js';
 import { decideCommand } from './decide_command.js';
 import { type DemoOptions, demoCommand } from './demo_command.js';
 import { scenariosCommand } from './scenarios_command.js';
@@ -159,6 +160,24 @@ audit
   .action((file: string, options: { key: string }) =>
     runCommand(() => auditVerifyReceiptCommand(file, options)),
   );
+
+const attest = program
+  .command('attest')
+  .description(
+    'TEE attestation: AMD SEV-SNP, Intel SGX/TDX DCAP, AWS Nitro, verified offline (docs/attestation.md)',
+  );
+attest
+  .command('verify')
+  .description(
+    'appraise evidence against pinned vendor roots and a policy; print the appraisal; exit 1 if rejected',
+  )
+  .requiredOption('--kind <kind>', 'sev-snp, sgx, tdx or nitro')
+  .requiredOption('--evidence <file>', 'the report, quote or document (raw, hex or base64)')
+  .option('--collateral <file>', 'sgx/tdx: the collateral JSON (PCK CRLs, TCB info, QE identity)')
+  .option('--certs <files...>', 'sev-snp: the VCEK, and optionally ASK and ARK (PEM or DER)')
+  .option('--at <time>', 'verification time, ISO 8601 with offset or epoch ms (default: now)')
+  .option('--policy <file>', 'appraisal policy, YAML or JSON (default: no debug, UpToDate TCB only)')
+  .action((options: AttestVerifyOptions) => runCommand(() => attestVerifyCommand(options)));
 
 program
   .command('serve')
