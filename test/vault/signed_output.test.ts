@@ -16,7 +16,7 @@ import { freshDataDir } from './helpers.js';
 
 const request = {
   tool: 'http.request',
-  args: { secret: 'github', method: 'GET', url: 'https://api.github.com/' },
+  args: { secret_id: 'github', method: 'GET', url: 'https://api.github.com/' },
 };
 const result = { status: 200, body: '{"ok":true}' };
 

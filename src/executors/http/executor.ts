@@ -65,7 +65,7 @@ export class BrokeredHttpExecutor implements Executor {
     // Before the gate: nothing here reads a secret's value (describe unseals and zeroes at once, to
     // authenticate the policy it returns).
     const plan = planRequest(call.args);
-    const before = this.options.vault.describe(plan.secret);
+    const before = this.options.vault.describe(plan.secretId);
     checkAgainstPolicy(plan, before.policy, before.id);
     const started = this.now();
     const deadline = started + before.policy.limits.timeout_ms;
@@ -83,7 +83,7 @@ export class BrokeredHttpExecutor implements Executor {
 
     await this.options.gate(token, call);
 
-    return this.options.vault.use(plan.secret, async (value, meta) => {
+    return this.options.vault.use(plan.secretId, async (value, meta) => {
       // Rotated between the check and now: the policy in force is the one just unsealed.
       if (meta.policy_hash !== before.policy_hash) {
         checkAgainstPolicy(plan, meta.policy, meta.id);
@@ -108,7 +108,7 @@ export class BrokeredHttpExecutor implements Executor {
         ...(this.options.ca ? { ca: this.options.ca } : {}),
       });
       const result = agentView(response, stripper);
-      const request = { method: plan.method, url: plan.url.href, secret: meta.id };
+      const request = { method: plan.method, url: plan.url.href, secret_id: meta.id };
       const redirect =
         response.status >= 300 && response.status < 400 ? result.response.headers.location : undefined;
       const details: Record<string, unknown> = {

@@ -10,6 +10,9 @@ import { DEMO_CATALOG_SOURCE } from '../../engine/builtin/index.js';
 export const HTTP_REQUEST_TOOL = 'http.request';
 
 /**
+ * The secret is named by `secret_id`, not `secret`: the inspect stage reads a field named like a
+ * credential as one, and an agent holds ids, never credentials.
+ *
  * GET and HEAD only read (observe / none). POST, PUT and PATCH change state at the remote API in a way
  * its owner can undo (remediate_reversible / workload: allowed only from trusted or semi-trusted
  * justification). DELETE is destructive (a person approves it; refused outright from untrusted input).
@@ -24,10 +27,10 @@ tools:
     radius: none
     args:
       type: object
-      required: [secret, method, url]
+      required: [secret_id, method, url]
       additionalProperties: false
       properties:
-        secret: { type: string, pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }
+        secret_id: { type: string, pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }
         method: { enum: [GET, HEAD, POST, PUT, PATCH, DELETE] }
         url: { type: string, minLength: 8, maxLength: 8192, pattern: '^https?://' }
         headers: { type: object }

@@ -16,7 +16,7 @@ import {
 import { HttpBrokerError } from './errors.js';
 
 export interface RequestPlan {
-  secret: string;
+  secretId: string;
   method: HttpMethod;
   url: URL;
   scheme: 'http' | 'https';
@@ -37,11 +37,11 @@ const MAX_HEADER_VALUE = 8192;
 const argsInvalid = (detail: string) => new HttpBrokerError('E_HTTP_ARGS_INVALID', `http.request: ${detail}`);
 
 export function planRequest(args: Record<string, unknown>): RequestPlan {
-  const known = new Set(['secret', 'method', 'url', 'headers', 'body']);
+  const known = new Set(['secret_id', 'method', 'url', 'headers', 'body']);
   const unknown = Object.keys(args).find((k) => !known.has(k));
   if (unknown !== undefined) throw argsInvalid(`unknown argument "${unknown}"`);
-  const { secret, method, url: urlText, headers, body } = args;
-  if (typeof secret !== 'string' || !SECRET_ID.test(secret))
+  const { secret_id: secretId, method, url: urlText, headers, body } = args;
+  if (typeof secretId !== 'string' || !SECRET_ID.test(secretId))
     throw argsInvalid('secret must name a secret id');
   if (typeof method !== 'string' || !(HTTP_METHODS as readonly string[]).includes(method))
     throw argsInvalid(`method must be one of ${HTTP_METHODS.join(', ')}`);
@@ -94,7 +94,7 @@ export function planRequest(args: Record<string, unknown>): RequestPlan {
   if (body !== undefined && (method === 'GET' || method === 'HEAD'))
     throw argsInvalid(`a ${method} request has no body`);
   return {
-    secret,
+    secretId,
     method: method as HttpMethod,
     url,
     scheme,

@@ -77,7 +77,7 @@ function setup(policy: Record<string, unknown> = {}, options: Partial<BrokeredHt
 }
 
 function call(args: Record<string, unknown>): ActionCall {
-  return { agentId: AGENT, tool: HTTP_REQUEST_TOOL, args: { secret: 'github', method: 'GET', ...args } };
+  return { agentId: AGENT, tool: HTTP_REQUEST_TOOL, args: { secret_id: 'github', method: 'GET', ...args } };
 }
 
 async function run(executor: BrokeredHttpExecutor, args: Record<string, unknown>) {
@@ -252,7 +252,7 @@ test("requests outside the secret's policy are refused before the gate: host, su
   );
   await refused(run(executor, { url: 'ftp://api.github.test/' }), 'E_HTTP_SCHEME_REFUSED');
   await refused(run(executor, { url: url('/'), extra: 1 }), 'E_HTTP_ARGS_INVALID');
-  await refused(run(executor, { url: url('/'), secret: 'no-such-secret' }), 'E_VAULT_SECRET_UNKNOWN');
+  await refused(run(executor, { url: url('/'), secret_id: 'no-such-secret' }), 'E_VAULT_SECRET_UNKNOWN');
   assert.equal(gateCalls(), 0);
   assert.equal(sent().length, 0);
 });

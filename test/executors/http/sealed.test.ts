@@ -58,7 +58,7 @@ function action(path: string): ActionCall {
   return {
     agentId: AGENT,
     tool: HTTP_REQUEST_TOOL,
-    args: { secret: 'github', method: 'GET', url: `https://api.github.test:${echo.port}${path}` },
+    args: { secret_id: 'github', method: 'GET', url: `https://api.github.test:${echo.port}${path}` },
   };
 }
 
