@@ -97,42 +97,39 @@ function shown(meta: SecretMetadata) {
   };
 }
 
-export async function secretsPutCommand(id: string, options: SecretsOptions): Promise<number> {
-  refuseValueFlag(options);
-  const dataDir = resolveDataDir(options.dataDir);
-  const policy = readPolicy(options.policy, true);
-  const value = await valueFromStdin();
-  let meta: SecretMetadata;
-  try {
-    meta = new Vault(dataDir).put(id, value, policy);
-  } catch (e) {
-    vaultFailure(e);
-  } finally {
-    value.fill(0);
-  }
-  const audit = await recordChange(dataDir, 'vault.secret_put', {
-    id,
-    version: meta.version,
-    policy_hash: meta.policy_hash,
-  });
-  printJson({ ...shown(meta), ...audit });
-  return 0;
+export function secretsPutCommand(id: string, options: SecretsOptions): Promise<number> {
+  return sealFromStdin(id, options, 'vault.secret_put', true, (vault, value, policy) =>
+    vault.put(id, value, policy),
+  );
 }
 
-export async function secretsRotateCommand(id: string, options: SecretsOptions): Promise<number> {
+export function secretsRotateCommand(id: string, options: SecretsOptions): Promise<number> {
+  return sealFromStdin(id, options, 'vault.secret_rotated', false, (vault, value, policy) =>
+    vault.rotate(id, value, policy),
+  );
+}
+
+/** put and rotate: the value from stdin, sealed, zeroed, the change audited, the metadata printed. */
+async function sealFromStdin(
+  id: string,
+  options: SecretsOptions,
+  kind: string,
+  policyRequired: boolean,
+  seal: (vault: Vault, value: Buffer, policy: unknown) => SecretMetadata,
+): Promise<number> {
   refuseValueFlag(options);
   const dataDir = resolveDataDir(options.dataDir);
-  const policy = readPolicy(options.policy, false);
+  const policy = readPolicy(options.policy, policyRequired);
   const value = await valueFromStdin();
   let meta: SecretMetadata;
   try {
-    meta = new Vault(dataDir).rotate(id, value, policy);
+    meta = seal(new Vault(dataDir), value, policy);
   } catch (e) {
     vaultFailure(e);
   } finally {
     value.fill(0);
   }
-  const audit = await recordChange(dataDir, 'vault.secret_rotated', {
+  const audit = await recordChange(dataDir, kind, {
     id,
     version: meta.version,
     policy_hash: meta.policy_hash,

@@ -143,23 +143,10 @@ test('refusals are 4xx with {error, code, detail}, the token unspent: a smuggled
     url: url('/'),
     headers: { Cookie: 'session=stolen' },
   };
-  const proposed = await propose(smuggle, 'observe');
-  assert.equal(proposed.body.decision, 'ALLOW', JSON.stringify(proposed.body));
-  const refused = await call('POST', '/v1/execute', agentKey, {
-    token: proposed.body.token,
-    tool: 'http.request',
-    args: smuggle,
-  });
+  const refused = await proposeAndRun(smuggle);
   assert.equal(refused.status, 422, JSON.stringify(refused.body));
   assert.equal(refused.body.code, 'E_HTTP_HEADER_REFUSED');
-  const privateArgs = { secret_id: 'github-public-only', method: 'GET', url: url('/') };
-  const p = await propose(privateArgs, 'observe');
-  assert.equal(p.body.decision, 'ALLOW', JSON.stringify(p.body));
-  const r = await call('POST', '/v1/execute', agentKey, {
-    token: p.body.token,
-    tool: 'http.request',
-    args: privateArgs,
-  });
+  const r = await proposeAndRun({ secret_id: 'github-public-only', method: 'GET', url: url('/') });
   assert.equal(r.status, 422, JSON.stringify(r.body));
   assert.equal(r.body.code, 'E_HTTP_ADDRESS_REFUSED');
   assert.deepEqual(Object.keys(r.body).sort(), ['code', 'detail', 'error']);

@@ -20,7 +20,7 @@ import { OutputSigner } from '../../../src/vault/signed_output.js';
 import { Vault } from '../../../src/vault/vault.js';
 import { verifySignedOutput } from '../../../src/vault/verify_output.js';
 import { CANARY, encodedForms, freshDataDir, githubPolicy, leaksIn } from '../../vault/helpers.js';
-import { AGENT, DECISION, key as gatewayKey, realTokenGate, RULESET } from '../token_gate.js';
+import { AGENT, DECISION, key as gatewayKey, mintFor, realTokenGate, RULESET } from '../token_gate.js';
 import { type EchoServer, pki, startEchoServer } from './echo_server.js';
 
 let echo: EchoServer;
@@ -62,7 +62,9 @@ function action(path: string): ActionCall {
   };
 }
 
-async function mint(call: ActionCall, signingKey = gatewayKey) {
+/** A token as the gateway mints one (test/executors/token_gate.ts), or one from another key. */
+async function mint(call: ActionCall, signingKey?: ReturnType<typeof generateSigningKey>) {
+  if (!signingKey) return (await mintFor(call)).token;
   const { token } = await mintExecutionToken({
     key: signingKey,
     agentId: call.agentId,
