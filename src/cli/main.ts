@@ -40,7 +40,15 @@ import {
   mcpStdioCommand,
   type McpStdioOptions,
 } from './mcp_command.js';
+import {
+  secretsCatalogCommand,
+  secretsListCommand,
+  secretsPutCommand,
+  secretsRemoveCommand,
+  secretsRotateCommand,
+} from './secrets_command.js';
 import { serveCommand } from './serve_command.js';
+import { type VerifyOutputOptions, verifyOutputCommand } from './verify_output_command.js';
 
 const program = new Command();
 program
@@ -201,6 +209,10 @@ program
     '--mcp-config <file>',
     'serve the MCP gateway at /mcp, fronting the MCP servers of this config (docs/mcp.md)',
   )
+  .option(
+    '--broker',
+    'run the credential broker: http.request with secrets from <data>/vault (docs/vault.md); adds the tool to the catalog',
+  )
   .action(
     (options: {
       dataDir?: string;
@@ -213,6 +225,7 @@ program
       upstreamUrl?: string;
       upstreamApiKey?: string | boolean;
       mcpConfig?: string;
+      broker?: boolean;
     }) => runCommand(() => serveCommand(options)),
   );
 
@@ -307,6 +320,53 @@ mcp
   .description('print the tool catalog a config makes (for carapace replay --catalog)')
   .argument('<config>', 'the MCP gateway configuration')
   .action((config: string) => runCommand(() => mcpCatalogCommand({ config })));
+
+const secrets = program
+  .command('secrets')
+  .description(
+    'sealed secrets of the credential broker in <data>/vault (values on stdin only; docs/vault.md)',
+  );
+function secretsCommand(name: string, description: string): Command {
+  return secrets
+    .command(name)
+    .description(description)
+    .option('-d, --data-dir <dir>', 'data directory (default $CARAPACE_DATA_DIR or ./.carapace)')
+    .addOption(new Option('--value [value]', 'refused: pipe the value on stdin').hideHelp());
+}
+type SecretsOpts = { dataDir?: string; policy?: string; value?: string | boolean };
+secretsCommand('put', 'seal a new secret read from stdin, bound to its use policy')
+  .argument('<id>', 'secret id, e.g. github')
+  .requiredOption('--policy <file>', 'the use policy (YAML or JSON): hosts, methods, injection, limits')
+  .action((id: string, options: SecretsOpts) => runCommand(() => secretsPutCommand(id, options)));
+secretsCommand('rotate', 'seal a new value (stdin) as the next version; --policy replaces the policy too')
+  .argument('<id>', 'secret id')
+  .option('--policy <file>', 'a new use policy')
+  .action((id: string, options: SecretsOpts) => runCommand(() => secretsRotateCommand(id, options)));
+secretsCommand('rm', 'remove a secret')
+  .argument('<id>', 'secret id')
+  .action((id: string, options: SecretsOpts) => runCommand(() => secretsRemoveCommand(id, options)));
+secretsCommand(
+  'list',
+  'ids, versions, policies and whether each still unseals (never values); exit 1 if one does not',
+).action((options: SecretsOpts) => runCommand(() => secretsListCommand(options)));
+secrets
+  .command('catalog')
+  .description('print the catalog a gateway with --broker decides against (for carapace replay --catalog)')
+  .action(() => runCommand(secretsCatalogCommand));
+
+program
+  .command('verify-output')
+  .description(
+    'verify a signed output (or an /v1/execute answer holding one): structure, attestation evidence, signature; exit 1 unless all pass',
+  )
+  .argument('<file>', 'the signed output as JSON')
+  .option('--expected-measurement <hex>', 'the TEE measurement the output must carry')
+  .option('--nonce <hex>', 'the 32-byte nonce you sent to GET /v1/attestation')
+  .option('--allow-no-tee', 'accept an output that says tee: none on its signature alone')
+  .option('--at <time>', 'verification time for the evidence (default now)')
+  .action((file: string, options: VerifyOutputOptions) =>
+    runCommand(() => verifyOutputCommand(file, options)),
+  );
 
 program
   .command('demo')

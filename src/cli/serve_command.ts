@@ -3,7 +3,8 @@
 // and attaches the hall's executor, so an allowed action really changes the hall. With --kubernetes,
 // spine isolation is a NetworkPolicy on the cluster in KUBECONFIG instead. With --upstream-url (or
 // CARAPACE_UPSTREAM_URL) it also serves the OpenAI-compatible proxy, holding the upstream key it reads
-// from CARAPACE_UPSTREAM_API_KEY (never from the command line).
+// from CARAPACE_UPSTREAM_API_KEY (never from the command line). With --broker it runs the credential
+// broker: http.request with secrets sealed in <data>/vault, and the upstream key sealed there on first run.
 
 import {
   createDataHall,
@@ -16,7 +17,12 @@ import {
   KubernetesExecutorError,
   networkPolicyApiFromKubeconfig,
 } from '../executors/kubernetes/index.js';
-import { PolicyLoadError, startGateway } from '../gateway/serve.js';
+import { type BrokerOptions, PolicyLoadError, startGateway } from '../gateway/serve.js';
+import { GatewayAttestation } from '../vault/attestation.js';
+import { bootstrapSecret } from '../vault/bootstrap.js';
+import { VaultError } from '../vault/errors.js';
+import { OutputSigner } from '../vault/signed_output.js';
+import { Vault } from '../vault/vault.js';
 import type { OpenAIProxyOptions } from '../adapters/openai/routes.js';
 import { proxySettings } from '../adapters/openai/options.js';
 import { resolveDataDir } from './data_dir.js';
@@ -35,8 +41,18 @@ export async function serveCommand(options: {
   /** Only set when someone tried to pass the upstream key as a flag: refused, never used. */
   upstreamApiKey?: string | boolean;
   mcpConfig?: string;
+  broker?: boolean;
 }): Promise<number> {
   const openai = openaiProxyOptions(options);
+  if (options.broker && options.mcpConfig !== undefined)
+    throw failure(
+      'E_SERVE_OPTION',
+      '--broker and --mcp-config together are not supported yet',
+      'the MCP catalog would need http.request in its base catalog; run them as two gateways',
+    );
+  const broker = options.broker ? openBroker(resolveDataDir(options.dataDir)) : null;
+  const upstreamKey = broker && openai ? sealedUpstreamKey(broker.vault, openai.upstreamUrl) : null;
+  if (openai && upstreamKey !== null) openai.upstreamApiKey = upstreamKey.key;
   // The MCP gateway's tools join the engine's catalog, and its executor calls their upstream servers.
   const mcp =
     options.mcpConfig === undefined
@@ -78,6 +94,7 @@ export async function serveCommand(options: {
       ? { adapters: { ...(openai ? { openai } : {}), ...(mcp ? { mcp: { gateway: mcp } } : {}) } }
       : {}),
     ...(mcp ? { engine: mcp.engine } : {}),
+    ...(broker ? { broker } : {}),
     executors: (gate) => [
       ...(dataHall ? [createHallExecutor(dataHall, gate)] : []),
       ...(cluster ? [new KubernetesExecutor({ api: cluster, gate })] : []),
@@ -100,7 +117,11 @@ export async function serveCommand(options: {
     );
   if (openai)
     process.stdout.write(
-      `openai proxy: POST ${gateway.url}/v1/chat/completions -> ${new URL(openai.upstreamUrl).origin} (${openai.upstreamApiKey ? 'upstream key from CARAPACE_UPSTREAM_API_KEY' : 'no upstream key: CARAPACE_UPSTREAM_API_KEY is not set'})\n`,
+      `openai proxy: POST ${gateway.url}/v1/chat/completions -> ${new URL(openai.upstreamUrl).origin} (${upstreamKey ? `upstream key ${upstreamKey.how}` : openai.upstreamApiKey ? 'upstream key from CARAPACE_UPSTREAM_API_KEY' : 'no upstream key: CARAPACE_UPSTREAM_API_KEY is not set'})\n`,
+    );
+  if (broker)
+    process.stdout.write(
+      `credential broker: http.request with ${broker.vault.ids().length} sealed secret(s) in ${resolveDataDir(options.dataDir)}/vault; catalog ${gateway.ctx.engine.catalog.name} ${gateway.ctx.engine.catalog.hash}; tee: ${broker.attestation.status.tee}${broker.attestation.status.tee === 'none' ? ` (${broker.attestation.status.reason})` : ''}\n`,
     );
   if (mcp)
     process.stdout.write(
@@ -155,6 +176,60 @@ async function kubeconfigCluster() {
   } catch (e) {
     if (e instanceof KubernetesExecutorError)
       throw failure(e.code, 'cannot use the Kubernetes executor', e.message);
+    throw e;
+  }
+}
+
+/** The vault, its output-signing key and their attestation (or tee: none), for --broker. */
+function openBroker(dataDir: string): BrokerOptions {
+  try {
+    const vault = new Vault(dataDir);
+    const signer = OutputSigner.fromVault(vault);
+    const attestation = new GatewayAttestation(signer);
+    attestation.attachStartupEvidence();
+    return { vault, signer, attestation };
+  } catch (e) {
+    if (e instanceof VaultError)
+      throw failure(e.code, 'the credential broker cannot open its vault', e.message);
+    throw e;
+  }
+}
+
+export const UPSTREAM_SECRET_ID = 'openai-upstream';
+
+/**
+ * With --broker, the proxy's upstream key lives sealed in the vault: the first run seals
+ * CARAPACE_UPSTREAM_API_KEY, later runs load it sealed (the variable may then be unset). Null when
+ * neither exists. The proxy still holds the key in memory while it runs (docs/vault.md).
+ */
+function sealedUpstreamKey(vault: Vault, upstreamUrl: string): { key: string; how: string } | null {
+  const url = new URL(upstreamUrl);
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  const policy = {
+    schemes: [url.protocol.slice(0, -1)],
+    hosts: [{ match: 'exact', value: url.hostname.replace(/^\[(.*)\]$/, '$1') }],
+    methods: ['GET', 'POST'],
+    ports: [url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port)],
+    addresses: loopback ? 'any' : 'public',
+    inject: { kind: 'header', name: 'Authorization', template: 'Bearer {secret}' },
+  };
+  try {
+    const sealed = vault.ids().includes(UPSTREAM_SECRET_ID);
+    if (!sealed && (process.env.CARAPACE_UPSTREAM_API_KEY ?? '').trim() === '') return null;
+    const boot = bootstrapSecret(vault, {
+      id: UPSTREAM_SECRET_ID,
+      envVar: 'CARAPACE_UPSTREAM_API_KEY',
+      policy,
+    });
+    const key = vault.use(UPSTREAM_SECRET_ID, (v) => v.toString('utf8'));
+    const how =
+      boot.source === 'sealed-now'
+        ? `sealed now from CARAPACE_UPSTREAM_API_KEY as vault secret ${UPSTREAM_SECRET_ID}`
+        : `loaded sealed (vault secret ${UPSTREAM_SECRET_ID} v${boot.version}${boot.envIgnored ? '; CARAPACE_UPSTREAM_API_KEY ignored: rotate to change it' : ''})`;
+    return { key, how };
+  } catch (e) {
+    if (e instanceof VaultError)
+      throw failure(e.code, 'the upstream key cannot be sealed or unsealed', e.message);
     throw e;
   }
 }

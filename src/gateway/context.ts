@@ -17,6 +17,8 @@ import {
 } from '../engine/index.js';
 import type { TokenGate } from '../executors/executor.js';
 import type { ExecutorRegistry } from '../executors/registry.js';
+import type { GatewayAttestation } from '../vault/attestation.js';
+import type { Vault } from '../vault/vault.js';
 import type { Principal, Store } from '../store/store.js';
 import { GatewayError } from './gateway_error.js';
 import type { JsonValue } from '../inspect/json_scan.js';
@@ -53,6 +55,10 @@ export interface GatewayContext {
   policy: PolicyRuntime | null;
   /** Principals, trust scores, behaviour baselines and breakers, DPoP nonces. */
   identity: IdentityServices;
+  /** The credential broker's vault, when the broker is on (secrets referenced by id only). */
+  vault?: Vault;
+  /** The attestation of the output-signing key (or its honest `tee: none`), when the broker is on. */
+  attestation?: GatewayAttestation;
 }
 
 /**

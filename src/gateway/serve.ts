@@ -8,7 +8,16 @@ import type { DestinationStream } from 'pino';
 import type { AdapterOptions } from '../adapters/index.js';
 import { findKeyFiles, generateLogKey, openDataDirLog } from '../audit/log_files.js';
 import { readSigningKey, type SigningKey } from '../crypto/ed25519_key.js';
-import { DEFAULT_ENGINE, type Engine } from '../engine/index.js';
+import { DEFAULT_ENGINE, DEFAULT_RULESET, type Engine } from '../engine/index.js';
+import {
+  BrokeredHttpExecutor,
+  type BrokeredHttpExecutorOptions,
+  compileWithHttpTool,
+  HTTP_REQUEST_TOOL,
+} from '../executors/http/index.js';
+import type { GatewayAttestation } from '../vault/attestation.js';
+import { type OutputSigner, publicKeyDigest } from '../vault/signed_output.js';
+import type { Vault } from '../vault/vault.js';
 import { createEchoExecutor } from '../executors/echo.js';
 import type { Executor, TokenGate } from '../executors/executor.js';
 import { ExecutorRegistry } from '../executors/registry.js';
@@ -16,7 +25,8 @@ import type { PolicyError } from '../policy/index.js';
 import { openSqliteStore } from '../store/sqlite_store.js';
 import type { TrustLevel } from '../store/store.js';
 import { buildGateway } from './app.js';
-import { generateApiKey, hashApiKey } from './auth.js';
+import { admit, generateApiKey, hashApiKey } from './auth.js';
+import { GatewayError } from './gateway_error.js';
 import { ensureChannel, TOOL_OUTPUT_CHANNEL } from './chunks.js';
 import { auditEvent, type GatewayContext } from './context.js';
 import { lockDataDir } from './data_dir_lock.js';
@@ -52,6 +62,20 @@ export const DEMO_CHANNELS: [name: string, trust: 'untrusted' | 'semi_trusted' |
   ['operator-console', 'trusted'],
   ['web', 'untrusted'],
 ];
+
+/** The credential broker (docs/vault.md): its vault, its output-signing key and their attestation. */
+export interface BrokerOptions {
+  vault: Vault;
+  signer: OutputSigner;
+  attestation: GatewayAttestation;
+  /**
+   * The executor of http.request, made with the gateway's gate. Default: the broker in this process
+   * (BrokeredHttpExecutor); a SealedHttpExecutor runs it in the sealed process instead.
+   */
+  executor?: (gate: TokenGate) => Executor;
+  /** For the in-process broker: a resolver or CA other than the system's. */
+  http?: Pick<BrokeredHttpExecutorOptions, 'resolve' | 'ca'>;
+}
 
 /** What a gateway is made of, with or without its HTTP API. */
 export interface GatewayContextOptions {
@@ -94,6 +118,11 @@ export interface GatewayContextOptions {
   openedBy: string;
   /** DPoP nonces and public origin, behaviour monitor settings, the alert webhook. */
   identity?: IdentityOptions;
+  /**
+   * The credential broker. Its tool (http.request) must be in the engine's catalog: the default engine
+   * becomes the demo catalog with it; a given engine without it stops the opening.
+   */
+  broker?: BrokerOptions;
 }
 
 export interface OpenedGatewayContext {
@@ -141,10 +170,16 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
     }
     let gate: TokenGate = () => Promise.reject(new Error('the token gate is not ready'));
     const tokenKey = options.tokenKey ?? dataDirTokenKey(options.dataDir);
+    const broker = options.broker;
+    const engine =
+      options.engine ??
+      (broker ? { ruleset: DEFAULT_RULESET, catalog: compileWithHttpTool() } : DEFAULT_ENGINE);
+    if (broker && !engine.catalog.tools.has(HTTP_REQUEST_TOOL))
+      throw new Error(`the broker is on but catalog ${engine.catalog.name} has no ${HTTP_REQUEST_TOOL}`);
     const ctx: GatewayContext = {
       store,
       audit: log,
-      engine: options.engine ?? DEFAULT_ENGINE,
+      engine,
       tokenKey,
       now,
       reviewTtlMs: options.reviewTtlMs ?? 15 * 60 * 1000,
@@ -157,9 +192,36 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
       ...(options.adapters !== undefined ? { adapters: options.adapters } : {}),
       ...(options.executorTimeoutMs !== undefined ? { executorTimeoutMs: options.executorTimeoutMs } : {}),
       ...(options.ocrCommand !== undefined ? { ocrCommand: options.ocrCommand } : {}),
+      ...(broker ? { vault: broker.vault, attestation: broker.attestation } : {}),
     };
     gate = gatewayTokenGate(ctx);
     for (const executor of options.executors?.(ctx.gate) ?? []) ctx.executors.add(executor);
+    if (broker) {
+      ctx.executors.add(
+        broker.executor?.(ctx.gate) ??
+          new BrokeredHttpExecutor({
+            vault: broker.vault,
+            gate: ctx.gate,
+            now,
+            sign: (request, result) => broker.signer.sign(request, result, now()),
+            ...broker.http,
+          }),
+      );
+      // What the broker holds at start, by id, version and policy hash (never a value), and whether
+      // each still unseals; the signing key and the TEE status, said as they are.
+      await auditEvent(ctx, 'broker.opened', {
+        by: options.openedBy,
+        secrets: broker.vault.list().map((s) => ({
+          id: s.id,
+          version: s.version ?? null,
+          policy_hash: s.policy_hash ?? null,
+          sealed: s.sealed,
+        })),
+        tee: broker.attestation.status.tee,
+        output_key_sha256: publicKeyDigest(broker.signer.publicKey).toString('hex'),
+        catalog: engine.catalog.hash,
+      });
+    }
 
     // Tool outputs enter through their own channel, which always exists.
     await ensureChannel(ctx, TOOL_OUTPUT_CHANNEL, options.openedBy);
@@ -249,6 +311,7 @@ export async function startGateway(
       ...(logStream !== undefined ? { stream: logStream } : {}),
     });
     app = buildGateway(ctx, { logger });
+    if (ctx.attestation) attestationRoute(app, ctx, ctx.attestation);
     const url = await app.listen({ port: port ?? 8787, host: host ?? '127.0.0.1' });
     const listening = app;
     return {
@@ -266,4 +329,45 @@ export async function startGateway(
     await opened.close();
     throw e;
   }
+}
+
+/**
+ * GET /v1/attestation?nonce=<64 hex>: a report binding the output-signing key and the caller's nonce
+ * (report_data = SHA-256 of the key's SPKI DER ‖ nonce), or `tee: none` with the reason (any key).
+ */
+function attestationRoute(
+  app: ReturnType<typeof buildGateway>,
+  ctx: GatewayContext,
+  attestation: GatewayAttestation,
+): void {
+  app.get(
+    '/v1/attestation',
+    {
+      schema: {
+        summary: "The output-signing key's attestation for a verifier's nonce, or tee: none",
+        tags: ['broker'],
+        security: [{ bearer: [] }],
+        querystring: {
+          type: 'object',
+          required: ['nonce'],
+          additionalProperties: false,
+          properties: { nonce: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+        },
+      },
+      onRequest: admit(ctx, ['agent', 'approver', 'admin', 'auditor', 'service']),
+    },
+    async (request) => {
+      const { nonce } = request.query as { nonce: string };
+      try {
+        return attestation.attest(Buffer.from(nonce, 'hex'));
+      } catch (e) {
+        throw new GatewayError(
+          503,
+          'E_ATTESTATION_UNAVAILABLE',
+          'the TEE did not produce a report',
+          (e as Error).message,
+        );
+      }
+    },
+  );
 }
