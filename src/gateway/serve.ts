@@ -11,6 +11,7 @@ import { readSigningKey, type SigningKey } from '../crypto/ed25519_key.js';
 import { DEFAULT_ENGINE, type Engine } from '../engine/index.js';
 import { createEchoExecutor } from '../executors/echo.js';
 import type { Executor, TokenGate } from '../executors/executor.js';
+import type { DataHall } from '../executors/netns/index.js';
 import { ExecutorRegistry } from '../executors/registry.js';
 import type { PolicyError } from '../policy/index.js';
 import { openSqliteStore } from '../store/sqlite_store.js';
@@ -204,9 +205,11 @@ export async function startGateway(
      * policy in force stays.
      */
     policyFile?: string;
+    /** The data hall the executors act on, for the console's Before/After page (none: the page says so). */
+    hall?: DataHall | null;
   },
 ): Promise<RunningGateway> {
-  const { policyFile, dev, port, host, logLevel, logStream, ...contextOptions } = options;
+  const { policyFile, dev, port, host, logLevel, logStream, hall, ...contextOptions } = options;
   const opened = await openGatewayContext({
     ...contextOptions,
     ...(policyFile !== undefined ? { policy: { file: policyFile } } : {}),
@@ -238,7 +241,7 @@ export async function startGateway(
       ...(logLevel !== undefined ? { level: logLevel } : {}),
       ...(logStream !== undefined ? { stream: logStream } : {}),
     });
-    app = buildGateway(ctx, { logger });
+    app = buildGateway(ctx, { logger, console: { dataDir: options.dataDir, hall: hall ?? null } });
     const url = await app.listen({ port: port ?? 8787, host: host ?? '127.0.0.1' });
     const listening = app;
     return {
