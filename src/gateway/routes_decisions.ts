@@ -43,7 +43,9 @@ export function decisionRoutes(app: FastifyInstance, ctx: GatewayContext, consol
       ...(q.decision !== undefined ? { decision: q.decision } : {}),
       ...(q.rule !== undefined ? { rule: q.rule } : {}),
     };
-    const decisions = reader.decisions(filter, before, limit);
+    const byHash = q.hash === undefined ? undefined : reader.decisionByEntryHash(q.hash);
+    const decisions =
+      byHash === undefined ? reader.decisions(filter, before, limit) : byHash ? [byHash] : [];
     const last = decisions[decisions.length - 1];
     return {
       decisions,

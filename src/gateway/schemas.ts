@@ -391,6 +391,11 @@ export const decisionListSchema = {
       tool: { type: 'string', minLength: 1, maxLength: LIMITS.toolName },
       decision: { type: 'string', enum: ['ALLOW', 'HUMAN_REVIEW', 'DENY', 'QUARANTINE'] },
       rule: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:-]+$' },
+      hash: {
+        type: 'string',
+        pattern: '^sha256:[0-9a-f]{64}$',
+        description: 'the decision entry’s hash (a review’s decision_record_hash)',
+      },
       ...page,
     },
   },
