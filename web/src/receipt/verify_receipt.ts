@@ -30,6 +30,9 @@ export interface BrowserVerifierKey {
 
 /** Bytes Web Crypto takes (backed by an ArrayBuffer, not a SharedArrayBuffer). */
 type Bytes = Uint8Array<ArrayBuffer>;
+/** Web Crypto as the browser and Node both have it (typed from the global, so both type checks agree). */
+type SubtleCrypto = typeof globalThis.crypto.subtle;
+type CryptoKey = Awaited<ReturnType<SubtleCrypto['importKey']>>;
 
 class Problem extends Error {}
 
