@@ -44,8 +44,7 @@ export function decisionRoutes(app: FastifyInstance, ctx: GatewayContext, consol
       ...(q.rule !== undefined ? { rule: q.rule } : {}),
     };
     const byHash = q.hash === undefined ? undefined : reader.decisionByEntryHash(q.hash);
-    const decisions =
-      byHash === undefined ? reader.decisions(filter, before, limit) : byHash ? [byHash] : [];
+    const decisions = byHash === undefined ? reader.decisions(filter, before, limit) : byHash ? [byHash] : [];
     const last = decisions[decisions.length - 1];
     return {
       decisions,
