@@ -1,6 +1,8 @@
 // Lint rules: ESLint's and typescript-eslint's recommended sets, type-aware, over sources, tests,
-// benchmarks and scripts. Formatting is Prettier's job (`npm run format`).
+// benchmarks, scripts and the web console (with React's hook rules and browser globals there).
+// Formatting is Prettier's job (`npm run format`).
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
@@ -14,5 +16,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-control-regex': 'off',
     },
+  },
+  {
+    files: ['web/src/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    languageOptions: { globals: globals.browser },
+    rules: reactHooks.configs.recommended.rules,
   },
 );

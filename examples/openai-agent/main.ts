@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import OpenAI from 'openai';
 import type { Executor, TokenGate } from '../../src/executors/executor.js';
 import { startGateway } from '../../src/gateway/serve.js';
-import { POISONED_LINE } from '../../src/cli/demo_command.js';
+import { POISONED_LINE } from '../../src/demo/scenario_0314.js';
 import { type ConversationResult, runConversation } from './agent.js';
 import { SCRIPTED_MODEL_LABEL, SCRIPTED_MODEL_NAME, startScriptedModel } from './scripted_model.js';
 

@@ -1,12 +1,12 @@
 // SCRIPTED MODEL: a fixed script standing in for an LLM behind the proxy, so the example runs offline
 // and the same way every time. It speaks OpenAI's chat-completions API over HTTP, like any upstream.
 // First it reads the logs the user names; then it answers the log lines with the demo's scripted ops
-// agent (src/cli/scripted_agent.ts), which, like a model that trusts its context, obeys an instruction
+// agent (src/demo/scripted_agent.ts), which, like a model that trusts its context, obeys an instruction
 // it finds in a log line.
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { scriptedAgentTurn } from '../../src/cli/scripted_agent.js';
+import { scriptedAgentTurn } from '../../src/demo/scripted_agent.js';
 
 export const SCRIPTED_MODEL_LABEL =
   'SCRIPTED MODEL: a fixed script standing in for an LLM behind the proxy; it answers in the OpenAI tool-call shape';

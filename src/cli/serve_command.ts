@@ -95,6 +95,7 @@ export async function serveCommand(options: {
       : {}),
     ...(mcp ? { engine: mcp.engine } : {}),
     ...(broker ? { broker } : {}),
+    hall: dataHall,
     executors: (gate) => [
       ...(dataHall ? [createHallExecutor(dataHall, gate)] : []),
       ...(cluster ? [new KubernetesExecutor({ api: cluster, gate })] : []),
@@ -133,8 +134,11 @@ export async function serveCommand(options: {
     );
   if (gateway.devAdminKey)
     process.stdout.write(`dev admin API key (shown once, stored only as a hash): ${gateway.devAdminKey}\n`);
+  process.stdout.write(`web console: ${gateway.url}/ (sign in with an admin, approver or auditor key)\n`);
   if (options.dev)
-    process.stdout.write('the 03:14 scenario, live, with the gate off and on: npx carapace demo\n');
+    process.stdout.write(
+      'the 03:14 scenario, live, with the gate off and on: the console’s Before/After page, or npx carapace demo\n',
+    );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

@@ -1,19 +1,31 @@
 // The gateway's composition root: a Fastify app with every route area registered as a plugin, one
-// error shape ({error, code, detail}) for everything that goes wrong, health, OpenAPI and metrics.
+// error shape ({error, code, detail}) for everything that goes wrong, health, OpenAPI and metrics, and
+// the web console (its routes, and its built assets at /).
 
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { adapterRoutes } from '../adapters/index.js';
 import { StoreError } from '../store/store_error.js';
 import { admitRequest } from './auth.js';
+import { type ConsoleOptions, createConsoleContext } from './console_context.js';
 import type { GatewayContext } from './context.js';
+import { DemoRunner } from './demo_runner.js';
 import { GatewayError } from './gateway_error.js';
 import { METRICS_CONTENT_TYPE } from './metrics.js';
 import { openApiOptions } from './openapi.js';
 import { actionRoutes } from './routes_actions.js';
 import { adminRoutes } from './routes_admin.js';
+import { auditRoutes } from './routes_audit.js';
+import { channelRoutes } from './routes_channels.js';
+import { decisionRoutes } from './routes_decisions.js';
+import { demoRoutes } from './routes_demo.js';
+import { eventRoutes } from './routes_events.js';
 import { identityRoutes } from './routes_identity.js';
 import { ingestRoutes } from './routes_ingest.js';
+import { meRoutes } from './routes_me.js';
 import { reviewRoutes } from './routes_reviews.js';
 import { healthSchema, metricsSchema, openapiSchema, readySchema } from './schemas.js';
 import { gatewayErrorFromValidation } from './validation_error.js';
@@ -28,9 +40,26 @@ const STORE_STATUS: Record<string, number> = {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
+/** Where `npm run build` puts the console (web/ built by Vite); the same path from src/ and from dist/. */
+export const CONSOLE_ASSETS = fileURLToPath(new URL('../../dist/web/', import.meta.url));
+
+/**
+ * The console's pages may load only what the gateway serves, may talk only to it, and may not be framed.
+ * React sets styles through the DOM, which style-src does not restrict.
+ */
+const CONSOLE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 export function buildGateway(
   ctx: GatewayContext,
-  options: { logger?: FastifyBaseLogger } = {},
+  options: {
+    logger?: FastifyBaseLogger;
+    /** The console's routes need the data directory (its audit files) and, for Before/After, the hall. */
+    console?: ConsoleOptions;
+    /** The console's built assets (default CONSOLE_ASSETS). */
+    consoleAssets?: string;
+  } = {},
 ): FastifyInstance {
   const app = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
@@ -91,8 +120,14 @@ export function buildGateway(
   // Metrics by route pattern, so ids in paths never multiply the label set; unmatched paths share one
   // label. The log line has method, path without its query string (which could carry anything), status,
   // duration and the caller's principal id: never a header or a body.
+  const consoleContext = options.console ? createConsoleContext(options.console) : null;
   app.addHook('onResponse', async (request, reply) => {
     const ms = reply.elapsedTime;
+    // Content that came in is kept a while (credentials replaced) so the console can show its spans.
+    if (consoleContext && request.routeOptions.url === '/v1/ingest' && reply.statusCode < 300) {
+      const content = (request.body as { content?: unknown } | null)?.content;
+      if (typeof content === 'string') consoleContext.chunkTexts.remember(content);
+    }
     ctx.metrics.observeRequest(request.routeOptions.url ?? 'unmatched', reply.statusCode, ms / 1000);
     request.log.info(
       {
@@ -138,6 +173,77 @@ export function buildGateway(
     reviewRoutes(api, ctx);
     identityRoutes(api, ctx);
     adapterRoutes(api, ctx);
+    meRoutes(api, ctx);
+    channelRoutes(api, ctx);
+    if (consoleContext) {
+      const runner = consoleContext.hall
+        ? new DemoRunner(consoleContext.hall, injectedApi(app), consoleContext.reader)
+        : null;
+      eventRoutes(api, ctx, consoleContext);
+      decisionRoutes(api, ctx, consoleContext);
+      auditRoutes(api, ctx, consoleContext);
+      demoRoutes(api, ctx, consoleContext, runner);
+      // Streams end and a scenario run stops before the server waits for connections to close.
+      api.addHook('preClose', async () => {
+        consoleContext.streams.closeAll();
+        consoleContext.feed.close();
+        await runner?.close();
+      });
+    }
   });
+  registerConsoleAssets(app, options.consoleAssets ?? CONSOLE_ASSETS);
   return app;
+}
+
+/** The built console at / (index.html and its hashed assets), or a 503 saying how to build it. */
+function registerConsoleAssets(app: FastifyInstance, root: string): void {
+  if (!existsSync(`${root}/index.html`)) {
+    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+      reply.code(503).send({
+        error: 'the console is not built',
+        code: 'E_CONSOLE_NOT_BUILT',
+        detail: 'run npm run build (npm install runs it)',
+      }),
+    );
+    return;
+  }
+  app.register(fastifyStatic, {
+    root,
+    prefix: '/',
+    wildcard: false,
+    index: ['index.html'],
+    // Hashed file names never change content; index.html must be fetched again to find new ones.
+    setHeaders: (res, path) => {
+      res.setHeader('content-security-policy', CONSOLE_CSP);
+      res.setHeader('x-content-type-options', 'nosniff');
+      res.setHeader('referrer-policy', 'no-referrer');
+      res.setHeader(
+        'cache-control',
+        path.endsWith('index.html') ? 'no-cache' : 'public, max-age=31536000, immutable',
+      );
+    },
+  });
+}
+
+/** The gateway's own routes, called in process (authenticated, validated and audited like any request). */
+function injectedApi(app: FastifyInstance) {
+  return {
+    async call(method: 'GET' | 'POST', path: string, key: string, body?: unknown) {
+      const response = await app.inject({
+        method,
+        url: path,
+        headers: {
+          authorization: `Bearer ${key}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
+      });
+      const answer = JSON.parse(response.body) as Record<string, unknown>;
+      if (response.statusCode >= 400)
+        throw new Error(
+          `${method} ${path}: ${response.statusCode} ${String(answer.code)}: ${String(answer.detail)}`,
+        );
+      return answer;
+    },
+  };
 }

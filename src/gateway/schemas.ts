@@ -332,3 +332,165 @@ export const readySchema = {
   tags: ['meta'],
   security: open,
 } as const;
+
+// ---------------------------------------------------------------------------------------------- console
+
+/** An audit seq in a path or query string (decimal, no leading zeros). */
+export const SEQ = /^(0|[1-9][0-9]{0,15})$/;
+/** The last seq a client saw; -1 for none (start from the first entry). */
+export const AFTER_SEQ = /^(-1|0|[1-9][0-9]{0,15})$/;
+/** A page size: 1 to 200. */
+export const PAGE_LIMIT = /^([1-9]|[1-9][0-9]|1[0-9][0-9]|200)$/;
+const seqText = { type: 'string', pattern: SEQ.source, maxLength: 16 } as const;
+const seqParams = {
+  type: 'object',
+  required: ['seq'],
+  additionalProperties: false,
+  properties: { seq: { ...seqText, description: 'the audit entry’s seq' } },
+} as const;
+const page = {
+  before: { ...seqText, description: 'only entries with a smaller seq (default: the newest)' },
+  limit: { type: 'string', pattern: PAGE_LIMIT.source, description: 'page size, 1 to 200 (default 50)' },
+} as const;
+const consoleReaders = 'admin, auditor, approver';
+
+export const meSchema = {
+  summary: 'The caller: its principal (without key hash) and role (any role)',
+  tags: ['console'],
+  security: bearer,
+  response: errors,
+} as const;
+
+export const eventsSchema = {
+  summary: `Live audit events as server-sent events, resuming after Last-Event-ID or ?after (${consoleReaders})`,
+  description:
+    'Each event is `event: audit`, `id: <seq>`, data {seq, ts, kind, hash, summary}. Without Last-Event-ID or ?after, only new entries are sent; after=-1 starts from the first entry.',
+  tags: ['console'],
+  security: bearer,
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { after: { type: 'string', pattern: AFTER_SEQ.source, maxLength: 17 } },
+  },
+  headers: {
+    type: 'object',
+    properties: { 'last-event-id': { type: 'string', pattern: AFTER_SEQ.source, maxLength: 17 } },
+  },
+  response: errors,
+} as const;
+
+export const decisionListSchema = {
+  summary: `Decisions from the audit log, newest first, filtered by agent, tool, decision and rule (${consoleReaders})`,
+  tags: ['console'],
+  security: bearer,
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      agent: { type: 'string', minLength: 1, maxLength: MAX_AGENT_ID_CHARS },
+      tool: { type: 'string', minLength: 1, maxLength: LIMITS.toolName },
+      decision: { type: 'string', enum: ['ALLOW', 'HUMAN_REVIEW', 'DENY', 'QUARANTINE'] },
+      rule: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:-]+$' },
+      hash: {
+        type: 'string',
+        pattern: '^sha256:[0-9a-f]{64}$',
+        description: 'the decision entry’s hash (a review’s decision_record_hash)',
+      },
+      ...page,
+    },
+  },
+  response: errors,
+} as const;
+
+export const decisionGetSchema = {
+  summary: `One decision with its envelope, inputs, cited chunks, policy rules, conversation-layer verdict and related entries (${consoleReaders})`,
+  tags: ['console'],
+  security: bearer,
+  params: seqParams,
+  response: errors,
+} as const;
+
+export const auditEntriesSchema = {
+  summary: 'Audit entries, newest first; a payload over 16 KiB is left out of the page (admin, auditor)',
+  tags: ['audit'],
+  security: bearer,
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { ...page, kind: { type: 'string', pattern: '^[a-z][a-z0-9_.-]{0,63}$' } },
+  },
+  response: errors,
+} as const;
+
+export const auditEntrySchema = {
+  summary: 'One audit entry as stored (admin, auditor)',
+  tags: ['audit'],
+  security: bearer,
+  params: seqParams,
+  response: errors,
+} as const;
+
+export const receiptSchema = {
+  summary: `A receipt for one entry (carapace.receipt/v1, as carapace audit proof writes it) as a download (${consoleReaders})`,
+  tags: ['audit'],
+  security: bearer,
+  params: seqParams,
+  response: errors,
+} as const;
+
+export const checkpointListSchema = {
+  summary: 'Signed checkpoints, newest first (admin, auditor)',
+  tags: ['audit'],
+  security: bearer,
+  querystring: { type: 'object', additionalProperties: false, properties: page },
+  response: errors,
+} as const;
+
+export const auditVerifySchema = {
+  summary: 'Verify the whole log now, as carapace audit verify does (admin, auditor)',
+  tags: ['audit'],
+  security: bearer,
+  body: { type: ['object', 'null'], additionalProperties: false, properties: {} },
+  response: errors,
+} as const;
+
+export const auditKeySchema = {
+  summary: `The log’s origin and C2SP verifier key, for checking receipts (${consoleReaders})`,
+  tags: ['audit'],
+  security: bearer,
+  response: errors,
+} as const;
+
+export const channelListSchema = {
+  summary: 'List ingestion channels with their trust (admin, auditor)',
+  tags: ['admin'],
+  security: bearer,
+  response: errors,
+} as const;
+
+export const demoGetSchema = {
+  summary: `The data hall the gateway runs with (or none) and the 03:14 scenario’s current or last run (${consoleReaders})`,
+  tags: ['demo'],
+  security: bearer,
+  response: errors,
+} as const;
+
+export const demoRunSchema = {
+  summary: 'Run the 03:14 scenario against the gateway’s data hall; one run at a time (admin)',
+  tags: ['demo'],
+  security: bearer,
+  body: {
+    type: 'object',
+    required: ['gate'],
+    additionalProperties: false,
+    properties: { gate: { type: 'string', enum: ['off', 'on', 'both'] } },
+  },
+  response: errors,
+} as const;
+
+export const demoStreamSchema = {
+  summary: `The scenario’s steps and the canaries’ reachability grid as server-sent events (${consoleReaders})`,
+  tags: ['demo'],
+  security: bearer,
+  response: errors,
+} as const;

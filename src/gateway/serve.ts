@@ -20,6 +20,7 @@ import { type OutputSigner, publicKeyDigest } from '../vault/signed_output.js';
 import type { Vault } from '../vault/vault.js';
 import { createEchoExecutor } from '../executors/echo.js';
 import type { Executor, TokenGate } from '../executors/executor.js';
+import type { DataHall } from '../executors/netns/index.js';
 import { ExecutorRegistry } from '../executors/registry.js';
 import type { PolicyError } from '../policy/index.js';
 import { openSqliteStore } from '../store/sqlite_store.js';
@@ -276,9 +277,11 @@ export async function startGateway(
      * policy in force stays.
      */
     policyFile?: string;
+    /** The data hall the executors act on, for the console's Before/After page (none: the page says so). */
+    hall?: DataHall | null;
   },
 ): Promise<RunningGateway> {
-  const { policyFile, dev, port, host, logLevel, logStream, ...contextOptions } = options;
+  const { policyFile, dev, port, host, logLevel, logStream, hall, ...contextOptions } = options;
   const opened = await openGatewayContext({
     ...contextOptions,
     ...(policyFile !== undefined ? { policy: { file: policyFile } } : {}),
@@ -310,7 +313,7 @@ export async function startGateway(
       ...(logLevel !== undefined ? { level: logLevel } : {}),
       ...(logStream !== undefined ? { stream: logStream } : {}),
     });
-    app = buildGateway(ctx, { logger });
+    app = buildGateway(ctx, { logger, console: { dataDir: options.dataDir, hall: hall ?? null } });
     if (ctx.attestation) attestationRoute(app, ctx, ctx.attestation);
     const url = await app.listen({ port: port ?? 8787, host: host ?? '127.0.0.1' });
     const listening = app;
