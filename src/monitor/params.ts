@@ -29,7 +29,7 @@ export const DEFAULT_MONITOR_PARAMS: MonitorParams = {
   bucketMs: 5_000,
   alpha: 0.2,
   warmupMinutes: 5,
-  floors: { rate: 6, tool_rate: 3, deny_share: 0.05, destructive_share: 0.05 },
+  floors: { rate: 10, tool_rate: 10, deny_share: 0.05, destructive_share: 0.05 },
   alertRatio: 3,
   tripRatio: 10,
   minShareSamples: 10,

@@ -26,7 +26,7 @@ export async function startHarness(
   dataDir = mkdtempSync(join(tmpdir(), 'carapace-gw-')),
   executors?: (gate: TokenGate) => Executor[],
   options: Partial<
-    Pick<Parameters<typeof startGateway>[0], 'policyFile' | 'executorTimeoutMs' | 'engine'>
+    Pick<Parameters<typeof startGateway>[0], 'policyFile' | 'executorTimeoutMs' | 'engine' | 'identity'>
   > = {},
 ): Promise<Harness> {
   const clock = { now: Date.parse('2026-11-22T03:14:00.000Z') };
