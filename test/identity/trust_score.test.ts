@@ -15,7 +15,6 @@ import { TIER_BANDS, tierOfScore } from '../../src/identity/tiers.js';
 
 const T = Date.parse('2026-12-07T03:14:00.000Z');
 const MIN = 60_000;
-const HOUR = 60 * MIN;
 
 function run(state: TrustState, events: [TrustEvent, number][]): { state: TrustState; kinds: string[] } {
   const kinds: string[] = [];
