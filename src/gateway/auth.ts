@@ -6,6 +6,7 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { JWK } from 'jose';
 import { verifyAccessToken } from '../identity/access_token.js';
 import { verifyDpopProof } from '../identity/dpop_proof.js';
 import { IdentityError } from '../identity/errors.js';
@@ -19,8 +20,8 @@ const KEY_SHAPE = /^cpk_[A-Za-z0-9_-]{43}$/;
 /** The route where an API key obtains a DPoP-bound access token. */
 export const TOKEN_ROUTE = '/v1/token';
 
-/** An authenticated caller: the principal, and the thumbprint of the DPoP key it proved, if it did. */
-export type Caller = Principal & { dpop_jkt?: string };
+/** An authenticated caller: the principal, and the DPoP key it proved (thumbprint and JWK), if it did. */
+export type Caller = Principal & { dpop_jkt?: string; dpop_jwk?: JWK };
 
 export function generateApiKey(): string {
   return `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
@@ -93,7 +94,7 @@ async function dpopCaller(ctx: GatewayContext, request: FastifyRequest, token: s
         'DPoP proof: signed by another key than the token is bound to',
       );
     const principal = usable(await ctx.identity.principals.getById(claims.sub));
-    return { ...principal, dpop_jkt: proof.jkt };
+    return { ...principal, dpop_jkt: proof.jkt, dpop_jwk: proof.jwk };
   } catch (e) {
     throw asUnauthenticated(ctx, e);
   }

@@ -13,6 +13,8 @@ import { BehaviourMonitor, type Finding } from '../monitor/behaviour_monitor.js'
 import { type MonitorParams, monitorParams } from '../monitor/params.js';
 import type { Principal, Store } from '../store/store.js';
 import { auditEvent, type FinalVerdict, type GatewayContext } from './context.js';
+import { attestationSettings, type AttestationSettings, isAttested } from './attestation.js';
+import type { Caller } from './auth.js';
 import { PrincipalCache } from './principal_cache.js';
 
 export interface IdentityServices {
@@ -26,11 +28,8 @@ export interface IdentityServices {
   publicOrigin: string | null;
   /** Where monitor alerts and breaker trips are posted, if anywhere. */
   alertWebhook: string | null;
-  /**
-   * Whether a verified TEE attestation is on record for the agent. None is, until the attestation
-   * module is wired to the gateway: T5 and above are unreachable until then, and the tier says why.
-   */
-  attested(agentId: string): Promise<boolean>;
+  /** How agents' TEE evidence is appraised (policy, lifetime, chain cache, nonce secret). */
+  attestation: AttestationSettings;
 }
 
 export interface IdentityOptions {
@@ -39,6 +38,8 @@ export interface IdentityOptions {
   alertWebhook?: string;
   monitor?: Partial<MonitorParams> | Record<string, unknown>;
   trust?: TrustParams;
+  /** The operator's appraisal policy for agents' evidence, how long a verified one counts, test roots. */
+  attestation?: Parameters<typeof attestationSettings>[1];
 }
 
 export function createIdentityServices(
@@ -48,15 +49,17 @@ export function createIdentityServices(
   options: IdentityOptions = {},
 ): IdentityServices {
   // Nonces are derived from the token key, so instances sharing it issue and accept the same ones.
-  const secret = Buffer.from(
-    hkdfSync(
-      'sha256',
-      tokenKey.privateKey.export({ format: 'der', type: 'pkcs8' }),
-      Buffer.alloc(0),
-      'carapace dpop nonce v1',
-      32,
-    ),
-  );
+  const derive = (info: string) =>
+    Buffer.from(
+      hkdfSync(
+        'sha256',
+        tokenKey.privateKey.export({ format: 'der', type: 'pkcs8' }),
+        Buffer.alloc(0),
+        info,
+        32,
+      ),
+    );
+  const secret = derive('carapace dpop nonce v1');
   return {
     principals: new PrincipalCache(store, now),
     trust: new TrustLedger(store, options.trust),
@@ -65,13 +68,13 @@ export function createIdentityServices(
     requireDpopNonce: options.requireDpopNonce ?? false,
     publicOrigin: options.publicOrigin ? new URL(options.publicOrigin).origin : null,
     alertWebhook: options.alertWebhook ?? null,
-    attested: async () => false,
+    attestation: attestationSettings(derive('carapace attestation nonce v1'), options.attestation),
   };
 }
 
-/** The tier `agent` acts at now. */
-export async function agentTier(ctx: GatewayContext, agent: Principal): Promise<EffectiveTier> {
-  return ctx.identity.trust.effective(agent, ctx.now(), await ctx.identity.attested(agent.id));
+/** The tier `agent` acts at now: T5 and above only with a verified attestation of the key it calls with. */
+export async function agentTier(ctx: GatewayContext, agent: Caller): Promise<EffectiveTier> {
+  return ctx.identity.trust.effective(agent, ctx.now(), await isAttested(ctx, agent));
 }
 
 /**

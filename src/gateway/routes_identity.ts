@@ -10,14 +10,30 @@ import { tierBand } from '../identity/tiers.js';
 import { toolRefusal } from '../policy/index.js';
 import { type Principal, TRUST_TIERS } from '../store/store.js';
 import { catalogToolName } from './actions.js';
-import { admit, asUnauthenticated, checkProof, generateApiKey, hashApiKey, principalOf } from './auth.js';
+import {
+  admit,
+  asUnauthenticated,
+  type Caller,
+  checkProof,
+  generateApiKey,
+  hashApiKey,
+  principalOf,
+} from './auth.js';
 import { boundedString, oneOf, strictBody } from './body.js';
 import { auditEvent, type GatewayContext } from './context.js';
 import { GatewayError } from './gateway_error.js';
+import {
+  appraiseAgentEvidence,
+  attestationNonce,
+  MAX_EVIDENCE_BYTES,
+  requireDpopKey,
+} from './attestation.js';
 import { agentTier, recordTrust } from './identity.js';
 import { NAME } from './schemas.js';
 import {
   agentAdminSchema,
+  agentSchema,
+  attestationSchema,
   delegateSchema,
   dpopRequirementSchema,
   meSchema,
@@ -83,6 +99,58 @@ export function identityRoutes(app: FastifyInstance, ctx: GatewayContext): void 
       tier: await agentTier(ctx, agent),
       breaker: await ctx.identity.monitor.breaker(agent.id),
     };
+  });
+
+  app.get(
+    '/v1/agents/me/attestation/nonce',
+    {
+      schema: agentSchema('A nonce to bind into TEE evidence with the DPoP key (agent, DPoP)'),
+      onRequest: agents,
+    },
+    async (request) => {
+      const agent = principalOf(request);
+      const { jkt } = requireDpopKey(agent);
+      return {
+        nonce: attestationNonce(ctx.identity.attestation, agent, ctx.now()),
+        jkt,
+        report_data: 'SHA-256 of the DPoP public key (DER SubjectPublicKeyInfo), then this nonce',
+      };
+    },
+  );
+
+  app.post('/v1/agents/me/attestation', { schema: attestationSchema, onRequest: agents }, async (request) => {
+    const agent = principalOf(request);
+    const body = strictBody(request.body, ['kind', 'evidence', 'nonce'], ['collateral', 'certs']);
+    const base64 = (v: unknown, field: string, max: number): Buffer => {
+      const text = boundedString(v, field, Math.ceil((max * 4) / 3) + 4, /^[A-Za-z0-9+/]+=*$/);
+      return Buffer.from(text, 'base64');
+    };
+    const evidence = base64(body.evidence, 'evidence', MAX_EVIDENCE_BYTES);
+    const certs = Array.isArray(body.certs)
+      ? body.certs.map((c, i) => base64(c, `certs[${i}]`, 16 * 1024))
+      : undefined;
+    const appraisal = await appraiseAgentEvidence(ctx, ctx.identity.attestation, agent, {
+      kind: boundedString(body.kind, 'kind', 16),
+      evidence,
+      nonce: boundedString(body.nonce, 'nonce', 64, /^[0-9a-f]{64}$/),
+      ...(body.collateral !== undefined ? { collateral: body.collateral } : {}),
+      ...(certs ? { certs } : {}),
+    });
+    await auditEvent(ctx, 'attestation.appraisal', {
+      agent: agent.id,
+      jkt: agent.dpop_jkt ?? null,
+      ...appraisal,
+    });
+    if (!appraisal.verified) {
+      const first = appraisal.failure ?? appraisal.policy_failures[0];
+      throw new GatewayError(
+        422,
+        appraisal.failure?.code ?? 'E_ATTEST_POLICY',
+        'the evidence was not accepted',
+        first ? `${first.check} at ${first.where}: ${first.detail}` : 'not verified',
+      );
+    }
+    return { appraisal, tier: await agentTier(ctx, agent) };
   });
 
   app.post('/v1/agents/delegates', { schema: delegateSchema, onRequest: agents }, async (request, reply) => {
@@ -268,10 +336,7 @@ async function isAncestor(ctx: GatewayContext, ancestorId: string, principal: Pr
   return false;
 }
 
-function shown({
-  api_key_hash: _hash,
-  ...principal
-}: Principal & { dpop_jkt?: string }): Omit<Principal, 'api_key_hash'> {
-  const { dpop_jkt: _jkt, ...rest } = principal;
+function shown({ api_key_hash: _hash, ...principal }: Caller): Omit<Principal, 'api_key_hash'> {
+  const { dpop_jkt: _jkt, dpop_jwk: _jwk, ...rest } = principal;
   return rest;
 }

@@ -104,3 +104,26 @@ export const agentAdminSchema = (summary: string) =>
     body: noBody,
     response: errors,
   }) as const;
+
+export const agentSchema = (summary: string) =>
+  ({ summary, tags: ['identity'], security: bearer, response: errors }) as const;
+
+export const attestationSchema = {
+  summary:
+    "Appraise the caller's TEE evidence bound to its DPoP key and a nonce from this gateway; a verified one lets T5+ count (agent, DPoP)",
+  tags: ['identity'],
+  security: bearer,
+  body: {
+    type: 'object',
+    required: ['kind', 'evidence', 'nonce'],
+    additionalProperties: false,
+    properties: {
+      kind: { type: 'string', enum: ['sev-snp', 'sgx', 'tdx', 'nitro'] },
+      evidence: { type: 'string', minLength: 1, maxLength: 90_000, description: 'base64' },
+      nonce: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+      collateral: { type: 'object', description: 'SGX/TDX: the DCAP collateral' },
+      certs: { type: 'array', maxItems: 4, items: { type: 'string', minLength: 1, maxLength: 24_000 } },
+    },
+  },
+  response: errors,
+} as const;
