@@ -59,3 +59,38 @@ export async function agentsTierCommand(
   );
   return 0;
 }
+
+/** The identity levers an admin pulls on one principal, each one audited by the gateway. */
+const AGENT_ACTIONS = {
+  revoke: { method: 'POST', path: (id: string) => `/v1/admin/principals/${id}/revoke` },
+  'reset-breaker': { method: 'POST', path: (id: string) => `/v1/admin/agents/${id}/breaker/close` },
+  'accept-trust': { method: 'POST', path: (id: string) => `/v1/admin/agents/${id}/trust/accept` },
+  trust: { method: 'GET', path: (id: string) => `/v1/agents/${id}/trust` },
+} as const;
+
+export async function agentActionCommand(
+  action: keyof typeof AGENT_ACTIONS,
+  id: string,
+  options: ConnectionOptions,
+): Promise<number> {
+  const { method, path } = AGENT_ACTIONS[action];
+  printJson(await gatewayRequest(resolveConnection(options), method, path(encodeURIComponent(id))));
+  return 0;
+}
+
+export async function agentsDpopCommand(
+  id: string,
+  required: string,
+  options: ConnectionOptions,
+): Promise<number> {
+  const value = oneOf(required, ['required', 'optional'], 'required|optional') === 'required';
+  printJson(
+    await gatewayRequest(
+      resolveConnection(options),
+      'POST',
+      `/v1/admin/principals/${encodeURIComponent(id)}/dpop`,
+      { required: value },
+    ),
+  );
+  return 0;
+}

@@ -6,6 +6,8 @@ import {
   agentsAddCommand,
   agentsListCommand,
   agentsTierCommand,
+  agentActionCommand,
+  agentsDpopCommand,
   channelsAddCommand,
 } from './agents_command.js';
 import { type AttestVerifyOptions, attestVerifyCommand } from './attest_command.js';
@@ -257,6 +259,22 @@ gatewayCommand(agents, 'tier', "set a principal's certified trust tier (audited)
   .argument('<tier>', 'T0 to T7')
   .action((id: string, tier: string, options: Conn) =>
     runCommand(() => agentsTierCommand(id, tier, options)),
+  );
+
+for (const [action, description] of [
+  ['revoke', 'revoke a principal and every delegate below it (final; audited)'],
+  ['reset-breaker', "close an agent's open circuit breaker (audited)"],
+  ['accept-trust', "accept a held rise of an agent's trust score (audited)"],
+  ['trust', "an agent's effective tier and why, score, anti-gaming state and breaker"],
+] as const)
+  gatewayCommand(agents, action, description)
+    .argument('<id>', 'principal id, e.g. agent:ops-bot')
+    .action((id: string, options: Conn) => runCommand(() => agentActionCommand(action, id, options)));
+gatewayCommand(agents, 'dpop', 'require DPoP of a principal, or stop requiring it (audited)')
+  .argument('<id>', 'principal id')
+  .argument('<required|optional>', 'required or optional')
+  .action((id: string, required: string, options: Conn) =>
+    runCommand(() => agentsDpopCommand(id, required, options)),
   );
 
 const channels = program

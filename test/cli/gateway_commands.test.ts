@@ -95,6 +95,27 @@ test('`agents add` prints the new API key once; `agents list` shows principals w
   assert.deepEqual([asAgent.code, json(asAgent).code], [2, 'E_FORBIDDEN']);
 });
 
+test('`agents trust`, `dpop`, `revoke` and `reset-breaker` pull the identity levers; each refusal keeps its code', async () => {
+  const added = await cli(['agents', 'add', 'lever-agent', '--role', 'agent', '--tier', 'T3'], keys.admin);
+  assert.equal(added.code, 0, added.stdout + added.stderr);
+  const trust = await cli(['agents', 'trust', 'agent:lever-agent'], keys.admin);
+  assert.equal(trust.code, 0, trust.stderr);
+  const shown = json(trust) as { tier: { tier: string; score: number }; breaker: unknown };
+  assert.deepEqual([shown.tier.tier, shown.tier.score, shown.breaker], ['T3', 500, null]);
+  const dpop = await cli(['agents', 'dpop', 'agent:lever-agent', 'required'], keys.admin);
+  assert.equal(json(dpop).dpop_required, true);
+  const badDpop = await cli(['agents', 'dpop', 'agent:lever-agent', 'yes'], keys.admin);
+  assert.deepEqual([badDpop.code, json(badDpop).code], [2, 'E_ARG_INVALID']);
+  const notOpen = await cli(['agents', 'reset-breaker', 'agent:lever-agent'], keys.admin);
+  assert.deepEqual([notOpen.code, json(notOpen).code], [2, 'E_BREAKER_NOT_OPEN']);
+  const notHeld = await cli(['agents', 'accept-trust', 'agent:lever-agent'], keys.admin);
+  assert.deepEqual([notHeld.code, json(notHeld).code], [2, 'E_TRUST_NOT_HELD']);
+  const revoked = await cli(['agents', 'revoke', 'agent:lever-agent'], keys.admin);
+  assert.deepEqual(json(revoked).revoked, ['agent:lever-agent']);
+  const nobody = await cli(['agents', 'revoke', 'agent:nobody'], keys.admin);
+  assert.deepEqual([nobody.code, json(nobody).code], [2, 'E_NOT_FOUND']);
+});
+
 test('`agents add --tier` certifies a tier at creation; `agents tier` changes it; both checked', async () => {
   const added = await cli(['agents', 'add', 'tiered-agent', '--role', 'agent', '--tier', 'T4'], keys.admin);
   assert.equal(added.code, 0, added.stdout + added.stderr);
