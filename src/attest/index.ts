@@ -16,3 +16,4 @@ export { keyBindingReportData, publicKeyDer, REPORT_DATA_SIZE } from './key_bind
 export { type AppraisalPolicy, AppraisalPolicySchema, parseAppraisalPolicy } from './policy.js';
 export { AMD_ARK_SHA256, AWS_NITRO_ROOT_SHA256, INTEL_SGX_ROOT_SHA256 } from './roots.js';
 export { readCertificateFile } from './pem.js';
+export { appraiseOutputEvidence, type OutputEvidenceAppraisal } from './output_evidence.js';
