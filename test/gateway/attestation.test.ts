@@ -3,13 +3,13 @@
 // to act at T5 or above.
 
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
+import { type KeyObject, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { type JWK, SignJWT } from 'jose';
 import { keyBindingReportData } from '../../src/attest/index.js';
 import { makeSevPki, makeSevReport, type TestSevPki } from '../attest/test_pki.js';
+import { ath, type DpopKey, dpopKey, proofFor } from './dpop_client.js';
 import { type Harness, principal, startHarness } from './harness.js';
 
 let sev: TestSevPki;
@@ -20,28 +20,15 @@ before(async () => {
 });
 after(() => h.close());
 
-function dpopKey(): { privateKey: KeyObject; publicKey: KeyObject; jwk: JWK } {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return { privateKey, publicKey, jwk: publicKey.export({ format: 'jwk' }) as JWK };
-}
-
 async function call(
-  key: ReturnType<typeof dpopKey>,
+  key: DpopKey,
   auth: string,
   method: string,
   path: string,
   body?: unknown,
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const [scheme, token] = auth.split(' ') as [string, string];
-  const proof = await new SignJWT({
-    jti: randomBytes(12).toString('base64url'),
-    htm: method,
-    htu: `${h.gateway.url}${path}`,
-    iat: Math.floor(h.clock.now / 1000),
-    ...(scheme === 'DPoP' ? { ath: createHash('sha256').update(token).digest('base64url') } : {}),
-  })
-    .setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk: key.jwk })
-    .sign(key.privateKey);
+  const proof = await proofFor(h, key, method, path, scheme === 'DPoP' ? { ath: ath(token) } : {});
   const response = await fetch(`${h.gateway.url}${path}`, {
     method,
     headers: { authorization: auth, dpop: proof, ...(body ? { 'content-type': 'application/json' } : {}) },

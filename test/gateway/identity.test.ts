@@ -3,11 +3,11 @@
 // SLA, and a misbehaving agent throttled to zero by its breaker, all surviving a restart.
 
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { decodeJwt, type JWK, SignJWT } from 'jose';
+import { decodeJwt } from 'jose';
 import { openSqliteStore } from '../../src/store/sqlite_store.js';
+import { ath as athOf, type DpopKey, dpopKey, proofFor } from './dpop_client.js';
 import { type Harness, principal, startHarness } from './harness.js';
 
 const harnesses: Harness[] = [];
@@ -19,34 +19,6 @@ async function harness(options: Parameters<typeof startHarness>[2] = {}): Promis
   const h = await startHarness(undefined, undefined, options);
   harnesses.push(h);
   return h;
-}
-
-interface DpopKey {
-  privateKey: KeyObject;
-  jwk: JWK;
-}
-
-function dpopKey(): DpopKey {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return { privateKey, jwk: publicKey.export({ format: 'jwk' }) as JWK };
-}
-
-async function proofFor(
-  h: Harness,
-  key: DpopKey,
-  method: string,
-  path: string,
-  extra: Record<string, unknown> = {},
-): Promise<string> {
-  return new SignJWT({
-    jti: randomBytes(12).toString('base64url'),
-    htm: method,
-    htu: `${h.gateway.url}${path}`,
-    iat: Math.floor(h.clock.now / 1000),
-    ...extra,
-  })
-    .setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk: key.jwk })
-    .sign(key.privateKey);
 }
 
 interface Raw {
@@ -94,7 +66,7 @@ async function dpopCall(
   path: string,
   body?: unknown,
 ): Promise<Raw> {
-  const ath = createHash('sha256').update(token).digest('base64url');
+  const ath = athOf(token);
   return send(
     h,
     method,
@@ -146,7 +118,7 @@ test('a replayed, stale, misaddressed or foreign proof, or an expired token, is 
   const apiKey = await principal(h, 'careful-bot', 'agent', undefined, 'T1');
   const key = dpopKey();
   const token = (await accessToken(h, apiKey, key)).body.access_token as string;
-  const ath = createHash('sha256').update(token).digest('base64url');
+  const ath = athOf(token);
   const auth = { authorization: `DPoP ${token}` };
 
   const proof = await proofFor(h, key, 'POST', '/v1/actions', { ath });
@@ -249,7 +221,7 @@ test('with server nonces on, a proof without the nonce is told to use the one in
   );
   assert.equal(second.status, 200);
   const token = second.body.access_token as string;
-  const ath = createHash('sha256').update(token).digest('base64url');
+  const ath = athOf(token);
   const next = second.headers.get('dpop-nonce') as string;
   const call = await send(
     h,
