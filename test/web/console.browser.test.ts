@@ -203,6 +203,38 @@ test('the audit explorer verifies the log and checks a receipt in the browser', 
     .waitFor();
 });
 
+test(
+  'the agents page shows the tier an agent acts at and its breaker, which an admin closes',
+  { skip },
+  async () => {
+    await h.call('POST', '/v1/admin/principals/agent:browser-agent/tier', h.adminKey, { tier: 'T6' });
+    const opened = new Date().toISOString();
+    await h.gateway.ctx.store.putState(
+      'breaker',
+      'agent:browser-agent',
+      {
+        open: true,
+        opened_at: opened,
+        reason: { metric: 'rate', ratio: 12 },
+        closed_at: null,
+        closed_by: null,
+      },
+      0,
+      opened,
+    );
+    await page.getByRole('link', { name: 'Agents & trust', exact: true }).click();
+    const row = page.locator('tr', { hasText: 'agent:browser-agent' });
+    await row.getByText('open', { exact: true }).waitFor();
+    const text = await row.innerText();
+    assert.match(text, /T4 score 876\.0/, 'certified T6, acting at T4 without an attestation');
+    assert.match(text, /attestation/);
+    assert.match(text, /rate at 12× baseline/);
+    await row.getByRole('button', { name: 'Close breaker' }).click();
+    await row.getByText('closed', { exact: true }).waitFor();
+    assert.equal((await h.gateway.ctx.identity.monitor.breaker('agent:browser-agent'))?.open, false);
+  },
+);
+
 test('signing out removes the key from the tab', { skip }, async () => {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByLabel('API key').waitFor();

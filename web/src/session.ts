@@ -11,6 +11,10 @@ export interface Principal {
   certified_tier: string;
   disabled: boolean;
   created_at: string;
+  parent_id?: string;
+  scope?: { tools: string[] };
+  revoked_at?: string;
+  dpop_required?: boolean;
 }
 
 export interface Session {

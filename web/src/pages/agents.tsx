@@ -1,5 +1,6 @@
-// Agents and trust: every principal with its role, channel and certified tier. An admin creates
-// principals (the key is shown once, here, and can be used in this tab) and sets tiers.
+// Agents and trust: every principal with its role, channel and certified tier, and for agents the tier
+// they act at (certified, lowered by behaviour, T4 without an attestation), their score, delegation and
+// breaker. An admin creates principals (the key is shown once, here), sets tiers and closes breakers.
 
 import { type FormEvent, useState } from 'react';
 import { callApi } from '../api.js';
@@ -21,7 +22,12 @@ export function AgentsPage() {
   const { key, principal } = useSession();
   const list = useLoad(() => callApi<Principal[]>(key, 'GET', '/v1/admin/principals'), [key]);
   useAuditEvents(
-    (kind) => kind.startsWith('admin.'),
+    (kind) =>
+      kind.startsWith('admin.') ||
+      kind.startsWith('trust.') ||
+      kind.startsWith('monitor.breaker') ||
+      kind === 'identity.revoked' ||
+      kind === 'agent.delegated',
     () => list.reload(),
   );
   const admin = principal.role === 'admin';
@@ -29,8 +35,9 @@ export function AgentsPage() {
     <section>
       <h1>Agents &amp; trust</h1>
       <p className="hint">
-        A principal’s tier is the one an admin certified (T0–T7); policies’ minimum-tier rules compare against
-        it.
+        The certified tier is set by an admin (T0–T7). An agent acts at the lowest of that, the tier of its
+        runtime score, and T4 without a verified attestation of its key; policies’ minimum-tier rules compare
+        against the tier it acts at. An open breaker refuses every action but observation.
       </p>
       {list.error && !list.data ? (
         <ErrorBox error={list.error} retry={list.reload} />
@@ -46,7 +53,9 @@ export function AgentsPage() {
                 <th scope="col">Principal</th>
                 <th scope="col">Role</th>
                 <th scope="col">Channel</th>
-                <th scope="col">Tier</th>
+                <th scope="col">Certified</th>
+                <th scope="col">Acts at</th>
+                <th scope="col">Breaker</th>
                 <th scope="col">Created</th>
               </tr>
             </thead>
@@ -56,10 +65,24 @@ export function AgentsPage() {
                   <td className="mono">
                     {p.id}
                     {p.disabled ? ' (disabled)' : ''}
+                    {p.revoked_at ? ` (revoked ${formatDateTime(p.revoked_at)})` : ''}
+                    {p.parent_id ? (
+                      <div className="hint">
+                        delegated by {p.parent_id}: {p.scope?.tools.join(', ')}
+                      </div>
+                    ) : null}
                   </td>
                   <td>{p.role}</td>
                   <td>{p.channel ?? '—'}</td>
                   <td>{admin ? <TierSelect principal={p} onSet={list.reload} /> : p.certified_tier}</td>
+                  {p.role === 'agent' ? (
+                    <AgentTrust principal={p} admin={admin} version={list.data} />
+                  ) : (
+                    <>
+                      <td>—</td>
+                      <td>—</td>
+                    </>
+                  )}
                   <td className="nowrap">{formatDateTime(p.created_at)}</td>
                 </tr>
               ))}
@@ -69,6 +92,70 @@ export function AgentsPage() {
       )}
       {admin ? <CreatePrincipal onCreated={list.reload} /> : null}
     </section>
+  );
+}
+
+interface Trust {
+  tier: { tier: string; score: number; limits: string[] };
+  breaker: {
+    open: boolean;
+    opened_at: string | null;
+    reason: { metric?: string; ratio?: number } | null;
+  } | null;
+}
+
+/** The tier an agent acts at, its score and why, and its breaker (closable by an admin). */
+function AgentTrust({
+  principal,
+  admin,
+  version,
+}: {
+  principal: Principal;
+  admin: boolean;
+  version: unknown;
+}) {
+  const { key } = useSession();
+  const path = `/v1/agents/${encodeURIComponent(principal.id)}/trust`;
+  const trust = useLoad(() => callApi<Trust>(key, 'GET', path), [key, path, version]);
+  const [error, setError] = useState<unknown>(null);
+  if (!trust.data) return <td colSpan={2}>{trust.error ? <ErrorBox error={trust.error} /> : '…'}</td>;
+  const { tier, breaker } = trust.data;
+  return (
+    <>
+      <td title={tier.limits.join('\n')}>
+        {tier.tier} <span className="hint">score {tier.score.toFixed(1)}</span>
+        {tier.limits.length > 0 ? <div className="hint">{tier.limits.join('; ')}</div> : null}
+      </td>
+      <td>
+        {breaker?.open ? (
+          <>
+            <strong className="bad">open</strong>
+            {breaker.reason?.metric ? (
+              <div className="hint">
+                {breaker.reason.metric} at {breaker.reason.ratio}× baseline
+              </div>
+            ) : null}
+            {admin ? (
+              <button
+                type="button"
+                onClick={() =>
+                  callApi(
+                    key,
+                    'POST',
+                    `/v1/admin/agents/${encodeURIComponent(principal.id)}/breaker/close`,
+                  ).then(trust.reload, setError)
+                }
+              >
+                Close breaker
+              </button>
+            ) : null}
+            {error ? <ErrorBox error={error} /> : null}
+          </>
+        ) : (
+          'closed'
+        )}
+      </td>
+    </>
   );
 }
 
