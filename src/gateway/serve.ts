@@ -3,7 +3,6 @@
 // shutdown so the audit log is flushed and checkpointed. The SDK's embedded gateway opens the same
 // context without the HTTP part.
 
-import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
 import type { AdapterOptions } from '../adapters/index.js';
 import { findKeyFiles, generateLogKey, openDataDirLog } from '../audit/log_files.js';
@@ -23,12 +22,12 @@ import type { Executor, TokenGate } from '../executors/executor.js';
 import type { DataHall } from '../executors/netns/index.js';
 import { ExecutorRegistry } from '../executors/registry.js';
 import type { PolicyError } from '../policy/index.js';
-import { openSqliteStore } from '../store/sqlite_store.js';
 import type { TrustLevel } from '../store/store.js';
 import { buildGateway } from './app.js';
 import { admit, generateApiKey, hashApiKey } from './auth.js';
 import { GatewayError } from './gateway_error.js';
 import { ensureChannel, TOOL_OUTPUT_CHANNEL } from './chunks.js';
+import { fanOutPolicyReloads, openGatewayStore, sharedTokenKey } from './cluster.js';
 import { auditEvent, type GatewayContext } from './context.js';
 import { lockDataDir } from './data_dir_lock.js';
 import { createIdentityServices, type IdentityOptions } from './identity.js';
@@ -81,6 +80,17 @@ export interface BrokerOptions {
 /** What a gateway is made of, with or without its HTTP API. */
 export interface GatewayContextOptions {
   dataDir: string;
+  /**
+   * The store: a postgres:// URL (`?schema=` optional) shared by every instance of a cluster, or none
+   * for the data directory's own SQLite file. Each instance keeps its own data directory all the same.
+   */
+  store?: string;
+  /**
+   * A private key file (PKCS#8 PEM, mode 0600) to sign and verify execution tokens with instead of the
+   * data directory's: every instance of a cluster is given the same one, so a token minted on one
+   * redeems on another. Ignored when `tokenKey` is given.
+   */
+  tokenKeyFile?: string;
   /** Epoch milliseconds; injected so tests control time. */
   now?: () => number;
   tokenTtlMs?: number;
@@ -151,7 +161,7 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
     lock.release();
   };
   try {
-    const store = await openSqliteStore(join(options.dataDir, 'carapace.db'));
+    const store = await openGatewayStore(options.dataDir, options.store);
     opened.push(store);
     const { log } = await openDataDirLog(options.dataDir);
     opened.push(log);
@@ -169,8 +179,14 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
       if (first.outcome === 'refused') throw new PolicyLoadError(policy.path, first.errors);
       if (options.watchPolicy !== false) policy.watch();
     }
+    const stopFanOut = fanOutPolicyReloads(store, policy);
+    opened.push({ close: async () => stopFanOut() });
     let gate: TokenGate = () => Promise.reject(new Error('the token gate is not ready'));
-    const tokenKey = options.tokenKey ?? dataDirTokenKey(options.dataDir);
+    const tokenKey =
+      options.tokenKey ??
+      (options.tokenKeyFile !== undefined
+        ? sharedTokenKey(options.tokenKeyFile, TOKEN_KEY_NAME)
+        : dataDirTokenKey(options.dataDir));
     const broker = options.broker;
     const engine =
       options.engine ??

@@ -1,0 +1,262 @@
+// Cluster mode (issue 13): three `carapace serve --store postgres://…` processes, each with its own
+// data directory and port, on one PostgreSQL schema and one shared token key, behave as one gateway:
+// a token redeems exactly once across all three under 1,000 concurrent redemptions, a per-minute rate
+// limit holds in total, and a revocation on A is enforced on B and C within 1 s (p99 printed).
+// Needs the built dist/ (bin/carapace.js) and PostgreSQL; skips saying why without them, and fails
+// instead under CARAPACE_REQUIRE_PG=1.
+
+import assert from 'node:assert/strict';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { freshSchema, PG_URL, pgSkip } from '../store/pg_helpers.js';
+
+const BIN = fileURLToPath(new URL('../../bin/carapace.js', import.meta.url));
+const BUILT = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+/** Calls allowed per agent per minute by the cluster's policy. */
+const RATE_LIMIT = 10;
+const REVOCATIONS = 20;
+
+interface Instance {
+  name: string;
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  output: () => string;
+}
+
+interface Reply {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+async function call(url: string, method: string, path: string, key: string, body?: unknown): Promise<Reply> {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+async function serve(name: string, args: string[]): Promise<Instance> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--hall', 'none', '--port', '0', ...args], {
+    env: { ...process.env, CARAPACE_LOG_LEVEL: 'silent' },
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const deadline = Date.now() + 30_000;
+  while (!/web console: /.test(out)) {
+    if (child.exitCode !== null || Date.now() > deadline) assert.fail(`${name} did not start: ${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { name, child, url: /listening on (http:\/\/\S+)/.exec(out)?.[1] as string, output: () => out };
+}
+
+async function stop(instance: Instance): Promise<number | null> {
+  if (instance.child.exitCode !== null) return instance.child.exitCode;
+  instance.child.kill('SIGTERM');
+  return new Promise((resolve) => instance.child.on('close', (code) => resolve(code)));
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+const pgReason = await pgSkip();
+const skip = pgReason || (existsSync(BUILT) ? false : 'dist/ is not built: run `npm run build`');
+
+describe('cluster mode: three gateway processes on one PostgreSQL store', { skip }, () => {
+  const instances: Instance[] = [];
+  let adminKey = '';
+  let serial = 0;
+
+  before(async () => {
+    const root = mkdtempSync(join(tmpdir(), 'carapace-cluster-'));
+    const store = `${PG_URL}?schema=${freshSchema('cluster')}`;
+    const policy = join(root, 'cluster.yaml');
+    writeFileSync(
+      policy,
+      [
+        'name: cluster',
+        'rate_limits:',
+        `  - { tools: [get_telemetry], max_calls: ${RATE_LIMIT}, window_seconds: 60, per: agent }`,
+        '',
+      ].join('\n'),
+    );
+    // A starts first and makes the token key; B and C are given A's key file (README: cluster mode).
+    const a = await serve('A', [
+      '--dev',
+      '--data-dir',
+      join(root, 'a'),
+      '--store',
+      store,
+      '--policy',
+      policy,
+    ]);
+    instances.push(a);
+    adminKey = /dev admin API key[^\n]*: (cpk_\S+)/.exec(a.output())?.[1] as string;
+    const tokenKey = join(root, 'a', 'keys', 'carapace.local_exec.key');
+    instances.push(
+      ...(await Promise.all(
+        ['B', 'C'].map((name) =>
+          serve(name, [
+            '--data-dir',
+            join(root, name.toLowerCase()),
+            '--store',
+            store,
+            '--policy',
+            policy,
+            '--token-key',
+            tokenKey,
+          ]),
+        ),
+      )),
+    );
+  });
+
+  after(async () => {
+    const codes = await Promise.all(instances.map(stop));
+    assert.deepEqual(
+      codes,
+      instances.map(() => 0),
+      'every instance shuts down cleanly',
+    );
+  });
+
+  /** A new agent (made through A), bound to the operator console so it can ingest its own task. */
+  async function agent(): Promise<{ id: string; key: string; chunk: string }> {
+    const a = instances[0] as Instance;
+    const name = `cluster-agent-${++serial}`;
+    const made = await call(a.url, 'POST', '/v1/admin/principals', adminKey, {
+      name,
+      role: 'agent',
+      channel: 'operator-console',
+    });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const key = made.body.api_key as string;
+    const chunk = await call(a.url, 'POST', '/v1/ingest', key, {
+      content: 'vm-02 telemetry looks off',
+      session: 's1',
+    });
+    assert.ok(chunk.status === 200 || chunk.status === 201, JSON.stringify(chunk.body));
+    return { id: made.body.id as string, key, chunk: chunk.body.id as string };
+  }
+
+  function telemetry(chunk: string) {
+    return {
+      envelope: {
+        intent: 'observe',
+        tool: 'get_telemetry',
+        args: { target: 'vm-02' },
+        source_signals: [chunk],
+        session: 's1',
+      },
+    };
+  }
+
+  test('a token minted on A, redeemed 1,000 times at once across A, B and C, runs exactly once', async () => {
+    const { key, chunk } = await agent();
+    const minted = await call(instances[0]!.url, 'POST', '/v1/actions', key, telemetry(chunk));
+    assert.equal(minted.body.decision, 'ALLOW', JSON.stringify(minted.body));
+    const body = { token: minted.body.token, tool: 'get_telemetry', args: { target: 'vm-02' } };
+    const replies = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => call(instances[i % 3]!.url, 'POST', '/v1/execute', key, body)),
+    );
+    const ran = replies.filter((r) => r.status === 200);
+    assert.equal(ran.length, 1, 'exactly one redemption ran');
+    // The rest are replays, or, once the token's 5 s lifetime has passed on a busy machine, expired.
+    const refused = replies.filter((r) => r.status !== 200).map((r) => `${r.status} ${String(r.body.code)}`);
+    const codes = [...new Set(refused)].sort();
+    assert.ok(
+      codes.every((c) => c === '403 E_TOKEN_REPLAYED' || c === '403 E_TOKEN_EXPIRED'),
+      codes.join(', '),
+    );
+    console.log(
+      `# 1000 redemptions over 3 instances: 1 ran, ${refused.filter((c) => c.endsWith('REPLAYED')).length} replayed, ${refused.filter((c) => c.endsWith('EXPIRED')).length} expired`,
+    );
+  });
+
+  test(`a rate limit of ${RATE_LIMIT} per minute holds in total across the three instances`, async () => {
+    // Round robin, one call at a time: the instances share one count, so exactly N pass, not 3N.
+    const steady = await agent();
+    const decisions: string[] = [];
+    for (let i = 0; i < 3 * RATE_LIMIT; i++)
+      decisions.push(
+        String(
+          (await call(instances[i % 3]!.url, 'POST', '/v1/actions', steady.key, telemetry(steady.chunk))).body
+            .decision,
+        ),
+      );
+    assert.deepEqual(
+      decisions,
+      Array.from({ length: 3 * RATE_LIMIT }, (_, i) => (i < RATE_LIMIT ? 'ALLOW' : 'DENY')),
+    );
+    // All at once on the three: never more than N (spend-then-recheck may admit fewer, never more).
+    const burst = await agent();
+    const replies = await Promise.all(
+      Array.from({ length: 3 * RATE_LIMIT }, (_, i) =>
+        call(instances[i % 3]!.url, 'POST', '/v1/actions', burst.key, telemetry(burst.chunk)),
+      ),
+    );
+    const allowed = replies.filter((r) => r.body.decision === 'ALLOW').length;
+    assert.ok(allowed >= 1 && allowed <= RATE_LIMIT, `${allowed} of ${replies.length} allowed`);
+    console.log(
+      `# rate limit ${RATE_LIMIT}/min over 3 instances: ${RATE_LIMIT} of ${3 * RATE_LIMIT} round robin, ${allowed} of ${replies.length} in a concurrent burst`,
+    );
+  });
+
+  test(`a revocation on A is enforced on B and C within 1 s (${REVOCATIONS} revocations, p99 reported)`, async () => {
+    const [a, b, c] = instances as [Instance, Instance, Instance];
+    const latencies: number[] = [];
+    for (let i = 0; i < REVOCATIONS; i++) {
+      const { id, key } = await agent();
+      // B and C have read the agent (a T0 agent may be cached for 5 minutes without the change feed).
+      for (const other of [b, c]) assert.equal((await call(other.url, 'GET', '/v1/me', key)).status, 200);
+      const revokedAt = performance.now();
+      const revoked = await call(
+        a.url,
+        'POST',
+        `/v1/admin/principals/${encodeURIComponent(id)}/revoke`,
+        adminKey,
+        {},
+      );
+      assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
+      await Promise.all(
+        [b, c].map(async (other) => {
+          for (;;) {
+            const reply = await call(other.url, 'GET', '/v1/me', key);
+            const elapsed = performance.now() - revokedAt;
+            if (reply.status === 401) return void latencies.push(elapsed);
+            assert.ok(elapsed < 5000, `${other.name} still accepts a revoked key after ${elapsed} ms`);
+            await new Promise((r) => setTimeout(r, 5));
+          }
+        }),
+      );
+    }
+    const p50 = percentile(latencies, 50).toFixed(1);
+    const p99 = percentile(latencies, 99).toFixed(1);
+    const max = Math.max(...latencies).toFixed(1);
+    console.log(
+      `# revocation A -> B, C over ${latencies.length} measurements: p50 ${p50} ms, p99 ${p99} ms, max ${max} ms`,
+    );
+    assert.ok(Math.max(...latencies) < 1000, `every revocation enforced within 1 s (max ${max} ms)`);
+  });
+
+  // TODO(issue 13, audit in PostgreSQL — branch pgaudit): once the audit log is shared behind the same
+  // --store URL, verify the merged audit of A, B and C here (one sequence, one chain, checkpoints
+  // signed by the instance that emitted them).
+  test(
+    'the merged audit of the three instances verifies',
+    { todo: 'needs the PostgreSQL audit log (pgaudit)' },
+    () => {},
+  );
+});
