@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { freshSchema, PG_URL, pgSkip } from '../store/pg_helpers.js';
+import { freshSchema, PG_URL, pgSkip, sqlIn } from '../store/pg_helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/carapace.js', import.meta.url));
 const BUILT = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -78,10 +78,11 @@ describe('cluster mode: three gateway processes on one PostgreSQL store', { skip
   const instances: Instance[] = [];
   let adminKey = '';
   let serial = 0;
+  const schema = freshSchema('cluster');
 
   before(async () => {
     const root = mkdtempSync(join(tmpdir(), 'carapace-cluster-'));
-    const store = `${PG_URL}?schema=${freshSchema('cluster')}`;
+    const store = `${PG_URL}?schema=${schema}`;
     const policy = join(root, 'cluster.yaml');
     writeFileSync(
       policy,
@@ -249,6 +250,48 @@ describe('cluster mode: three gateway processes on one PostgreSQL store', { skip
       `# revocation A -> B, C over ${latencies.length} measurements: p50 ${p50} ms, p99 ${p99} ms, max ${max} ms`,
     );
     assert.ok(Math.max(...latencies) < 1000, `every revocation enforced within 1 s (max ${max} ms)`);
+  });
+
+  test('while the instances’ LISTEN connections are down and coming back, a revocation on A is still refused on B and C', async () => {
+    const [a, b, c] = instances as [Instance, Instance, Instance];
+    const { id, key } = await agent();
+    for (const other of [b, c]) assert.equal((await call(other.url, 'GET', '/v1/me', key)).status, 200);
+    // Every instance's feed connection is cut; the revocation's notification may be lost with it.
+    const killed = await sqlIn(
+      schema,
+      'SELECT pg_terminate_backend(pid) AS gone FROM pg_stat_activity WHERE application_name = $1',
+      [`carapace-feed:${schema}`],
+    );
+    assert.equal(killed.rows.length, 3, 'one feed connection per instance');
+    const revoked = await call(
+      a.url,
+      'POST',
+      `/v1/admin/principals/${encodeURIComponent(id)}/revoke`,
+      adminKey,
+      {},
+    );
+    assert.equal(revoked.status, 200);
+    const started = performance.now();
+    for (const other of [b, c])
+      for (;;) {
+        if ((await call(other.url, 'GET', '/v1/me', key)).status === 401) break;
+        assert.ok(performance.now() - started < 1000, `${other.name} accepted a revoked key for 1 s`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    // The feeds are back (the cache is in use again) and still carry changes.
+    const next = await agent();
+    for (const other of [b, c]) assert.equal((await call(other.url, 'GET', '/v1/me', next.key)).status, 200);
+    await call(a.url, 'POST', `/v1/admin/principals/${encodeURIComponent(next.id)}/revoke`, adminKey, {});
+    const again = performance.now();
+    for (const other of [b, c])
+      for (;;) {
+        if ((await call(other.url, 'GET', '/v1/me', next.key)).status === 401) break;
+        assert.ok(
+          performance.now() - again < 1000,
+          `${other.name} missed a revocation after the feed came back`,
+        );
+        await new Promise((r) => setTimeout(r, 5));
+      }
   });
 
   // TODO(issue 13, audit in PostgreSQL — branch pgaudit): once the audit log is shared behind the same
