@@ -139,6 +139,24 @@ function uniqueViolation(e: unknown): string | null {
   return (e as pg.DatabaseError).constraint ?? 'unique';
 }
 
+/** SQLSTATE classes and codes that mean the server, not the statement, failed. */
+const UNAVAILABLE_STATES = /^(08|53|57P0[1-4])/;
+
+/**
+ * A failure to reach the server or a dropped connection, as E_STORE_UNAVAILABLE (the gateway answers
+ * 503 and decides nothing); anything else is returned as it is.
+ */
+function asUnavailable(e: unknown): unknown {
+  if (e instanceof StoreError) return e;
+  const code = pgCode(e);
+  if (code !== undefined && !UNAVAILABLE_STATES.test(code)) return e;
+  return new StoreError(
+    'E_STORE_UNAVAILABLE',
+    'the PostgreSQL store is unavailable',
+    e instanceof Error ? e.message : String(e),
+  );
+}
+
 function quoteIdent(name: string): string {
   return `"${name}"`;
 }
@@ -239,7 +257,11 @@ class PgStoreEngine implements PgStore {
   }
 
   private async rows(sql: string, params: unknown[] = [], on: Queryable = this.live()): Promise<Row[]> {
-    return (await on.query<Row>(sql, params)).rows;
+    try {
+      return (await on.query<Row>(sql, params)).rows;
+    } catch (e) {
+      throw asUnavailable(e);
+    }
   }
 
   private async one(sql: string, params: unknown[] = [], on: Queryable = this.live()): Promise<Row | null> {
@@ -247,12 +269,22 @@ class PgStoreEngine implements PgStore {
   }
 
   private async changes(sql: string, params: unknown[]): Promise<number> {
-    return (await this.live().query(sql, params)).rowCount ?? 0;
+    try {
+      return (await this.live().query(sql, params)).rowCount ?? 0;
+    } catch (e) {
+      throw asUnavailable(e);
+    }
   }
 
   /** Runs `body` in one transaction on one connection: committed when it returns, rolled back when it throws. */
   private async transaction<T>(body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.live().connect();
+    let client: pg.PoolClient;
+    try {
+      client = await this.live().connect();
+    } catch (e) {
+      throw asUnavailable(e);
+    }
+    let broken = false;
     try {
       await client.query('BEGIN');
       const result = await body(client);
@@ -260,9 +292,12 @@ class PgStoreEngine implements PgStore {
       return result;
     } catch (e) {
       await client.query('ROLLBACK').catch(() => {});
-      throw e;
+      const failure = asUnavailable(e);
+      // A connection that failed is not given back to the pool for the next caller.
+      broken = failure instanceof StoreError && failure.code === 'E_STORE_UNAVAILABLE';
+      throw failure;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 
@@ -448,7 +483,7 @@ class PgStoreEngine implements PgStore {
     } catch (e) {
       const constraint = uniqueViolation(e);
       if (constraint !== null) throw new StoreError('E_STORE_CONFLICT', 'channel already exists', constraint);
-      throw e;
+      throw asUnavailable(e);
     }
     return c;
   }

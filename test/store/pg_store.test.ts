@@ -4,6 +4,7 @@
 // across instances, and the change feed (LISTEN/NOTIFY) that fans principal changes out.
 
 import assert from 'node:assert/strict';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { describe, test } from 'node:test';
 import { openPgStore, parsePostgresUrl, redactPostgresUrl } from '../../src/store/pg_store.js';
 import type { StoreChange } from '../../src/store/change_feed.js';
@@ -102,6 +103,53 @@ if (skip) {
       );
       assert.equal(results.filter(Boolean).length, 1);
       for (const s of stores) await s.close();
+    });
+
+    test('a database that goes away is E_STORE_UNAVAILABLE on every call (no crash), and the store works again when it is back', async () => {
+      // A TCP proxy in front of PostgreSQL stands for the database server: closing it cuts every connection.
+      const target = new URL(PG_URL);
+      const sockets = new Set<Socket>();
+      const listen = (port: number) =>
+        new Promise<Server>((resolve) => {
+          const server = createServer((inbound) => {
+            const outbound = createConnection(Number(target.port || 5432), target.hostname);
+            for (const s of [inbound, outbound]) {
+              sockets.add(s);
+              s.on('error', () => {});
+              s.on('close', () => sockets.delete(s));
+            }
+            inbound.pipe(outbound).pipe(inbound);
+          });
+          server.listen(port, '127.0.0.1', () => resolve(server));
+        });
+      let proxy = await listen(0);
+      const port = (proxy.address() as { port: number }).port;
+      const cut = () =>
+        new Promise<void>((resolve) => {
+          proxy.close(() => resolve());
+          for (const s of sockets) s.destroy();
+        });
+      const url = new URL(PG_URL);
+      url.host = `127.0.0.1:${port}`;
+      const schema = freshSchema('outage');
+      const store = await openPgStore({ url: url.toString(), schema, listen: false });
+      try {
+        await store.createPrincipal(principal('agent-a'));
+        await cut();
+        await rejectsWith(store.getPrincipal('agent-a'), 'E_STORE_UNAVAILABLE');
+        await rejectsWith(store.redeemToken('jti-1', at(60), at(0)), 'E_STORE_UNAVAILABLE');
+        await rejectsWith(store.revokePrincipal('agent-a', at(1)), 'E_STORE_UNAVAILABLE');
+        proxy = await listen(port);
+        assert.equal(
+          await store.redeemToken('jti-1', at(60), at(0)),
+          true,
+          'the refused redemption did not count',
+        );
+        assert.equal((await store.getPrincipal('agent-a'))?.revoked_at, undefined);
+      } finally {
+        await store.close();
+        await cut();
+      }
     });
 
     test('a principal change on one instance is heard by the others on the change feed', async () => {
