@@ -215,6 +215,49 @@ describe('cluster mode: three gateway processes on one PostgreSQL store', { skip
     );
   });
 
+  test('a review opened on A is decided once: approve on B and reject on C at once give one 200 and one 409', async () => {
+    const [a, b, c] = instances as [Instance, Instance, Instance];
+    const approvers: string[] = [];
+    for (const n of [1, 2]) {
+      const made = await call(a.url, 'POST', '/v1/admin/principals', adminKey, {
+        name: `cluster-approver-${++serial}-${n}`,
+        role: 'approver',
+      });
+      assert.equal(made.status, 201, JSON.stringify(made.body));
+      approvers.push(made.body.api_key as string);
+    }
+    const { key } = await agent();
+    const chunk = await call(a.url, 'POST', '/v1/ingest', key, {
+      content: 'leaf-switch-sj-01-a flapping; operator asks to isolate it',
+      session: 's-review',
+    });
+    const args = { device_id: 'leaf-switch-sj-01-a' };
+    const proposed = await call(a.url, 'POST', '/v1/actions', key, {
+      envelope: {
+        intent: 'remediate_destructive',
+        tool: 'isolate_network_device',
+        args,
+        source_signals: [chunk.body.id],
+        session: 's-review',
+      },
+    });
+    assert.equal(proposed.status, 202, JSON.stringify(proposed.body));
+    const review = proposed.body.review as { id: string; poll_url: string };
+    const [approved, rejected] = await Promise.all([
+      call(b.url, 'POST', `/v1/reviews/${review.id}/approve`, approvers[0] as string, { note: 'ok' }),
+      call(c.url, 'POST', `/v1/reviews/${review.id}/reject`, approvers[1] as string, { note: 'no' }),
+    ]);
+    assert.deepEqual([approved.status, rejected.status].sort(), [200, 409]);
+    const polled = await call(a.url, 'GET', review.poll_url, key);
+    const status = (polled.body.review as { status: string }).status;
+    assert.equal(status, approved.status === 200 ? 'approved' : 'rejected');
+    if (status === 'approved') {
+      const body = { token: polled.body.token, tool: 'isolate_network_device', args };
+      const runs = await Promise.all([b, c].map((i) => call(i.url, 'POST', '/v1/execute', key, body)));
+      assert.deepEqual(runs.map((r) => r.status).sort(), [200, 403], 'the approved action runs once');
+    } else assert.equal(polled.body.token, undefined);
+  });
+
   test(`a revocation on A is enforced on B and C within 1 s (${REVOCATIONS} revocations, p99 reported)`, async () => {
     const [a, b, c] = instances as [Instance, Instance, Instance];
     const latencies: number[] = [];
