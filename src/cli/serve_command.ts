@@ -26,6 +26,7 @@ import { Vault } from '../vault/vault.js';
 import type { OpenAIProxyOptions } from '../adapters/openai/routes.js';
 import { proxySettings } from '../adapters/openai/options.js';
 import { isPostgresUrl, redactPostgresUrl } from '../store/pg_store.js';
+import { StoreError } from '../store/store_error.js';
 import { resolveDataDir } from './data_dir.js';
 import { failure } from './io.js';
 import { openMcpGateway } from './mcp_command.js';
@@ -119,6 +120,8 @@ export async function serveCommand(options: {
     if (hall && !hallWasUp) await hall.down().catch(() => {});
     if (e instanceof PolicyLoadError)
       throw failure(e.code, 'the policy does not compile; the gateway did not start', e.message);
+    if (e instanceof StoreError)
+      throw failure(e.code, 'the store cannot be opened; the gateway did not start', e.detail);
     throw e;
   });
   process.stdout.write(

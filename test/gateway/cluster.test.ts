@@ -384,3 +384,37 @@ describe('cluster mode: three gateway processes on one PostgreSQL store', { skip
     () => {},
   );
 });
+
+test(
+  'serve --store refuses what is not a PostgreSQL URL, and an unreachable one, with exit 2 and no password',
+  {
+    skip: existsSync(BUILT) ? false : 'dist/ is not built: run `npm run build`',
+  },
+  async () => {
+    const root = mkdtempSync(join(tmpdir(), 'carapace-cluster-bad-'));
+    const run = (store: string) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, [
+          BIN,
+          'serve',
+          '--port',
+          '0',
+          '--data-dir',
+          join(root, 'd'),
+          '--store',
+          store,
+        ]);
+        let out = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.stderr.on('data', (d) => (out += d));
+        child.on('close', (code) => resolve({ code, out }));
+      });
+    const notPg = await run('mysql://root@db/carapace');
+    assert.equal(notPg.code, 2);
+    assert.equal((JSON.parse(notPg.out) as { code: string }).code, 'E_SERVE_OPTION');
+    const unreachable = await run('postgres://carapace:hunter2@127.0.0.1:1/carapace?schema=x');
+    assert.equal(unreachable.code, 2);
+    assert.equal((JSON.parse(unreachable.out) as { code: string }).code, 'E_STORE_OPEN');
+    assert.doesNotMatch(unreachable.out, /hunter2/);
+  },
+);
