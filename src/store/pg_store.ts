@@ -168,7 +168,9 @@ async function migrate(pool: pg.Pool, schema: string): Promise<void> {
     // One migrator per schema at a time, whichever instance gets there first; the others wait, then
     // find every version applied.
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`carapace.migrate:${schema}`]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    // Created only when absent: a deployment's role may own its schema without CREATE on the database.
+    const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+    if (exists.rowCount === 0) await client.query(`CREATE SCHEMA ${quoteIdent(schema)}`);
     await client.query(PG_MIGRATIONS_TABLE);
     const { rows } = await client.query<Row>('SELECT MAX(version) AS version FROM schema_migrations');
     const current = typeof rows[0]?.['version'] === 'number' ? rows[0]['version'] : 0;
