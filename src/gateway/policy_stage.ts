@@ -127,7 +127,12 @@ export class PolicyRuntime {
       audit_seq: entry.seq,
     });
     this.loads.length = Math.min(this.loads.length, HISTORY);
-    for (const listener of this.loadedListeners) listener(policy.hash);
+    for (const listener of this.loadedListeners)
+      try {
+        listener(policy.hash);
+      } catch {
+        // The policy is in force whatever a listener does with the news.
+      }
     return { outcome: 'loaded', hash: policy.hash, previous };
   }
 

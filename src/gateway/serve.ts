@@ -1,7 +1,7 @@
-// Opens a gateway on a data directory (the lock, the SQLite store, the audit log, the token key, the
-// executors, the policy, the channels) and serves it with the Fastify app; closes them in order on
-// shutdown so the audit log is flushed and checkpointed. The SDK's embedded gateway opens the same
-// context without the HTTP part.
+// Opens a gateway on a data directory (the lock, the store: the directory's SQLite file or a PostgreSQL
+// database shared by a cluster, the audit log, the token key, the executors, the policy, the channels)
+// and serves it with the Fastify app; closes them in order on shutdown so the audit log is flushed and
+// checkpointed. The SDK's embedded gateway opens the same context without the HTTP part.
 
 import type { DestinationStream } from 'pino';
 import type { AdapterOptions } from '../adapters/index.js';
