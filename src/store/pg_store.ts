@@ -63,6 +63,10 @@ import { StoreError } from './store_error.js';
 type Row = Record<string, unknown>;
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
+/** How long a connection may take to open, and a statement to run, before the call fails. */
+export const PG_CONNECT_TIMEOUT_MS = 5000;
+export const PG_STATEMENT_TIMEOUT_MS = 10_000;
+
 /** A schema name this engine accepts: a plain lowercase SQL identifier, never quoted. */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -139,8 +143,8 @@ function uniqueViolation(e: unknown): string | null {
   return (e as pg.DatabaseError).constraint ?? 'unique';
 }
 
-/** SQLSTATE classes and codes that mean the server, not the statement, failed. */
-const UNAVAILABLE_STATES = /^(08|53|57P0[1-4])/;
+/** SQLSTATEs that mean the server failed or timed out the call (connection, resources, cancel, shutdown). */
+const UNAVAILABLE_STATES = /^(08|53|57014|57P0[1-4])/;
 
 /**
  * A failure to reach the server or a dropped connection, as E_STORE_UNAVAILABLE (the gateway answers
@@ -213,7 +217,10 @@ export async function openPgStore(options: PgStoreOptions | string): Promise<PgS
     max: o.poolSize ?? 10,
     options: `-c search_path=${schema}`,
     types,
-    connectionTimeoutMillis: 5000,
+    // A server that stops answering fails the call (E_STORE_UNAVAILABLE) instead of holding it forever.
+    connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
+    statement_timeout: PG_STATEMENT_TIMEOUT_MS,
+    query_timeout: PG_STATEMENT_TIMEOUT_MS + 1000,
   };
   const pool = new pg.Pool(config);
   // An idle connection that dies (the server restarted) must not crash the process; the next query
