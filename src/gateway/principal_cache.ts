@@ -22,6 +22,8 @@ export class PrincipalCache {
   constructor(
     private readonly store: Store,
     private readonly now: () => number,
+    /** A cap below every tier's SLA (ms); 0 reads the store on every call. Default: the tier's SLA. */
+    readonly maxTtlMs: number = Number.POSITIVE_INFINITY,
   ) {}
 
   async byKeyHash(hash: string): Promise<Principal | null> {
@@ -60,7 +62,7 @@ export class PrincipalCache {
   }
 
   private keep(principal: Principal): void {
-    const ttl = PrincipalCache.ttlMs(principal);
+    const ttl = Math.min(PrincipalCache.ttlMs(principal), this.maxTtlMs);
     if (ttl <= 0 || principal.disabled || principal.revoked_at !== undefined) return;
     if (this.byId.size >= MAX_ENTRIES) this.clear();
     const entry = { principal: { ...principal }, until: this.now() + ttl };

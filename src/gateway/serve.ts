@@ -36,6 +36,22 @@ import { createGatewayLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { type PolicySource, PolicyRuntime, pruneOldCounters } from './policy_stage.js';
 import { gatewayTokenGate } from './token_gate.js';
+import {
+  closeListener,
+  createListener,
+  type Listener,
+  type ListenerConfig,
+  listen,
+  type TlsFiles,
+} from './listeners.js';
+import {
+  assessDeployment,
+  type DeploymentFacts,
+  enforceSecurityLevel,
+  type ListenerFacts,
+  type SecurityCheck,
+  type SecurityLevel,
+} from './security_levels.js';
 
 /** The policy file given at start does not compile: the gateway does not start without it. */
 export class PolicyLoadError extends Error {
@@ -254,7 +270,12 @@ function dataDirTokenKey(dataDir: string): SigningKey {
 }
 
 export interface RunningGateway {
+  /** The data plane's URL (with a single listener, the only one). */
   url: string;
+  /** The control plane's URL: its own listener when the planes are split, else `url`. */
+  controlUrl: string;
+  /** The configuration checked against every security level at start (docs/security-levels.md). */
+  security: SecurityCheck[];
   ctx: GatewayContext;
   /** The dev admin's key, when `dev` created one (shown once). */
   devAdminKey: string | null;
@@ -279,11 +300,65 @@ export async function startGateway(
     policyFile?: string;
     /** The data hall the executors act on, for the console's Before/After page (none: the page says so). */
     hall?: DataHall | null;
+    /**
+     * 'split': the control plane (admin, approver and auditor routes, the console) on its own listener
+     * (controlHost:controlPort), where agent and service credentials are refused; the data plane on
+     * host:port. 'single' (default here, for embedding and tests): one listener serves both.
+     * `carapace serve` defaults to 'split'.
+     */
+    planes?: 'single' | 'split';
+    /** The control listener's port (default 8788) and address (default 127.0.0.1). */
+    controlPort?: number;
+    controlHost?: string;
+    /** HTTPS on the data listener (or the single one). */
+    tls?: TlsFiles;
+    /** HTTPS on the control listener; default `tls`. With clientCaFile, mutual TLS. */
+    controlTls?: TlsFiles;
+    /**
+     * Refuse to start unless every requirement of this level is met (SecurityLevelError names each unmet
+     * one). SH-2 and above also read principals on every call unless identity.revocationCacheMaxMs is set.
+     */
+    securityLevel?: SecurityLevel;
   },
 ): Promise<RunningGateway> {
-  const { policyFile, dev, port, host, logLevel, logStream, hall, ...contextOptions } = options;
+  const {
+    policyFile,
+    dev,
+    port,
+    host,
+    logLevel,
+    logStream,
+    hall,
+    planes,
+    controlPort,
+    controlHost,
+    tls,
+    controlTls,
+    securityLevel,
+    ...contextOptions
+  } = options;
+  const strictRevocation =
+    securityLevel !== undefined &&
+    securityLevel !== 'SH-1' &&
+    contextOptions.identity?.revocationCacheMaxMs === undefined;
+  const split = planes === 'split';
+  const dataListener: ListenerConfig = {
+    host: host ?? '127.0.0.1',
+    port: port ?? 8787,
+    ...(tls ? { tls } : {}),
+  };
+  const controlListener: ListenerConfig | null = split
+    ? {
+        host: controlHost ?? '127.0.0.1',
+        port: controlPort ?? 8788,
+        ...((controlTls ?? tls) ? { tls: (controlTls ?? tls) as TlsFiles } : {}),
+      }
+    : null;
   const opened = await openGatewayContext({
     ...contextOptions,
+    ...(strictRevocation
+      ? { identity: { ...contextOptions.identity, revocationCacheMaxMs: 0 } }
+      : {}),
     ...(policyFile !== undefined ? { policy: { file: policyFile } } : {}),
     // The demo data hall's ingestion channels, each with its fixed trust level.
     ...(dev ? { channels: Object.fromEntries(DEMO_CHANNELS) } : {}),
@@ -292,7 +367,12 @@ export async function startGateway(
   const { ctx } = opened;
   let devAdminKey: string | null = null;
   let app: ReturnType<typeof buildGateway> | null = null;
+  let control: Listener | null = null;
   try {
+    const facts = await deploymentFacts(ctx, dataListener, controlListener);
+    const security = assessDeployment(facts);
+    // Before anything is created or served: a level not met stops the start, naming what is missing.
+    if (securityLevel !== undefined) enforceSecurityLevel(securityLevel, facts);
     if (dev) {
       devAdminKey = generateApiKey();
       const name = `dev-admin-${Date.now().toString(36)}`;
@@ -313,25 +393,93 @@ export async function startGateway(
       ...(logLevel !== undefined ? { level: logLevel } : {}),
       ...(logStream !== undefined ? { stream: logStream } : {}),
     });
-    app = buildGateway(ctx, { logger, console: { dataDir: options.dataDir, hall: hall ?? null } });
+    // One router; each listener marks its requests with its plane (listeners.ts, planes.ts).
+    const custom = split || tls !== undefined;
+    const router: { handler: Parameters<typeof createListener>[2] | null } = { handler: null };
+    app = buildGateway(ctx, {
+      logger,
+      console: { dataDir: options.dataDir, hall: hall ?? null },
+      ...(custom
+        ? {
+            serverFactory: (h) => {
+              router.handler = h;
+              return createListener(split ? 'data' : null, tls, h);
+            },
+          }
+        : {}),
+    });
     if (ctx.attestation) attestationRoute(app, ctx, ctx.attestation);
-    const url = await app.listen({ port: port ?? 8787, host: host ?? '127.0.0.1' });
+    const url = await app.listen({ port: dataListener.port, host: dataListener.host });
+    let controlUrl = url;
+    if (controlListener && router.handler) {
+      control = createListener('control', controlListener.tls, router.handler);
+      controlUrl = await listen(control, controlListener);
+    }
     const listening = app;
+    const controlServer = control;
     return {
       url,
+      controlUrl,
       ctx,
       devAdminKey,
+      security,
       async close() {
-        await listening.close();
+        // The app's preClose ends the console's streams first; then both listeners close.
+        const closing = listening.close();
+        if (controlServer) await closeListener(controlServer);
+        await closing;
         await opened.close();
       },
     };
   } catch (e) {
     // A port in use (or any failure to start): leave the data directory as it was found, unlocked.
+    if (control) await closeListener(control).catch(() => {});
     await app?.close().catch(() => {});
     await opened.close();
     throw e;
   }
+}
+
+/** The facts the security levels are checked against, read from the gateway as it is configured. */
+export async function deploymentFacts(
+  ctx: GatewayContext,
+  data: ListenerConfig,
+  control: ListenerConfig | null,
+): Promise<DeploymentFacts> {
+  const listener = (plane: ListenerFacts['plane'], l: ListenerConfig): ListenerFacts => ({
+    plane,
+    host: l.host,
+    port: l.port,
+    tls: l.tls !== undefined,
+    clientCerts: l.tls?.clientCaFile !== undefined,
+  });
+  const principals = await ctx.store.listPrincipals().catch(() => null);
+  let root = 'unknown';
+  try {
+    root = ctx.vault ? ctx.vault.rootInfo(false).source : root;
+  } catch {
+    // No root key yet (no secret stored): the vault makes one on the first secret.
+  }
+  return {
+    planes: control ? 'split' : 'single',
+    listeners: control
+      ? [listener('data', data), listener('control', control)]
+      : [listener('both', data)],
+    tokenSigning: { algorithm: 'EdDSA', keyName: ctx.tokenKey.name },
+    vault: ctx.vault ? { root } : null,
+    revocationCacheMaxMs: ctx.identity.principals.maxTtlMs,
+    agents:
+      principals
+        ?.filter((p) => p.role === 'agent' && !p.disabled && p.revoked_at === undefined)
+        .map((p) => ({ id: p.id, dpop_required: p.dpop_required, api_key_hash: p.api_key_hash })) ??
+      null,
+    tee: ctx.attestation
+      ? {
+          tee: ctx.attestation.status.tee,
+          ...(ctx.attestation.status.tee === 'none' ? { reason: ctx.attestation.status.reason } : {}),
+        }
+      : null,
+  };
 }
 
 /**
