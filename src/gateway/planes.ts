@@ -68,7 +68,7 @@ export const ROUTE_PLANES: Readonly<Record<string, RoutePlane>> = {
   '/v1/decisions/:seq': 'control',
   '/v1/events': 'control',
   '/v1/demo': 'control',
-  '/v1/demo/run': 'control',
+  '/v1/demo/runs': 'control',
   '/v1/demo/stream': 'control',
   '/v1/mcp/pins': 'control',
   '/v1/mcp/pins/accept': 'control',
