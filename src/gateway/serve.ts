@@ -42,6 +42,7 @@ import {
   type Listener,
   type ListenerConfig,
   listen,
+  listenerUrl,
   type TlsFiles,
 } from './listeners.js';
 import {
@@ -409,7 +410,9 @@ export async function startGateway(
         : {}),
     });
     if (ctx.attestation) attestationRoute(app, ctx, ctx.attestation);
-    const url = await app.listen({ port: dataListener.port, host: dataListener.host });
+    const listened = await app.listen({ port: dataListener.port, host: dataListener.host });
+    // Fastify does not know a server it did not make speaks TLS: the URL is read from the server.
+    const url = custom ? listenerUrl(app.server as Listener, dataListener) : listened;
     let controlUrl = url;
     if (controlListener && router.handler) {
       control = createListener('control', controlListener.tls, router.handler);
