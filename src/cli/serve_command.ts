@@ -17,7 +17,9 @@ import {
   KubernetesExecutorError,
   networkPolicyApiFromKubeconfig,
 } from '../executors/kubernetes/index.js';
+import { ListenerConfigError } from '../gateway/listeners.js';
 import { type BrokerOptions, PolicyLoadError, startGateway } from '../gateway/serve.js';
+import { levelMet as levelMetOf, SecurityLevelError } from '../gateway/security_levels.js';
 import { GatewayAttestation } from '../vault/attestation.js';
 import { bootstrapSecret } from '../vault/bootstrap.js';
 import { VaultError } from '../vault/errors.js';
@@ -26,23 +28,25 @@ import { Vault } from '../vault/vault.js';
 import type { OpenAIProxyOptions } from '../adapters/openai/routes.js';
 import { proxySettings } from '../adapters/openai/options.js';
 import { resolveDataDir } from './data_dir.js';
+import { type DeploymentFlags, parseDeployment } from './deployment_options.js';
 import { failure } from './io.js';
 import { openMcpGateway } from './mcp_command.js';
 
-export async function serveCommand(options: {
-  dataDir?: string;
-  port?: string;
-  host?: string;
-  dev?: boolean;
-  hall?: string;
-  kubernetes?: boolean;
-  policy?: string;
-  upstreamUrl?: string;
-  /** Only set when someone tried to pass the upstream key as a flag: refused, never used. */
-  upstreamApiKey?: string | boolean;
-  mcpConfig?: string;
-  broker?: boolean;
-}): Promise<number> {
+export async function serveCommand(
+  options: DeploymentFlags & {
+    dataDir?: string;
+    dev?: boolean;
+    hall?: string;
+    kubernetes?: boolean;
+    policy?: string;
+    upstreamUrl?: string;
+    /** Only set when someone tried to pass the upstream key as a flag: refused, never used. */
+    upstreamApiKey?: string | boolean;
+    mcpConfig?: string;
+    broker?: boolean;
+  },
+): Promise<number> {
+  const deployment = parseDeployment(options);
   const openai = openaiProxyOptions(options);
   if (options.broker && options.mcpConfig !== undefined)
     throw failure(
@@ -87,8 +91,18 @@ export async function serveCommand(options: {
   const gateway = await startGateway({
     ...(options.policy !== undefined ? { policyFile: options.policy } : {}),
     dataDir: resolveDataDir(options.dataDir),
-    port: options.port === undefined ? 8787 : Number(options.port),
-    host: options.host ?? '127.0.0.1',
+    port: deployment.data.port,
+    host: deployment.data.host,
+    planes: deployment.planes,
+    ...(deployment.control
+      ? { controlPort: deployment.control.port, controlHost: deployment.control.host }
+      : {}),
+    ...(deployment.tls ? { tls: deployment.tls } : {}),
+    ...(deployment.controlTls ? { controlTls: deployment.controlTls } : {}),
+    ...(deployment.securityLevel ? { securityLevel: deployment.securityLevel } : {}),
+    ...(deployment.revocationCacheMaxMs !== undefined
+      ? { identity: { revocationCacheMaxMs: deployment.revocationCacheMaxMs } }
+      : {}),
     dev: options.dev ?? false,
     ...(openai || mcp
       ? { adapters: { ...(openai ? { openai } : {}), ...(mcp ? { mcp: { gateway: mcp } } : {}) } }
@@ -106,10 +120,27 @@ export async function serveCommand(options: {
     if (hall && !hallWasUp) await hall.down().catch(() => {});
     if (e instanceof PolicyLoadError)
       throw failure(e.code, 'the policy does not compile; the gateway did not start', e.message);
+    if (e instanceof SecurityLevelError)
+      throw failure(
+        e.code,
+        `security level ${e.level} is not met; the gateway did not start`,
+        `${e.unmet.length} unmet: ${e.message.slice(e.message.indexOf(': ') + 2)} (carapace doctor --level ${e.level} lists every check)`,
+      );
+    if (e instanceof ListenerConfigError)
+      throw failure(e.code, 'a TLS file cannot be read; the gateway did not start', e.message);
     throw e;
   });
   process.stdout.write(
     `carapace gateway listening on ${gateway.url} (data directory ${resolveDataDir(options.dataDir)})\n`,
+  );
+  process.stdout.write(
+    deployment.planes === 'split'
+      ? `control plane listening on ${gateway.controlUrl}${deployment.controlTls?.clientCaFile ? ' (client certificates required)' : ''} (admin, approver and auditor routes, the console; agent credentials refused); data plane on ${gateway.url}\n`
+      : `planes: single listener (control and data routes on ${gateway.url}); --planes split separates them\n`,
+  );
+  const met = levelMetOf(gateway.security);
+  process.stdout.write(
+    `security level: ${deployment.securityLevel ? `${deployment.securityLevel} enforced` : 'none enforced'}; this configuration meets ${met ?? 'no level'} (carapace doctor for the checklist)\n`,
   );
   const policy = gateway.ctx.policy?.current;
   if (policy)
@@ -134,7 +165,9 @@ export async function serveCommand(options: {
     );
   if (gateway.devAdminKey)
     process.stdout.write(`dev admin API key (shown once, stored only as a hash): ${gateway.devAdminKey}\n`);
-  process.stdout.write(`web console: ${gateway.url}/ (sign in with an admin, approver or auditor key)\n`);
+  process.stdout.write(
+    `web console: ${gateway.controlUrl}/ (sign in with an admin, approver or auditor key)\n`,
+  );
   if (options.dev)
     process.stdout.write(
       'the 03:14 scenario, live, with the gate off and on: the console’s Before/After page, or npx carapace demo\n',

@@ -24,7 +24,8 @@ import type { DataHall } from '../executors/netns/index.js';
 import { ExecutorRegistry } from '../executors/registry.js';
 import type { PolicyError } from '../policy/index.js';
 import { openSqliteStore } from '../store/sqlite_store.js';
-import type { TrustLevel } from '../store/store.js';
+import type { Principal, TrustLevel } from '../store/store.js';
+import type { TeeStatus } from '../vault/tee.js';
 import { buildGateway } from './app.js';
 import { admit, generateApiKey, hashApiKey } from './auth.js';
 import { GatewayError } from './gateway_error.js';
@@ -357,9 +358,7 @@ export async function startGateway(
     : null;
   const opened = await openGatewayContext({
     ...contextOptions,
-    ...(strictRevocation
-      ? { identity: { ...contextOptions.identity, revocationCacheMaxMs: 0 } }
-      : {}),
+    ...(strictRevocation ? { identity: { ...contextOptions.identity, revocationCacheMaxMs: 0 } } : {}),
     ...(policyFile !== undefined ? { policy: { file: policyFile } } : {}),
     // The demo data hall's ingestion channels, each with its fixed trust level.
     ...(dev ? { channels: Object.fromEntries(DEMO_CHANNELS) } : {}),
@@ -449,6 +448,27 @@ export async function deploymentFacts(
   data: ListenerConfig,
   control: ListenerConfig | null,
 ): Promise<DeploymentFacts> {
+  return deploymentFactsOf({
+    data,
+    control,
+    tokenKeyName: ctx.tokenKey.name,
+    vault: ctx.vault ?? null,
+    revocationCacheMaxMs: ctx.identity.principals.maxTtlMs,
+    principals: await ctx.store.listPrincipals().catch(() => null),
+    tee: ctx.attestation?.status ?? null,
+  });
+}
+
+/** The same facts from their parts, for `carapace doctor`, which reads them without starting a gateway. */
+export function deploymentFactsOf(parts: {
+  data: ListenerConfig;
+  control: ListenerConfig | null;
+  tokenKeyName: string | null;
+  vault: Pick<Vault, 'rootInfo'> | null;
+  revocationCacheMaxMs: number;
+  principals: readonly Principal[] | null;
+  tee: TeeStatus | null;
+}): DeploymentFacts {
   const listener = (plane: ListenerFacts['plane'], l: ListenerConfig): ListenerFacts => ({
     plane,
     host: l.host,
@@ -456,32 +476,24 @@ export async function deploymentFacts(
     tls: l.tls !== undefined,
     clientCerts: l.tls?.clientCaFile !== undefined,
   });
-  const principals = await ctx.store.listPrincipals().catch(() => null);
   let root = 'unknown';
   try {
-    root = ctx.vault ? ctx.vault.rootInfo(false).source : root;
+    root = parts.vault ? parts.vault.rootInfo(false).source : root;
   } catch {
-    // No root key yet (no secret stored): the vault makes one on the first secret.
+    // No root key yet (no secret stored): the vault makes one with the first secret.
   }
+  const { data, control, tee } = parts;
   return {
     planes: control ? 'split' : 'single',
-    listeners: control
-      ? [listener('data', data), listener('control', control)]
-      : [listener('both', data)],
-    tokenSigning: { algorithm: 'EdDSA', keyName: ctx.tokenKey.name },
-    vault: ctx.vault ? { root } : null,
-    revocationCacheMaxMs: ctx.identity.principals.maxTtlMs,
+    listeners: control ? [listener('data', data), listener('control', control)] : [listener('both', data)],
+    tokenSigning: parts.tokenKeyName ? { algorithm: 'EdDSA', keyName: parts.tokenKeyName } : null,
+    vault: parts.vault ? { root } : null,
+    revocationCacheMaxMs: parts.revocationCacheMaxMs,
     agents:
-      principals
+      parts.principals
         ?.filter((p) => p.role === 'agent' && !p.disabled && p.revoked_at === undefined)
-        .map((p) => ({ id: p.id, dpop_required: p.dpop_required, api_key_hash: p.api_key_hash })) ??
-      null,
-    tee: ctx.attestation
-      ? {
-          tee: ctx.attestation.status.tee,
-          ...(ctx.attestation.status.tee === 'none' ? { reason: ctx.attestation.status.reason } : {}),
-        }
-      : null,
+        .map((p) => ({ id: p.id, dpop_required: p.dpop_required, api_key_hash: p.api_key_hash })) ?? null,
+    tee: tee ? { tee: tee.tee, ...(tee.tee === 'none' ? { reason: tee.reason } : {}) } : null,
   };
 }
 

@@ -53,7 +53,12 @@ before(async () => {
 after(() => gateway.close());
 
 /** A DPoP proof for an absolute URL at the wall clock (the gateway here runs on it). */
-function proof(key: ReturnType<typeof dpopKey>, method: string, url: string, token?: string): Promise<string> {
+function proof(
+  key: ReturnType<typeof dpopKey>,
+  method: string,
+  url: string,
+  token?: string,
+): Promise<string> {
   return new SignJWT({
     jti: randomBytes(12).toString('base64url'),
     htm: method,
@@ -138,7 +143,10 @@ test('a data route asked on the control listener is unknown there', async () => 
 });
 
 test('agents act on the data plane; humans use the control plane; health answers on both', async () => {
-  const chunk = await call(gateway.url, 'POST', '/v1/ingest', agent, { content: 'billing-api is down', session: 's1' });
+  const chunk = await call(gateway.url, 'POST', '/v1/ingest', agent, {
+    content: 'billing-api is down',
+    session: 's1',
+  });
   assert.equal(chunk.status, 201, JSON.stringify(chunk.body));
   assert.equal((await call(gateway.url, 'GET', '/v1/me', agent)).status, 200);
   assert.equal((await call(gateway.controlUrl, 'GET', '/v1/me', admin)).status, 200);
@@ -146,7 +154,10 @@ test('agents act on the data plane; humans use the control plane; health answers
   for (const base of [gateway.url, gateway.controlUrl])
     assert.equal((await call(base, 'GET', '/healthz', null)).status, 200);
   // The admin's key is not a data-plane credential for agent routes (role check as before).
-  assert.equal((await call(gateway.url, 'POST', '/v1/ingest', admin, { content: 'x', session: 's' })).status, 403);
+  assert.equal(
+    (await call(gateway.url, 'POST', '/v1/ingest', admin, { content: 'x', session: 's' })).status,
+    403,
+  );
 });
 
 test('every route the gateway registers is classified on purpose', async () => {

@@ -42,7 +42,8 @@ test('both listeners serve HTTPS', { skip }, async () => {
 test('with mutual TLS, a control-plane client without a certificate is refused', { skip }, async () => {
   await assert.rejects(
     httpsJson(`${gateway.controlUrl}/v1/admin/principals`, { ca: pki.ca, key: gateway.devAdminKey }),
-    (e: NodeJS.ErrnoException) => /certificate|ECONNRESET|alert|socket hang up/i.test(`${e.code} ${e.message}`),
+    (e: NodeJS.ErrnoException) =>
+      /certificate|ECONNRESET|alert|socket hang up/i.test(`${e.code} ${e.message}`),
   );
 });
 
@@ -56,20 +57,24 @@ test('with mutual TLS, a client certificate from the CA and an admin key get thr
   assert.equal(listed.status, 200, JSON.stringify(listed.body));
 });
 
-test('the data plane over HTTPS needs no client certificate; its DPoP-free agent calls work', { skip }, async () => {
-  const created = await httpsJson(`${gateway.controlUrl}/v1/admin/principals`, {
-    method: 'POST',
-    ca: pki.ca,
-    key: gateway.devAdminKey,
-    clientCert: pki.clientCert,
-    clientKey: pki.clientKey,
-    body: { name: 'tls-agent', role: 'agent', channel: 'operator-console' },
-  });
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  const me = await httpsJson(`${gateway.url}/v1/me`, { ca: pki.ca, key: created.body.api_key as string });
-  assert.equal(me.status, 200);
-  assert.equal(me.body.id, 'agent:tls-agent');
-});
+test(
+  'the data plane over HTTPS needs no client certificate; its DPoP-free agent calls work',
+  { skip },
+  async () => {
+    const created = await httpsJson(`${gateway.controlUrl}/v1/admin/principals`, {
+      method: 'POST',
+      ca: pki.ca,
+      key: gateway.devAdminKey,
+      clientCert: pki.clientCert,
+      clientKey: pki.clientKey,
+      body: { name: 'tls-agent', role: 'agent', channel: 'operator-console' },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const me = await httpsJson(`${gateway.url}/v1/me`, { ca: pki.ca, key: created.body.api_key as string });
+    assert.equal(me.status, 200);
+    assert.equal(me.body.id, 'agent:tls-agent');
+  },
+);
 
 test('a missing certificate file stops the start with E_TLS_CONFIG', { skip }, async () => {
   await assert.rejects(

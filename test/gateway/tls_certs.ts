@@ -35,7 +35,19 @@ export function makeTestPki(): TestPki {
   const at = (name: string) => join(dir, name);
   const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  ssl('req', '-x509', ...ec, '-keyout', at('ca.key'), '-out', at('ca.pem'), '-days', '2', '-subj', '/CN=carapace test CA');
+  ssl(
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    at('ca.key'),
+    '-out',
+    at('ca.pem'),
+    '-days',
+    '2',
+    '-subj',
+    '/CN=carapace test CA',
+  );
   writeFileSync(at('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
   writeFileSync(at('client.ext'), 'extendedKeyUsage=clientAuth\n');
   for (const [name, subject] of [
@@ -43,8 +55,23 @@ export function makeTestPki(): TestPki {
     ['client', '/CN=carapace-admin'],
   ] as const) {
     ssl('req', ...ec, '-keyout', at(`${name}.key`), '-out', at(`${name}.csr`), '-subj', subject);
-    ssl('x509', '-req', '-in', at(`${name}.csr`), '-CA', at('ca.pem'), '-CAkey', at('ca.key'), '-CAcreateserial',
-      '-out', at(`${name}.pem`), '-days', '2', '-extfile', at(`${name}.ext`));
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      at(`${name}.csr`),
+      '-CA',
+      at('ca.pem'),
+      '-CAkey',
+      at('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      at(`${name}.pem`),
+      '-days',
+      '2',
+      '-extfile',
+      at(`${name}.ext`),
+    );
   }
   return {
     dir,
@@ -67,7 +94,14 @@ export interface HttpsReply {
 /** One HTTPS JSON request trusting `ca`, with a client certificate when given. Rejects on a TLS refusal. */
 export function httpsJson(
   url: string,
-  options: { method?: string; key?: string | null; body?: unknown; ca: Buffer; clientCert?: Buffer; clientKey?: Buffer },
+  options: {
+    method?: string;
+    key?: string | null;
+    body?: unknown;
+    ca: Buffer;
+    clientCert?: Buffer;
+    clientKey?: Buffer;
+  },
 ): Promise<HttpsReply> {
   return new Promise((resolve, reject) => {
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
@@ -88,7 +122,10 @@ export function httpsJson(
         res.setEncoding('utf8');
         res.on('data', (d: string) => (text += d));
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} }),
+          resolve({
+            status: res.statusCode ?? 0,
+            body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+          }),
         );
         res.on('error', reject);
       },
