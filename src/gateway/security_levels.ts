@@ -213,6 +213,11 @@ export function assessDeployment(facts: DeploymentFacts): SecurityCheck[] {
   ];
 }
 
+/** Whether a gateway at `level` (or none) must keep agents on DPoP: SH-2 and above. */
+export function requiresAgentDpop(level: SecurityLevel | undefined): boolean {
+  return level !== undefined && levelIndex(level) >= levelIndex('SH-2');
+}
+
 /** The checks a level requires (its own and every lower level's). */
 export function checksFor(checks: readonly SecurityCheck[], level: SecurityLevel): SecurityCheck[] {
   return checks.filter((c) => levelIndex(c.level) <= levelIndex(level));

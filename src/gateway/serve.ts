@@ -372,7 +372,11 @@ export async function startGateway(
     const facts = await deploymentFacts(ctx, dataListener, controlListener);
     const security = assessDeployment(facts);
     // Before anything is created or served: a level not met stops the start, naming what is missing.
-    if (securityLevel !== undefined) enforceSecurityLevel(securityLevel, facts);
+    if (securityLevel !== undefined) {
+      enforceSecurityLevel(securityLevel, facts);
+      // Kept while running: from SH-2 new agents require DPoP and none may stop (routes_admin, routes_identity).
+      ctx.securityLevel = securityLevel;
+    }
     if (dev) {
       devAdminKey = generateApiKey();
       const name = `dev-admin-${Date.now().toString(36)}`;

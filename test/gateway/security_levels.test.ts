@@ -165,3 +165,43 @@ test(
     }
   },
 );
+
+test('at SH-2 the running gateway keeps agents on DPoP: new agents require it, none may stop', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'carapace-sh2-dpop-'));
+  const gateway = await startGateway({
+    dataDir,
+    port: 0,
+    controlPort: 0,
+    planes: 'split',
+    dev: true,
+    logLevel: 'silent',
+    broker: broker(dataDir),
+    securityLevel: 'SH-2',
+  });
+  try {
+    const post = (base: string, path: string, key: string, body: unknown) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const admin = gateway.devAdminKey as string;
+    const created = await post(gateway.controlUrl, '/v1/admin/principals', admin, {
+      name: 'strict-agent',
+      role: 'agent',
+      channel: 'operator-console',
+    });
+    assert.equal(created.status, 201);
+    const key = ((await created.json()) as { api_key: string }).api_key;
+    const bare = await post(gateway.url, '/v1/ingest', key, { content: 'x', session: 's' });
+    assert.equal(bare.status, 401);
+    assert.equal(((await bare.json()) as { code: string }).code, 'E_DPOP_REQUIRED');
+    const relaxed = await post(gateway.controlUrl, '/v1/admin/principals/agent:strict-agent/dpop', admin, {
+      required: false,
+    });
+    assert.equal(relaxed.status, 409);
+    assert.equal(((await relaxed.json()) as { code: string }).code, 'E_SECURITY_LEVEL');
+  } finally {
+    await gateway.close();
+  }
+});
