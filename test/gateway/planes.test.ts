@@ -134,6 +134,8 @@ test('a control route asked on the data listener is unknown there, whoever asks'
   assert.equal(approve.status, 404);
   const console = await fetch(`${gateway.url}/`);
   assert.equal(console.status, 404);
+  // On the control listener the console is there (200 when built, 503 E_CONSOLE_NOT_BUILT when not).
+  assert.ok([200, 503].includes((await fetch(`${gateway.controlUrl}/`)).status));
 });
 
 test('a data route asked on the control listener is unknown there', async () => {
@@ -167,7 +169,8 @@ test('every route the gateway registers is classified on purpose', async () => {
     openedBy: 'planes test',
     adapters: { openai: { upstreamUrl: 'http://127.0.0.1:9/v1' } },
   });
-  const app = buildGateway(opened.ctx, { console: { dataDir } });
+  // The console's built files (one route each, control by default) are left out: they change per build.
+  const app = buildGateway(opened.ctx, { console: { dataDir }, consoleAssets: join(dataDir, 'no-console') });
   const routes: string[] = [];
   app.addHook('onRoute', (route) => {
     routes.push(route.url);
@@ -187,4 +190,9 @@ test('the route table: admin is control, agent actions are data, unknown routes 
   assert.equal(planeOfRoute('/mcp'), 'data');
   assert.equal(planeOfRoute('/v1/never-classified'), 'control');
   assert.equal(planeOfRoute('/healthz'), 'any');
+  assert.equal(
+    planeOfRoute('/assets/index-abc123.js'),
+    'control',
+    'the console is served on the control plane',
+  );
 });
