@@ -50,6 +50,8 @@ import {
   secretsRotateCommand,
 } from './secrets_command.js';
 import { serveCommand } from './serve_command.js';
+import { doctorCommand } from './doctor_command.js';
+import { DEFAULT_CONTROL_PORT, type DeploymentFlags, SECURITY_LEVEL_ENV } from './deployment_options.js';
 import { type VerifyOutputOptions, verifyOutputCommand } from './verify_output_command.js';
 
 const program = new Command();
@@ -189,7 +191,39 @@ attest
   .option('--policy <file>', 'appraisal policy, YAML or JSON (default: no debug, UpToDate TCB only)')
   .action((options: AttestVerifyOptions) => runCommand(() => attestVerifyCommand(options)));
 
-program
+/** How the gateway is deployed: planes, listeners, TLS, security level (serve and doctor). */
+function deploymentFlags(command: Command): Command {
+  return command
+    .option(
+      '--planes <planes>',
+      'split: the control plane on its own listener; single: one listener for both',
+      'split',
+    )
+    .option(
+      '--control-port <port>',
+      `the control plane's port (with --planes split)`,
+      String(DEFAULT_CONTROL_PORT),
+    )
+    .option('--control-host <host>', `the control plane's address`, '127.0.0.1')
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate chain (PEM), on both planes')
+    .option('--tls-key <file>', "the certificate's private key (PEM)")
+    .option('--control-tls-cert <file>', 'another certificate for the control plane (default --tls-cert)')
+    .option('--control-tls-key <file>', 'its private key (PEM)')
+    .option(
+      '--control-client-ca <file>',
+      'require client certificates from this CA (PEM) on the control plane',
+    )
+    .option(
+      '--security-level <level>',
+      `refuse to start unless SH-1, SH-2 or SH-3 is met (default $${SECURITY_LEVEL_ENV}; docs/security-levels.md)`,
+    )
+    .option(
+      '--revocation-cache-ms <ms>',
+      'the longest an agent is served from memory (default: its tier SLA; 0 at SH-2+)',
+    );
+}
+
+const serve = program
   .command('serve')
   .description('run the gateway HTTP API')
   .option('-d, --data-dir <dir>', 'data directory (default $CARAPACE_DATA_DIR or ./.carapace)')
@@ -222,12 +256,11 @@ program
   .option(
     '--token-key <file>',
     "sign execution tokens with this private key file (mode 0600) instead of <data>/keys': give every instance of a cluster the same one",
-  )
-  .action(
-    (options: {
+  );
+deploymentFlags(serve).action(
+  (
+    options: DeploymentFlags & {
       dataDir?: string;
-      port?: string;
-      host?: string;
       dev?: boolean;
       hall?: string;
       kubernetes?: boolean;
@@ -238,8 +271,24 @@ program
       broker?: boolean;
       store?: string;
       tokenKey?: string;
-    }) => runCommand(() => serveCommand(options)),
-  );
+    },
+  ) => runCommand(() => serveCommand(options)),
+);
+
+deploymentFlags(
+  program
+    .command('doctor')
+    .description('check the deployment serve would run with these flags against security levels SH-1..SH-3')
+    .option('-d, --data-dir <dir>', 'data directory (default $CARAPACE_DATA_DIR or ./.carapace)')
+    .option('-p, --port <port>', 'port', '8787')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--broker', 'the credential broker would run (secrets sealed in <data>/vault)')
+    .option('--level <level>', 'exit 1 unless this level (SH-1, SH-2, SH-3) is met')
+    .option('--json', 'print the checklist as JSON'),
+).action(
+  (options: DeploymentFlags & { dataDir?: string; broker?: boolean; level?: string; json?: boolean }) =>
+    runCommand(() => doctorCommand(options)),
+);
 
 // Commands that talk to a running gateway. The API key comes from $CARAPACE_API_KEY only; --api-key is
 // declared (hidden) just so that it is refused with an explanation instead of echoed in a usage error.
@@ -247,7 +296,10 @@ function gatewayCommand(parent: Command, name: string, description: string): Com
   return parent
     .command(name)
     .description(description)
-    .option('--url <url>', `gateway URL (default $CARAPACE_URL or ${DEFAULT_GATEWAY_URL})`)
+    .option(
+      '--url <url>',
+      `the gateway's control-plane URL (default $CARAPACE_CONTROL_URL, $CARAPACE_URL or ${DEFAULT_GATEWAY_URL})`,
+    )
     .addOption(new Option('--api-key [key]', 'refused: set $CARAPACE_API_KEY').hideHelp());
 }
 type Conn = { url?: string; apiKey?: string | boolean };

@@ -17,7 +17,9 @@ import {
   KubernetesExecutorError,
   networkPolicyApiFromKubeconfig,
 } from '../executors/kubernetes/index.js';
+import { ListenerConfigError } from '../gateway/listeners.js';
 import { type BrokerOptions, PolicyLoadError, startGateway } from '../gateway/serve.js';
+import { levelMet as levelMetOf, SecurityLevelError } from '../gateway/security_levels.js';
 import { GatewayAttestation } from '../vault/attestation.js';
 import { bootstrapSecret } from '../vault/bootstrap.js';
 import { VaultError } from '../vault/errors.js';
@@ -28,27 +30,29 @@ import { proxySettings } from '../adapters/openai/options.js';
 import { isPostgresUrl, redactPostgresUrl } from '../store/pg_store.js';
 import { StoreError } from '../store/store_error.js';
 import { resolveDataDir } from './data_dir.js';
+import { type DeploymentFlags, parseDeployment } from './deployment_options.js';
 import { failure } from './io.js';
 import { openMcpGateway } from './mcp_command.js';
 
-export async function serveCommand(options: {
-  dataDir?: string;
-  port?: string;
-  host?: string;
-  dev?: boolean;
-  hall?: string;
-  kubernetes?: boolean;
-  policy?: string;
-  upstreamUrl?: string;
-  /** Only set when someone tried to pass the upstream key as a flag: refused, never used. */
-  upstreamApiKey?: string | boolean;
-  mcpConfig?: string;
-  broker?: boolean;
-  /** postgres://… shared by the instances of a cluster; default the data directory's SQLite file. */
-  store?: string;
-  /** The execution-token key file every instance of a cluster shares. */
-  tokenKey?: string;
-}): Promise<number> {
+export async function serveCommand(
+  options: DeploymentFlags & {
+    dataDir?: string;
+    dev?: boolean;
+    hall?: string;
+    kubernetes?: boolean;
+    policy?: string;
+    upstreamUrl?: string;
+    /** Only set when someone tried to pass the upstream key as a flag: refused, never used. */
+    upstreamApiKey?: string | boolean;
+    mcpConfig?: string;
+    broker?: boolean;
+    /** postgres://… shared by the instances of a cluster; default the data directory's SQLite file. */
+    store?: string;
+    /** The execution-token key file every instance of a cluster shares. */
+    tokenKey?: string;
+  },
+): Promise<number> {
+  const deployment = parseDeployment(options);
   const openai = openaiProxyOptions(options);
   if (options.broker && options.mcpConfig !== undefined)
     throw failure(
@@ -101,8 +105,18 @@ export async function serveCommand(options: {
     ...(options.store !== undefined ? { store: options.store } : {}),
     ...(options.tokenKey !== undefined ? { tokenKeyFile: options.tokenKey } : {}),
     dataDir: resolveDataDir(options.dataDir),
-    port: options.port === undefined ? 8787 : Number(options.port),
-    host: options.host ?? '127.0.0.1',
+    port: deployment.data.port,
+    host: deployment.data.host,
+    planes: deployment.planes,
+    ...(deployment.control
+      ? { controlPort: deployment.control.port, controlHost: deployment.control.host }
+      : {}),
+    ...(deployment.tls ? { tls: deployment.tls } : {}),
+    ...(deployment.controlTls ? { controlTls: deployment.controlTls } : {}),
+    ...(deployment.securityLevel ? { securityLevel: deployment.securityLevel } : {}),
+    ...(deployment.revocationCacheMaxMs !== undefined
+      ? { identity: { revocationCacheMaxMs: deployment.revocationCacheMaxMs } }
+      : {}),
     dev: options.dev ?? false,
     ...(openai || mcp
       ? { adapters: { ...(openai ? { openai } : {}), ...(mcp ? { mcp: { gateway: mcp } } : {}) } }
@@ -122,6 +136,14 @@ export async function serveCommand(options: {
       throw failure(e.code, 'the policy does not compile; the gateway did not start', e.message);
     if (e instanceof StoreError)
       throw failure(e.code, 'the store cannot be opened; the gateway did not start', e.detail);
+    if (e instanceof SecurityLevelError)
+      throw failure(
+        e.code,
+        `security level ${e.level} is not met; the gateway did not start`,
+        `${e.unmet.length} unmet: ${e.message.slice(e.message.indexOf(': ') + 2)} (carapace doctor --level ${e.level} lists every check)`,
+      );
+    if (e instanceof ListenerConfigError)
+      throw failure(e.code, 'a TLS file cannot be read; the gateway did not start', e.message);
     throw e;
   });
   process.stdout.write(
@@ -129,6 +151,15 @@ export async function serveCommand(options: {
   );
   if (options.store !== undefined)
     process.stdout.write(`store: ${redactPostgresUrl(options.store)} (shared with the other instances)\n`);
+  process.stdout.write(
+    deployment.planes === 'split'
+      ? `control plane listening on ${gateway.controlUrl}${deployment.controlTls?.clientCaFile ? ' (client certificates required)' : ''} (admin, approver and auditor routes, the console; agent credentials refused); data plane on ${gateway.url}\n`
+      : `planes: single listener (control and data routes on ${gateway.url}); --planes split separates them\n`,
+  );
+  const met = levelMetOf(gateway.security);
+  process.stdout.write(
+    `security level: ${deployment.securityLevel ? `${deployment.securityLevel} enforced` : 'none enforced'}; this configuration meets ${met ?? 'no level'} (carapace doctor for the checklist)\n`,
+  );
   const policy = gateway.ctx.policy?.current;
   if (policy)
     process.stdout.write(
@@ -152,7 +183,9 @@ export async function serveCommand(options: {
     );
   if (gateway.devAdminKey)
     process.stdout.write(`dev admin API key (shown once, stored only as a hash): ${gateway.devAdminKey}\n`);
-  process.stdout.write(`web console: ${gateway.url}/ (sign in with an admin, approver or auditor key)\n`);
+  process.stdout.write(
+    `web console: ${gateway.controlUrl}/ (sign in with an admin, approver or auditor key)\n`,
+  );
   if (options.dev)
     process.stdout.write(
       'the 03:14 scenario, live, with the gate off and on: the console’s Before/After page, or npx carapace demo\n',

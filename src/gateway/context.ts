@@ -19,6 +19,7 @@ import type { TokenGate } from '../executors/executor.js';
 import type { ExecutorRegistry } from '../executors/registry.js';
 import type { GatewayAttestation } from '../vault/attestation.js';
 import type { Vault } from '../vault/vault.js';
+import type { SecurityLevel } from './security_levels.js';
 import type { Principal, Store } from '../store/store.js';
 import { GatewayError } from './gateway_error.js';
 import type { JsonValue } from '../inspect/json_scan.js';
@@ -59,6 +60,8 @@ export interface GatewayContext {
   vault?: Vault;
   /** The attestation of the output-signing key (or its honest `tee: none`), when the broker is on. */
   attestation?: GatewayAttestation;
+  /** The security level the gateway was started at and keeps (docs/security-levels.md), if any. */
+  securityLevel?: SecurityLevel;
 }
 
 /**

@@ -31,6 +31,8 @@ export class PrincipalCache {
   constructor(
     private readonly store: Store,
     private readonly now: () => number,
+    /** A cap below every tier's SLA (ms); 0 reads the store on every call. Default: the tier's SLA. */
+    readonly maxTtlMs: number = Number.POSITIVE_INFINITY,
   ) {
     this.feed = changeFeedOf(store);
     this.feed?.onChange((change) => this.heard(change));
@@ -91,7 +93,7 @@ export class PrincipalCache {
   }
 
   private keep(principal: Principal, generation: number): void {
-    const ttl = PrincipalCache.ttlMs(principal);
+    const ttl = Math.min(PrincipalCache.ttlMs(principal), this.maxTtlMs);
     if (ttl <= 0 || principal.disabled || principal.revoked_at !== undefined) return;
     if (generation !== this.generation || (this.feed && !this.feed.healthy())) return;
     if (this.byId.size >= MAX_ENTRIES) this.clear();

@@ -22,7 +22,8 @@ import type { Executor, TokenGate } from '../executors/executor.js';
 import type { DataHall } from '../executors/netns/index.js';
 import { ExecutorRegistry } from '../executors/registry.js';
 import type { PolicyError } from '../policy/index.js';
-import type { TrustLevel } from '../store/store.js';
+import type { Principal, TrustLevel } from '../store/store.js';
+import type { TeeStatus } from '../vault/tee.js';
 import { buildGateway } from './app.js';
 import { admit, generateApiKey, hashApiKey } from './auth.js';
 import { GatewayError } from './gateway_error.js';
@@ -35,6 +36,23 @@ import { createGatewayLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { type PolicySource, PolicyRuntime, pruneOldCounters } from './policy_stage.js';
 import { gatewayTokenGate } from './token_gate.js';
+import {
+  closeListener,
+  createListener,
+  type Listener,
+  type ListenerConfig,
+  listen,
+  listenerUrl,
+  type TlsFiles,
+} from './listeners.js';
+import {
+  assessDeployment,
+  type DeploymentFacts,
+  enforceSecurityLevel,
+  type ListenerFacts,
+  type SecurityCheck,
+  type SecurityLevel,
+} from './security_levels.js';
 
 /** The policy file given at start does not compile: the gateway does not start without it. */
 export class PolicyLoadError extends Error {
@@ -270,7 +288,12 @@ function dataDirTokenKey(dataDir: string): SigningKey {
 }
 
 export interface RunningGateway {
+  /** The data plane's URL (with a single listener, the only one). */
   url: string;
+  /** The control plane's URL: its own listener when the planes are split, else `url`. */
+  controlUrl: string;
+  /** The configuration checked against every security level at start (docs/security-levels.md). */
+  security: SecurityCheck[];
   ctx: GatewayContext;
   /** The dev admin's key, when `dev` created one (shown once). */
   devAdminKey: string | null;
@@ -295,11 +318,63 @@ export async function startGateway(
     policyFile?: string;
     /** The data hall the executors act on, for the console's Before/After page (none: the page says so). */
     hall?: DataHall | null;
+    /**
+     * 'split': the control plane (admin, approver and auditor routes, the console) on its own listener
+     * (controlHost:controlPort), where agent and service credentials are refused; the data plane on
+     * host:port. 'single' (default here, for embedding and tests): one listener serves both.
+     * `carapace serve` defaults to 'split'.
+     */
+    planes?: 'single' | 'split';
+    /** The control listener's port (default 8788) and address (default 127.0.0.1). */
+    controlPort?: number;
+    controlHost?: string;
+    /** HTTPS on the data listener (or the single one). */
+    tls?: TlsFiles;
+    /** HTTPS on the control listener; default `tls`. With clientCaFile, mutual TLS. */
+    controlTls?: TlsFiles;
+    /**
+     * Refuse to start unless every requirement of this level is met (SecurityLevelError names each unmet
+     * one). SH-2 and above also read principals on every call unless identity.revocationCacheMaxMs is set.
+     */
+    securityLevel?: SecurityLevel;
   },
 ): Promise<RunningGateway> {
-  const { policyFile, dev, port, host, logLevel, logStream, hall, ...contextOptions } = options;
+  const {
+    policyFile,
+    dev,
+    port,
+    host,
+    logLevel,
+    logStream,
+    hall,
+    planes,
+    controlPort,
+    controlHost,
+    tls,
+    controlTls,
+    securityLevel,
+    ...contextOptions
+  } = options;
+  const strictRevocation =
+    securityLevel !== undefined &&
+    securityLevel !== 'SH-1' &&
+    contextOptions.identity?.revocationCacheMaxMs === undefined;
+  const split = planes === 'split';
+  const dataListener: ListenerConfig = {
+    host: host ?? '127.0.0.1',
+    port: port ?? 8787,
+    ...(tls ? { tls } : {}),
+  };
+  const controlListener: ListenerConfig | null = split
+    ? {
+        host: controlHost ?? '127.0.0.1',
+        port: controlPort ?? 8788,
+        ...((controlTls ?? tls) ? { tls: (controlTls ?? tls) as TlsFiles } : {}),
+      }
+    : null;
   const opened = await openGatewayContext({
     ...contextOptions,
+    ...(strictRevocation ? { identity: { ...contextOptions.identity, revocationCacheMaxMs: 0 } } : {}),
     ...(policyFile !== undefined ? { policy: { file: policyFile } } : {}),
     // The demo data hall's ingestion channels, each with its fixed trust level.
     ...(dev ? { channels: Object.fromEntries(DEMO_CHANNELS) } : {}),
@@ -308,7 +383,16 @@ export async function startGateway(
   const { ctx } = opened;
   let devAdminKey: string | null = null;
   let app: ReturnType<typeof buildGateway> | null = null;
+  let control: Listener | null = null;
   try {
+    const facts = await deploymentFacts(ctx, dataListener, controlListener);
+    const security = assessDeployment(facts);
+    // Before anything is created or served: a level not met stops the start, naming what is missing.
+    if (securityLevel !== undefined) {
+      enforceSecurityLevel(securityLevel, facts);
+      // Kept while running: from SH-2 new agents require DPoP and none may stop (routes_admin, routes_identity).
+      ctx.securityLevel = securityLevel;
+    }
     if (dev) {
       devAdminKey = generateApiKey();
       const name = `dev-admin-${Date.now().toString(36)}`;
@@ -329,25 +413,108 @@ export async function startGateway(
       ...(logLevel !== undefined ? { level: logLevel } : {}),
       ...(logStream !== undefined ? { stream: logStream } : {}),
     });
-    app = buildGateway(ctx, { logger, console: { dataDir: options.dataDir, hall: hall ?? null } });
+    // One router; each listener marks its requests with its plane (listeners.ts, planes.ts).
+    const custom = split || tls !== undefined;
+    const router: { handler: Parameters<typeof createListener>[2] | null } = { handler: null };
+    app = buildGateway(ctx, {
+      logger,
+      console: { dataDir: options.dataDir, hall: hall ?? null },
+      ...(custom
+        ? {
+            serverFactory: (h) => {
+              router.handler = h;
+              return createListener(split ? 'data' : null, tls, h);
+            },
+          }
+        : {}),
+    });
     if (ctx.attestation) attestationRoute(app, ctx, ctx.attestation);
-    const url = await app.listen({ port: port ?? 8787, host: host ?? '127.0.0.1' });
+    const listened = await app.listen({ port: dataListener.port, host: dataListener.host });
+    // Fastify does not know a server it did not make speaks TLS: the URL is read from the server.
+    const url = custom ? listenerUrl(app.server as Listener, dataListener) : listened;
+    let controlUrl = url;
+    if (controlListener && router.handler) {
+      control = createListener('control', controlListener.tls, router.handler);
+      controlUrl = await listen(control, controlListener);
+    }
     const listening = app;
+    const controlServer = control;
     return {
       url,
+      controlUrl,
       ctx,
       devAdminKey,
+      security,
       async close() {
-        await listening.close();
+        // The app's preClose ends the console's streams first; then both listeners close.
+        const closing = listening.close();
+        if (controlServer) await closeListener(controlServer);
+        await closing;
         await opened.close();
       },
     };
   } catch (e) {
     // A port in use (or any failure to start): leave the data directory as it was found, unlocked.
+    if (control) await closeListener(control).catch(() => {});
     await app?.close().catch(() => {});
     await opened.close();
     throw e;
   }
+}
+
+/** The facts the security levels are checked against, read from the gateway as it is configured. */
+export async function deploymentFacts(
+  ctx: GatewayContext,
+  data: ListenerConfig,
+  control: ListenerConfig | null,
+): Promise<DeploymentFacts> {
+  return deploymentFactsOf({
+    data,
+    control,
+    tokenKeyName: ctx.tokenKey.name,
+    vault: ctx.vault ?? null,
+    revocationCacheMaxMs: ctx.identity.principals.maxTtlMs,
+    principals: await ctx.store.listPrincipals().catch(() => null),
+    tee: ctx.attestation?.status ?? null,
+  });
+}
+
+/** The same facts from their parts, for `carapace doctor`, which reads them without starting a gateway. */
+export function deploymentFactsOf(parts: {
+  data: ListenerConfig;
+  control: ListenerConfig | null;
+  tokenKeyName: string | null;
+  vault: Pick<Vault, 'rootInfo'> | null;
+  revocationCacheMaxMs: number;
+  principals: readonly Principal[] | null;
+  tee: TeeStatus | null;
+}): DeploymentFacts {
+  const listener = (plane: ListenerFacts['plane'], l: ListenerConfig): ListenerFacts => ({
+    plane,
+    host: l.host,
+    port: l.port,
+    tls: l.tls !== undefined,
+    clientCerts: l.tls?.clientCaFile !== undefined,
+  });
+  let root = 'unknown';
+  try {
+    root = parts.vault ? parts.vault.rootInfo(false).source : root;
+  } catch {
+    // No root key yet (no secret stored): the vault makes one with the first secret.
+  }
+  const { data, control, tee } = parts;
+  return {
+    planes: control ? 'split' : 'single',
+    listeners: control ? [listener('data', data), listener('control', control)] : [listener('both', data)],
+    tokenSigning: parts.tokenKeyName ? { algorithm: 'EdDSA', keyName: parts.tokenKeyName } : null,
+    vault: parts.vault ? { root } : null,
+    revocationCacheMaxMs: parts.revocationCacheMaxMs,
+    agents:
+      parts.principals
+        ?.filter((p) => p.role === 'agent' && !p.disabled && p.revoked_at === undefined)
+        .map((p) => ({ id: p.id, dpop_required: p.dpop_required, api_key_hash: p.api_key_hash })) ?? null,
+    tee: tee ? { tee: tee.tee, ...(tee.tee === 'none' ? { reason: tee.reason } : {}) } : null,
+  };
 }
 
 /**
