@@ -49,6 +49,7 @@ import {
   secretsRemoveCommand,
   secretsRotateCommand,
 } from './secrets_command.js';
+import { sealedPingCommand, type SealedServeOptions, sealedServeCommand } from './sealed_command.js';
 import { serveCommand } from './serve_command.js';
 import { type VerifyOutputOptions, verifyOutputCommand } from './verify_output_command.js';
 
@@ -215,6 +216,10 @@ program
     '--broker',
     'run the credential broker: http.request with secrets from <data>/vault (docs/vault.md); adds the tool to the catalog',
   )
+  .option(
+    '--sealed <endpoint>',
+    'with --broker: run http.request in the sealed process at tcp://127.0.0.1:PORT (carapace sealed serve) instead of this one',
+  )
   .action(
     (options: {
       dataDir?: string;
@@ -228,8 +233,37 @@ program
       upstreamApiKey?: string | boolean;
       mcpConfig?: string;
       broker?: boolean;
+      sealed?: string;
     }) => runCommand(() => serveCommand(options)),
   );
+
+const sealed = program
+  .command('sealed')
+  .description(
+    "the credential broker's sealed process: the vault and the output-signing key outside the gateway (docs/vault.md)",
+  );
+sealed
+  .command('serve')
+  .description(
+    'hold the vault of a data directory and answer the sealed transport on a loopback port; act only on the gateway’s tokens',
+  )
+  .option('-d, --data-dir <dir>', 'its own data directory (default $CARAPACE_DATA_DIR or ./.carapace)')
+  .option('-p, --port <port>', 'port on loopback (0: any free port)', '8790')
+  .option('--host <host>', 'loopback address to listen on', '127.0.0.1')
+  .requiredOption(
+    '--token-key <vkey|file>',
+    "the gateway's execution-token verifier key (carapace keys show --origin carapace.local/exec)",
+  )
+  .option('--bootstrap <id>', 'first run: seal the value of --bootstrap-env as this secret; later runs load it sealed')
+  .option('--bootstrap-env <var>', 'the environment variable the first run reads')
+  .option('--bootstrap-policy <file>', 'the use policy the bootstrapped secret is sealed with')
+  .action((options: SealedServeOptions) => runCommand(() => sealedServeCommand(options)));
+sealed
+  .command('ping')
+  .description('ask a sealed process for its TEE status, signing key and secrets by id; exit 0 if it answers')
+  .option('--url <endpoint>', 'where it listens', 'tcp://127.0.0.1:8790')
+  .option('--timeout-ms <ms>', 'how long to wait for the connection', '5000')
+  .action((options: { url: string; timeoutMs?: string }) => runCommand(() => sealedPingCommand(options)));
 
 // Commands that talk to a running gateway. The API key comes from $CARAPACE_API_KEY only; --api-key is
 // declared (hidden) just so that it is refused with an explanation instead of echoed in a usage error.

@@ -19,12 +19,17 @@ export interface AttestationAnswer {
   evidence: OutputEvidence | null;
 }
 
+/** What answers GET /v1/attestation: the gateway's own attestation, or the sealed process's. */
+export interface AttestationSource {
+  attest(nonce: Buffer): AttestationAnswer | Promise<AttestationAnswer>;
+}
+
 export function reportDataFor(signer: OutputSigner, nonce: Buffer): Buffer {
   if (nonce.length !== 32) throw new Error('the nonce is 32 bytes');
   return Buffer.concat([publicKeyDigest(signer.publicKey), nonce]);
 }
 
-export class GatewayAttestation {
+export class GatewayAttestation implements AttestationSource {
   readonly status: TeeStatus;
 
   constructor(
