@@ -13,6 +13,7 @@ import {
   SealedTransportError,
 } from '../executors/http/sealed/sealed_client.js';
 import { startSealedServer } from '../executors/http/sealed/sealed_server.js';
+import { readOwnReport } from '../attest/index.js';
 import { GatewayAttestation } from '../vault/attestation.js';
 import { bootstrapSecret } from '../vault/bootstrap.js';
 import { VaultError } from '../vault/errors.js';
@@ -89,7 +90,7 @@ export async function sealedServeCommand(options: SealedServeOptions): Promise<n
           : `secret ${boot.id} v${boot.version} loaded sealed${boot.envIgnored ? ` ($${String(options.bootstrapEnv)} ignored: rotate to change it)` : ''}`;
     }
     signer = OutputSigner.fromVault(vault);
-    attestation = new GatewayAttestation(signer);
+    attestation = new GatewayAttestation(signer, undefined, { readReport: readOwnReport });
   } catch (e) {
     if (e instanceof VaultError)
       throw failure(e.code, 'the sealed process cannot open its vault', e.message);

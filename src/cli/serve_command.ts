@@ -30,7 +30,8 @@ import {
   SealedChannel,
   SealedTransportError,
 } from '../executors/http/sealed/sealed_client.js';
-import { GatewayAttestation } from '../vault/attestation.js';
+import { readOwnReport } from '../attest/index.js';
+import { GatewayAttestation, TsmReportError } from '../vault/attestation.js';
 import { bootstrapSecret } from '../vault/bootstrap.js';
 import { VaultError } from '../vault/errors.js';
 import { OutputSigner } from '../vault/signed_output.js';
@@ -220,12 +221,15 @@ function openBroker(dataDir: string): LocalBrokerOptions {
   try {
     const vault = new Vault(dataDir);
     const signer = OutputSigner.fromVault(vault);
-    const attestation = new GatewayAttestation(signer);
+    // Inside a TEE, the report's measurement is read back (src/attest) and signed with every output.
+    const attestation = new GatewayAttestation(signer, undefined, { readReport: readOwnReport });
     attestation.attachStartupEvidence();
     return { vault, signer, attestation };
   } catch (e) {
     if (e instanceof VaultError)
       throw failure(e.code, 'the credential broker cannot open its vault', e.message);
+    if (e instanceof TsmReportError)
+      throw failure(e.code, 'the TEE did not attest the signing key; the gateway did not start', e.message);
     throw e;
   }
 }
