@@ -15,6 +15,7 @@ import {
   type BrokeredHttpExecutorOptions,
   compileWithHttpTool,
   HTTP_REQUEST_TOOL,
+  StoreSecretRateLimiter,
 } from '../executors/http/index.js';
 import {
   SealedHttpExecutor,
@@ -232,6 +233,8 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
             gate: ctx.gate,
             now,
             sign: (request, result) => localBroker.signer.sign(request, result, now()),
+            // Counted in the store, so instances sharing one store share each secret's rpm.
+            rateLimiter: new StoreSecretRateLimiter(store),
             ...localBroker.http,
           }),
       );
@@ -277,6 +280,8 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
     const sweeper = setInterval(() => {
       const at = now();
       if (policy?.current) pruneOldCounters(store, policy.current, at).catch(() => {});
+      // Without a policy, only the broker's per-minute counters exist: two minutes are kept.
+      else if (localBroker) store.pruneCounters(new Date(at - 120_000).toISOString()).catch(() => {});
       store.pruneClientRuns(new Date(at - CLIENT_RUN_KEPT_MS).toISOString()).catch(() => {});
       // DPoP proof ids are kept past the age a proof is accepted at; execution-token ids are kept.
       store.pruneRedemptions(new Date(at - DPOP_JTI_KEPT_MS).toISOString(), 'dpop:').catch(() => {});
