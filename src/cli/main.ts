@@ -254,7 +254,10 @@ sealed
     '--token-key <vkey|file>',
     "the gateway's execution-token verifier key (carapace keys show --origin carapace.local/exec)",
   )
-  .option('--bootstrap <id>', 'first run: seal the value of --bootstrap-env as this secret; later runs load it sealed')
+  .option(
+    '--bootstrap <id>',
+    'first run: seal the value of --bootstrap-env as this secret; later runs load it sealed',
+  )
   .option('--bootstrap-env <var>', 'the environment variable the first run reads')
   .option('--bootstrap-policy <file>', 'the use policy the bootstrapped secret is sealed with')
   .action((options: SealedServeOptions) => runCommand(() => sealedServeCommand(options)));

@@ -92,8 +92,7 @@ export async function sealedServeCommand(options: SealedServeOptions): Promise<n
     signer = OutputSigner.fromVault(vault);
     attestation = new GatewayAttestation(signer, undefined, { readReport: readOwnReport });
   } catch (e) {
-    if (e instanceof VaultError)
-      throw failure(e.code, 'the sealed process cannot open its vault', e.message);
+    if (e instanceof VaultError) throw failure(e.code, 'the sealed process cannot open its vault', e.message);
     throw e;
   }
   let server;
@@ -108,7 +107,11 @@ export async function sealedServeCommand(options: SealedServeOptions): Promise<n
     });
   } catch (e) {
     if (e instanceof TsmReportError)
-      throw failure(e.code, 'the TEE did not attest the signing key; the sealed process did not start', e.message);
+      throw failure(
+        e.code,
+        'the TEE did not attest the signing key; the sealed process did not start',
+        e.message,
+      );
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES')
       throw failure('E_SERVE_PORT', 'cannot listen', `${host}:${port}: ${code}`);

@@ -74,8 +74,7 @@ export async function serveCommand(options: {
     : null;
   // The proxy's upstream key is sealed in this gateway's own vault (also when the broker is sealed).
   const upstreamVault = broker ? (broker.sealed === undefined ? broker.vault : new Vault(dataDir)) : null;
-  const upstreamKey =
-    upstreamVault && openai ? sealedUpstreamKey(upstreamVault, openai.upstreamUrl) : null;
+  const upstreamKey = upstreamVault && openai ? sealedUpstreamKey(upstreamVault, openai.upstreamUrl) : null;
   if (openai && upstreamVault && upstreamKey !== null) {
     delete openai.upstreamApiKey;
     openai.upstreamSecret = { vault: upstreamVault, id: UPSTREAM_SECRET_ID };

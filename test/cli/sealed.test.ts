@@ -33,10 +33,14 @@ interface Proc {
   output: () => string;
 }
 
+/** Every process started, killed after the tests if a failing test left one running. */
+const started: ChildProcessWithoutNullStreams[] = [];
+
 function start(args: string[], env: Record<string, string | undefined>, ready: RegExp): Promise<Proc> {
   const childEnv: Record<string, string | undefined> = { ...process.env, ...env };
   for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
   const child = spawn(process.execPath, [BIN, ...args], { env: childEnv as NodeJS.ProcessEnv });
+  started.push(child);
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
@@ -102,6 +106,8 @@ before(async () => {
   vkey = json(keys).vkey as string;
 });
 after(async () => {
+  for (const child of started)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await standIn?.close();
 });
 
@@ -195,9 +201,12 @@ test('a brokered call through a gateway and a sealed process in two processes; t
     gatewayEnv,
     /dev admin API key[^\n]*: cpk_\S+\n/,
   );
-  let sealedNow = sealed;
+  let sealedNow: Proc;
   try {
-    assert.match(gateway.output(), /http\.request in the sealed process at tcp:\/\/127\.0\.0\.1:\d+ \(1 sealed secret\(s\) there, none here\)/);
+    assert.match(
+      gateway.output(),
+      /http\.request in the sealed process at tcp:\/\/127\.0\.0\.1:\d+ \(1 sealed secret\(s\) there, none here\)/,
+    );
     const url = /listening on (http:\/\/\S+)/.exec(gateway.output())?.[1] as string;
     const admin = /dev admin API key[^\n]*: (cpk_\S+)/.exec(gateway.output())?.[1] as string;
     const post = async (path: string, key: string, body: unknown) => {
@@ -250,7 +259,9 @@ test('a brokered call through a gateway and a sealed process in two processes; t
     // The attestation is the sealed process's, relayed.
     const nonce = 'cd'.repeat(32);
     const attestation = (await (
-      await fetch(`${url}/v1/attestation?nonce=${nonce}`, { headers: { authorization: `Bearer ${agentKey}` } })
+      await fetch(`${url}/v1/attestation?nonce=${nonce}`, {
+        headers: { authorization: `Bearer ${agentKey}` },
+      })
     ).json()) as Record<string, unknown>;
     assert.equal(attestation.tee, 'none');
     assert.equal(attestation.public_key_pem, pong.public_key_pem);
@@ -318,10 +329,28 @@ test('the gateway does not start without a sealed process that answers; the tran
   assert.match(remote.stdout + remote.stderr, /E_SEALED_ENDPOINT/);
   const alone = await carapace(['serve', '--data-dir', dir, '--sealed', 'tcp://127.0.0.1:8790']);
   assert.match(alone.stdout + alone.stderr, /E_SERVE_OPTION/);
-  const wide = await carapace(['sealed', 'serve', '--host', '0.0.0.0', '--token-key', vkey, '--data-dir', dir]);
+  const wide = await carapace([
+    'sealed',
+    'serve',
+    '--host',
+    '0.0.0.0',
+    '--token-key',
+    vkey,
+    '--data-dir',
+    dir,
+  ]);
   assert.notEqual(wide.code, 0);
   assert.match(wide.stdout + wide.stderr, /loopback only/);
-  const half = await carapace(['sealed', 'serve', '--token-key', vkey, '--data-dir', dir, '--bootstrap', 'x']);
+  const half = await carapace([
+    'sealed',
+    'serve',
+    '--token-key',
+    vkey,
+    '--data-dir',
+    dir,
+    '--bootstrap',
+    'x',
+  ]);
   assert.match(half.stdout + half.stderr, /E_ARG_INVALID/);
   const noPing = await carapace(['sealed', 'ping', '--url', 'tcp://127.0.0.1:1']);
   assert.notEqual(noPing.code, 0);

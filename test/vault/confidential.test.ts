@@ -143,9 +143,10 @@ test('a report that does not bind what was asked (the vector as it is) is refuse
   const short = simulatedConfigfsTsm(VECTOR.subarray(0, 100));
   assert.throws(
     () =>
-      new GatewayAttestation(signer, short.reportDir, { readReport: readOwnReport, tsmItem: short.item }).attest(
-        NONCE,
-      ),
+      new GatewayAttestation(signer, short.reportDir, {
+        readReport: readOwnReport,
+        tsmItem: short.item,
+      }).attest(NONCE),
     (e: unknown) => e instanceof TsmReportError && /cannot be read/.test(e.message),
   );
 });

@@ -73,7 +73,9 @@ function alternation(forms: string[]): string {
 export class SecretStripper {
   private readonly exact: RegExp | null;
   private readonly anyCase: RegExp | null;
-  private readonly everyFormAnyCase: RegExp | null;
+  /** Made on first use (header names only): most strippers never need it. */
+  private everyFormAnyCase: RegExp | null | undefined;
+  private readonly everyForm: string[];
   private readonly marker: string;
   /** Every form, lower-cased: what a held-back tail of streamed text is compared with. */
   private readonly lowered: string[];
@@ -89,7 +91,7 @@ export class SecretStripper {
     }
     this.exact = exact.size ? new RegExp(alternation([...exact]), 'g') : null;
     this.anyCase = anyCase.size ? new RegExp(alternation([...anyCase]), 'gi') : null;
-    this.everyFormAnyCase = this.exact ? new RegExp(alternation([...exact, ...anyCase]), 'gi') : null;
+    this.everyForm = this.exact ? [...exact, ...anyCase] : [];
     this.marker = strippedMarker(secretId);
     this.lowered = [...new Set([...exact, ...anyCase].map((f) => f.toLowerCase()))];
     this.longest = Math.max(0, ...this.lowered.map((f) => f.length));
@@ -119,7 +121,9 @@ export class SecretStripper {
   stripText(text: string, anyCase = false): { text: string; count: number } {
     let count = 0;
     let out = text;
-    for (const re of anyCase ? [this.everyFormAnyCase] : [this.exact, this.anyCase]) {
+    if (anyCase && this.everyFormAnyCase === undefined)
+      this.everyFormAnyCase = this.everyForm.length ? new RegExp(alternation(this.everyForm), 'gi') : null;
+    for (const re of anyCase ? [this.everyFormAnyCase ?? null] : [this.exact, this.anyCase]) {
       if (!re) continue;
       out = out.replace(re, () => {
         count++;

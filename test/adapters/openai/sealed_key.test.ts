@@ -80,7 +80,12 @@ async function startEchoingUpstream(): Promise<StandIn> {
         res.write(
           event({
             tool_calls: [
-              { index: 0, id: 'call_1', type: 'function', function: { name: 'lookup', arguments: args.slice(0, 15) } },
+              {
+                index: 0,
+                id: 'call_1',
+                type: 'function',
+                function: { name: 'lookup', arguments: args.slice(0, 15) },
+              },
             ],
           }),
         );
@@ -178,7 +183,9 @@ test('a streamed answer splitting the key across deltas and across reads reaches
 });
 
 test('the model list and an upstream error are stripped too', async () => {
-  const models = await fetch(`${gateway.url}/v1/models`, { headers: { authorization: `Bearer ${agentKey}` } });
+  const models = await fetch(`${gateway.url}/v1/models`, {
+    headers: { authorization: `Bearer ${agentKey}` },
+  });
   const text = await models.text();
   assert.equal(models.status, 200);
   assertNoKey(text, 'the model list');

@@ -42,7 +42,9 @@ test('concurrent takes never pass the limit together (a burst may be refused who
     const limiters = [new StoreSecretRateLimiter(store), new StoreSecretRateLimiter(store)];
     const now = Date.UTC(2026, 11, 7, 23, 30, 0);
     const taken = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => (limiters[i % 2] as StoreSecretRateLimiter).take('github', 5, now)),
+      Array.from({ length: 20 }, (_, i) =>
+        (limiters[i % 2] as StoreSecretRateLimiter).take('github', 5, now),
+      ),
     );
     assert.ok(taken.filter(Boolean).length <= 5);
     // What the refused took was given back: the next request is counted against what passed only.
