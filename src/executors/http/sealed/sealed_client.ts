@@ -142,10 +142,30 @@ export class SealedChannel implements SealedRequester {
   constructor(
     readonly endpoint: SealedEndpoint,
     private readonly timeoutMs = 5000,
+    /** How long one answer may take; then the connection is dropped (answers must not shift). */
+    private readonly answerTimeoutMs = 60_000,
   ) {}
 
   async request(message: Record<string, unknown>): Promise<Record<string, unknown>> {
-    return (await this.connected()).request(message);
+    const client = await this.connected();
+    let timer: NodeJS.Timeout | undefined;
+    const silent = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        // A late answer would be read as the next request's: the connection goes, the next one is new.
+        client.close();
+        reject(
+          new SealedTransportError(
+            'E_SEALED_TIMEOUT',
+            `the sealed process did not answer within ${this.answerTimeoutMs} ms`,
+          ),
+        );
+      }, this.answerTimeoutMs);
+    });
+    try {
+      return await Promise.race([client.request(message), silent]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async connected(): Promise<SealedClient> {
