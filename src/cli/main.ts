@@ -49,6 +49,7 @@ import {
   secretsRemoveCommand,
   secretsRotateCommand,
 } from './secrets_command.js';
+import { sealedPingCommand, type SealedServeOptions, sealedServeCommand } from './sealed_command.js';
 import { serveCommand } from './serve_command.js';
 import { doctorCommand } from './doctor_command.js';
 import { DEFAULT_CONTROL_PORT, type DeploymentFlags, SECURITY_LEVEL_ENV } from './deployment_options.js';
@@ -256,6 +257,10 @@ const serve = program
   .option(
     '--token-key <file>',
     "sign execution tokens with this private key file (mode 0600) instead of <data>/keys': give every instance of a cluster the same one",
+  )
+  .option(
+    '--sealed <endpoint>',
+    'with --broker: run http.request in the sealed process at tcp://127.0.0.1:PORT (carapace sealed serve) instead of this one',
   );
 deploymentFlags(serve).action(
   (
@@ -271,6 +276,7 @@ deploymentFlags(serve).action(
       broker?: boolean;
       store?: string;
       tokenKey?: string;
+      sealed?: string;
     },
   ) => runCommand(() => serveCommand(options)),
 );
@@ -289,6 +295,37 @@ deploymentFlags(
   (options: DeploymentFlags & { dataDir?: string; broker?: boolean; level?: string; json?: boolean }) =>
     runCommand(() => doctorCommand(options)),
 );
+
+const sealed = program
+  .command('sealed')
+  .description(
+    "the credential broker's sealed process: the vault and the output-signing key outside the gateway (docs/vault.md)",
+  );
+sealed
+  .command('serve')
+  .description(
+    'hold the vault of a data directory and answer the sealed transport on a loopback port; act only on the gateway’s tokens',
+  )
+  .option('-d, --data-dir <dir>', 'its own data directory (default $CARAPACE_DATA_DIR or ./.carapace)')
+  .option('-p, --port <port>', 'port on loopback (0: any free port)', '8790')
+  .option('--host <host>', 'loopback address to listen on', '127.0.0.1')
+  .requiredOption(
+    '--token-key <vkey|file>',
+    "the gateway's execution-token verifier key (carapace keys show --origin carapace.local/exec)",
+  )
+  .option(
+    '--bootstrap <id>',
+    'first run: seal the value of --bootstrap-env as this secret; later runs load it sealed',
+  )
+  .option('--bootstrap-env <var>', 'the environment variable the first run reads')
+  .option('--bootstrap-policy <file>', 'the use policy the bootstrapped secret is sealed with')
+  .action((options: SealedServeOptions) => runCommand(() => sealedServeCommand(options)));
+sealed
+  .command('ping')
+  .description('ask a sealed process for its TEE status, signing key and secrets by id; exit 0 if it answers')
+  .option('--url <endpoint>', 'where it listens', 'tcp://127.0.0.1:8790')
+  .option('--timeout-ms <ms>', 'how long to wait for the connection', '5000')
+  .action((options: { url: string; timeoutMs?: string }) => runCommand(() => sealedPingCommand(options)));
 
 // Commands that talk to a running gateway. The API key comes from $CARAPACE_API_KEY only; --api-key is
 // declared (hidden) just so that it is refused with an explanation instead of echoed in a usage error.

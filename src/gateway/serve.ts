@@ -3,6 +3,7 @@
 // and serves it with the Fastify app; closes them in order on shutdown so the audit log is flushed and
 // checkpointed. The SDK's embedded gateway opens the same context without the HTTP part.
 
+import { createPublicKey } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import type { AdapterOptions } from '../adapters/index.js';
 import { findKeyFiles, generateLogKey, openDataDirLog } from '../audit/log_files.js';
@@ -13,8 +14,14 @@ import {
   type BrokeredHttpExecutorOptions,
   compileWithHttpTool,
   HTTP_REQUEST_TOOL,
+  StoreSecretRateLimiter,
 } from '../executors/http/index.js';
-import type { GatewayAttestation } from '../vault/attestation.js';
+import {
+  SealedHttpExecutor,
+  type SealedRequester,
+  SealedTransportError,
+} from '../executors/http/sealed/sealed_client.js';
+import { type AttestationAnswer, type AttestationSource, GatewayAttestation } from '../vault/attestation.js';
 import { type OutputSigner, publicKeyDigest } from '../vault/signed_output.js';
 import type { Vault } from '../vault/vault.js';
 import { createEchoExecutor } from '../executors/echo.js';
@@ -81,8 +88,26 @@ export const DEMO_CHANNELS: [name: string, trust: 'untrusted' | 'semi_trusted' |
   ['web', 'untrusted'],
 ];
 
-/** The credential broker (docs/vault.md): its vault, its output-signing key and their attestation. */
-export interface BrokerOptions {
+/**
+ * The credential broker (docs/vault.md): in this process (its vault, its output-signing key and their
+ * attestation), or in the sealed process, reached over its transport (SealedBrokerOptions).
+ */
+export type BrokerOptions = LocalBrokerOptions | SealedBrokerOptions;
+
+/**
+ * The broker in the sealed process: the gateway holds no secret and no output-signing key. It redeems
+ * each token at its own gate and hands the call on; `pong` is the sealed process's answer to the ping
+ * made at start (its secrets by id, its key, its TEE status), recorded in broker.opened.
+ */
+export interface SealedBrokerOptions {
+  sealed: SealedRequester;
+  /** Where the sealed process listens (tcp://127.0.0.1:PORT), for the audit entry. */
+  endpoint: string;
+  pong: Record<string, unknown>;
+}
+
+export interface LocalBrokerOptions {
+  sealed?: undefined;
   vault: Vault;
   signer: OutputSigner;
   attestation: GatewayAttestation;
@@ -206,6 +231,8 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
         ? sharedTokenKey(options.tokenKeyFile, TOKEN_KEY_NAME)
         : dataDirTokenKey(options.dataDir));
     const broker = options.broker;
+    const sealedBroker = broker?.sealed !== undefined ? (broker as SealedBrokerOptions) : null;
+    const localBroker = broker?.sealed === undefined ? (broker as LocalBrokerOptions | undefined) : undefined;
     const engine =
       options.engine ??
       (broker ? { ruleset: DEFAULT_RULESET, catalog: compileWithHttpTool() } : DEFAULT_ENGINE);
@@ -227,33 +254,54 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
       ...(options.adapters !== undefined ? { adapters: options.adapters } : {}),
       ...(options.executorTimeoutMs !== undefined ? { executorTimeoutMs: options.executorTimeoutMs } : {}),
       ...(options.ocrCommand !== undefined ? { ocrCommand: options.ocrCommand } : {}),
-      ...(broker ? { vault: broker.vault, attestation: broker.attestation } : {}),
+      ...(localBroker ? { vault: localBroker.vault, attestation: localBroker.attestation } : {}),
+      ...(sealedBroker ? { attestation: sealedAttestation(sealedBroker.sealed) } : {}),
     };
     gate = gatewayTokenGate(ctx);
     for (const executor of options.executors?.(ctx.gate) ?? []) ctx.executors.add(executor);
-    if (broker) {
+    if (localBroker) {
       ctx.executors.add(
-        broker.executor?.(ctx.gate) ??
+        localBroker.executor?.(ctx.gate) ??
           new BrokeredHttpExecutor({
-            vault: broker.vault,
+            vault: localBroker.vault,
             gate: ctx.gate,
             now,
-            sign: (request, result) => broker.signer.sign(request, result, now()),
-            ...broker.http,
+            sign: (request, result) => localBroker.signer.sign(request, result, now()),
+            // Counted in the store, so instances sharing one store share each secret's rpm.
+            rateLimiter: new StoreSecretRateLimiter(store),
+            ...localBroker.http,
           }),
       );
       // What the broker holds at start, by id, version and policy hash (never a value), and whether
       // each still unseals; the signing key and the TEE status, said as they are.
       await auditEvent(ctx, 'broker.opened', {
         by: options.openedBy,
-        secrets: broker.vault.list().map((s) => ({
+        secrets: localBroker.vault.list().map((s) => ({
           id: s.id,
           version: s.version ?? null,
           policy_hash: s.policy_hash ?? null,
           sealed: s.sealed,
         })),
-        tee: broker.attestation.status.tee,
-        output_key_sha256: publicKeyDigest(broker.signer.publicKey).toString('hex'),
+        tee: localBroker.attestation.status.tee,
+        measurement: localBroker.signer.measurement,
+        output_key_sha256: publicKeyDigest(localBroker.signer.publicKey).toString('hex'),
+        catalog: engine.catalog.hash,
+      });
+    }
+    if (sealedBroker) {
+      ctx.executors.add(new SealedHttpExecutor(sealedBroker.sealed, ctx.gate));
+      // The same record, as the sealed process said it in its pong: the gateway holds none of it.
+      const pong = sealedBroker.pong;
+      await auditEvent(ctx, 'broker.opened', {
+        by: options.openedBy,
+        sealed: sealedBroker.endpoint,
+        secrets: Array.isArray(pong.secrets) ? pong.secrets : [],
+        tee: typeof pong.tee === 'string' ? pong.tee : 'unknown',
+        measurement: typeof pong.measurement === 'string' ? pong.measurement : 'none',
+        output_key_sha256:
+          typeof pong.public_key_pem === 'string'
+            ? publicKeyDigest(createPublicKey(pong.public_key_pem)).toString('hex')
+            : null,
         catalog: engine.catalog.hash,
       });
     }
@@ -266,6 +314,8 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
     const sweeper = setInterval(() => {
       const at = now();
       if (policy?.current) pruneOldCounters(store, policy.current, at).catch(() => {});
+      // Without a policy, only the broker's per-minute counters exist: two minutes are kept.
+      else if (localBroker) store.pruneCounters(new Date(at - 120_000).toISOString()).catch(() => {});
       store.pruneClientRuns(new Date(at - CLIENT_RUN_KEPT_MS).toISOString()).catch(() => {});
       // DPoP proof ids are kept past the age a proof is accepted at; execution-token ids are kept.
       store.pruneRedemptions(new Date(at - DPOP_JTI_KEPT_MS).toISOString(), 'dpop:').catch(() => {});
@@ -475,7 +525,8 @@ export async function deploymentFacts(
     vault: ctx.vault ?? null,
     revocationCacheMaxMs: ctx.identity.principals.maxTtlMs,
     principals: await ctx.store.listPrincipals().catch(() => null),
-    tee: ctx.attestation?.status ?? null,
+    // The gateway appraises only its own TEE status; a sealed process's report is not checked here.
+    tee: ctx.attestation instanceof GatewayAttestation ? ctx.attestation.status : null,
   });
 }
 
@@ -517,6 +568,22 @@ export function deploymentFactsOf(parts: {
   };
 }
 
+/** The sealed process's attestation, asked over its transport; any failure is an error (a 503 above). */
+function sealedAttestation(sealed: SealedRequester): AttestationSource {
+  return {
+    async attest(nonce: Buffer): Promise<AttestationAnswer> {
+      const answer = await sealed.request({ type: 'attest', nonce: nonce.toString('hex') });
+      if (answer.type !== 'attestation' || answer.status !== 'ok')
+        throw new SealedTransportError(
+          typeof answer.code === 'string' ? answer.code : 'E_SEALED_ERROR',
+          typeof answer.message === 'string' ? answer.message : 'the sealed process gave no attestation',
+        );
+      const { type: _type, status: _status, ...rest } = answer;
+      return rest as unknown as AttestationAnswer;
+    },
+  };
+}
+
 /**
  * GET /v1/attestation?nonce=<64 hex>: a report binding the output-signing key and the caller's nonce
  * (report_data = SHA-256 of the key's SPKI DER ‖ nonce), or `tee: none` with the reason (any key).
@@ -524,7 +591,7 @@ export function deploymentFactsOf(parts: {
 function attestationRoute(
   app: ReturnType<typeof buildGateway>,
   ctx: GatewayContext,
-  attestation: GatewayAttestation,
+  attestation: AttestationSource,
 ): void {
   app.get(
     '/v1/attestation',
@@ -545,7 +612,7 @@ function attestationRoute(
     async (request) => {
       const { nonce } = request.query as { nonce: string };
       try {
-        return attestation.attest(Buffer.from(nonce, 'hex'));
+        return await attestation.attest(Buffer.from(nonce, 'hex'));
       } catch (e) {
         throw new GatewayError(
           503,
