@@ -70,6 +70,8 @@ export function buildGateway(
      * listener marks its requests with its plane. Default: Fastify's own plain HTTP server.
      */
     serverFactory?: FastifyServerFactory;
+    /** Split planes: where a browser opening the data listener's `/` is sent (the console), or null. */
+    consoleUrl?: () => string | null;
   } = {},
 ): FastifyInstance {
   const app = Fastify({
@@ -87,7 +89,7 @@ export function buildGateway(
 
   app.decorateRequest('principal', null);
   // Split planes: a route of the other plane is not served on this listener (before any route's hooks).
-  app.addHook('onRequest', servedOnThisListener);
+  app.addHook('onRequest', servedOnThisListener(options.consoleUrl ?? (() => null)));
 
   app.setErrorHandler((error, request, reply) => {
     const e = error as {

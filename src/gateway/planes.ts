@@ -4,7 +4,7 @@
 // unknown there, and an agent or service credential is refused on the control listener whatever route it
 // asks, so a stolen agent key cannot even probe the control plane.
 
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal, PrincipalRole } from '../store/store.js';
 import { auditEvent, type GatewayContext } from './context.js';
 import { GatewayError } from './gateway_error.js';
@@ -100,12 +100,27 @@ export function listenerPlaneOf(request: FastifyRequest): ListenerPlane {
   return (request.raw as { [LISTENER_PLANE]?: Plane })[LISTENER_PLANE] ?? 'both';
 }
 
-/** onRequest (before any route's own hooks): a route of the other plane is not served here. */
-export async function servedOnThisListener(request: FastifyRequest): Promise<void> {
-  const listener = listenerPlaneOf(request);
-  if (listener === 'both') return;
-  const plane = planeOfRoute(request.routeOptions.url);
-  if (plane === 'any' || plane === listener) return;
+/**
+ * onRequest (before any route's own hooks): a route of the other plane is not served here. The one
+ * exception is a browser opening the data listener's `/` (the address `npm start` gives): it is sent to
+ * the console on the control listener, where it is served, rather than answered 404.
+ */
+export function servedOnThisListener(consoleUrl: () => string | null) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const listener = listenerPlaneOf(request);
+    if (listener === 'both') return;
+    const plane = planeOfRoute(request.routeOptions.url);
+    if (plane === 'any' || plane === listener) return;
+    const to = consoleUrl();
+    if (listener === 'data' && request.method === 'GET' && request.url === '/' && to !== null) {
+      await reply.redirect(`${to}/`, 302);
+      return;
+    }
+    wrongPlane(request, plane);
+  };
+}
+
+function wrongPlane(request: FastifyRequest, plane: Plane | 'any'): never {
   throw new GatewayError(
     404,
     'E_WRONG_PLANE',

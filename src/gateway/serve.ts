@@ -56,6 +56,7 @@ import {
   assessDeployment,
   type DeploymentFacts,
   enforceSecurityLevel,
+  isLoopbackHost,
   type ListenerFacts,
   type SecurityCheck,
   type SecurityLevel,
@@ -466,9 +467,13 @@ export async function startGateway(
     // One router; each listener marks its requests with its plane (listeners.ts, planes.ts).
     const custom = split || tls !== undefined;
     const router: { handler: Parameters<typeof createListener>[2] | null } = { handler: null };
+    // Both listeners on loopback (`npm start`): a browser opening the data listener's / is sent to the
+    // console. Otherwise the data listener does not say where the control plane is.
+    let consoleUrl: string | null = null;
     app = buildGateway(ctx, {
       logger,
       console: { dataDir: options.dataDir, hall: hall ?? null },
+      consoleUrl: () => consoleUrl,
       ...(custom
         ? {
             serverFactory: (h) => {
@@ -486,6 +491,7 @@ export async function startGateway(
     if (controlListener && router.handler) {
       control = createListener('control', controlListener.tls, router.handler);
       controlUrl = await listen(control, controlListener);
+      if (isLoopbackHost(dataListener.host) && isLoopbackHost(controlListener.host)) consoleUrl = controlUrl;
     }
     const listening = app;
     const controlServer = control;
