@@ -82,9 +82,14 @@ function post(agent: Agent, url: string, path: string, key: string, body: unknow
 }
 
 async function serve(name: string, args: string[]): Promise<Instance> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--hall', 'none', '--port', '0', ...args], {
-    env: { ...process.env, CARAPACE_LOG_LEVEL: 'silent' },
-  });
+  // One listener per instance (--planes single): this test is about the shared store, not the planes.
+  const child = spawn(
+    process.execPath,
+    [BIN, 'serve', '--hall', 'none', '--port', '0', '--planes', 'single', ...args],
+    {
+      env: { ...process.env, CARAPACE_LOG_LEVEL: 'silent' },
+    },
+  );
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
@@ -399,6 +404,8 @@ test(
           'serve',
           '--port',
           '0',
+          '--planes',
+          'single',
           '--data-dir',
           join(root, 'd'),
           '--store',
