@@ -192,6 +192,8 @@ test('a brokered call through a gateway and a sealed process in two processes; t
       'none',
       '--port',
       '0',
+      '--planes',
+      'single',
       '--data-dir',
       gatewayDir,
       '--broker',
