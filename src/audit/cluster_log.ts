@@ -6,11 +6,31 @@ import type { SigningKey } from '../crypto/ed25519_key.js';
 import { verifierKeyOf } from '../crypto/ed25519_key.js';
 import { formatVerifierKey, parseVerifierKey, type VerifierKey } from '../crypto/signed_note.js';
 import { AuditLog, type AuditLogOptions } from './log.js';
-import { PgAuditStore } from './pg_audit_store.js';
+import { dataDirLogKey, openDataDirLog } from './log_files.js';
+import { PgAuditStore, PgAuditStoreError } from './pg_audit_store.js';
 import type { LogSource } from './verify.js';
 
 export function isPostgresUrl(store: string | undefined): store is string {
   return store !== undefined && /^postgres(ql)?:\/\//i.test(store);
+}
+
+/** The URL without its `?schema=` parameter (the same URL the store takes), and the schema it names. */
+export function splitSchema(url: string): { url: string; schema: string | undefined } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new PgAuditStoreError('E_AUDIT_SCHEMA', 'the PostgreSQL URL does not parse');
+  }
+  const schema = parsed.searchParams.get('schema') ?? undefined;
+  parsed.searchParams.delete('schema');
+  return { url: parsed.toString(), schema };
+}
+
+function storeOf(url: string, schema: string | undefined): PgAuditStore {
+  const split = splitSchema(url);
+  const chosen = schema ?? split.schema;
+  return new PgAuditStore({ url: split.url, ...(chosen !== undefined ? { schema: chosen } : {}) });
 }
 
 /**
@@ -22,7 +42,7 @@ export async function openClusterAuditLog(
   options: Omit<AuditLogOptions, 'store' | 'key'> & { key: SigningKey; schema?: string },
 ): Promise<{ log: AuditLog; store: PgAuditStore }> {
   const { schema, ...logOptions } = options;
-  const store = new PgAuditStore({ url, ...(schema !== undefined ? { schema } : {}) });
+  const store = storeOf(url, schema);
   try {
     await store.migrate();
     await store.registerKey(options.key.name, formatVerifierKey(verifierKeyOf(options.key)));
@@ -34,12 +54,30 @@ export async function openClusterAuditLog(
   }
 }
 
+/**
+ * The gateway's audit log: the data directory's own segment files, or, when `store` is a postgres://
+ * URL (`?schema=` optional), this instance's writer on the cluster's shared log, signing its
+ * checkpoints with the data directory's own log key.
+ */
+export async function openGatewayAuditLog(
+  dataDir: string,
+  store: string | undefined,
+  options: Omit<AuditLogOptions, 'store' | 'key'> = {},
+): Promise<{ log: AuditLog; cluster: PgAuditStore | null }> {
+  if (!isPostgresUrl(store)) return { log: (await openDataDirLog(dataDir, options)).log, cluster: null };
+  const { log, store: cluster } = await openClusterAuditLog(store, {
+    ...options,
+    key: dataDirLogKey(dataDir).key,
+  });
+  return { log, cluster };
+}
+
 /** The cluster's log as verifier sources, with the verifier keys the instances recorded. */
 export async function readClusterLog(
   url: string,
   schema?: string,
 ): Promise<{ sources: LogSource[]; vkeys: VerifierKey[]; entries: number }> {
-  const store = new PgAuditStore({ url, ...(schema !== undefined ? { schema } : {}) });
+  const store = storeOf(url, schema);
   try {
     const sources = await store.readSources();
     const vkeys: VerifierKey[] = [];

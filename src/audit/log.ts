@@ -99,6 +99,10 @@ export class AuditLog {
     return { log, recovery };
   }
 
+  /** Where the entries are kept (a PgAuditStore when the log is a cluster's). */
+  get store(): AuditStore {
+    return this.options.store;
+  }
   get origin(): string {
     return this.options.key.name;
   }

@@ -291,6 +291,24 @@ export class PgAuditStore implements AuditStore {
     return sources;
   }
 
+  /** Lines of the entries from seq `from` on, at most `limit`, in order. */
+  async linesFrom(from: number, limit: number): Promise<string[]> {
+    const { rows } = await this.pool.query<{ line: string }>(
+      `SELECT line FROM ${this.s}.audit_entries WHERE seq >= $1 ORDER BY seq LIMIT $2`,
+      [from, limit],
+    );
+    return rows.map((r) => r.line);
+  }
+
+  /** Lines of the entries with these seqs (those that exist). */
+  async linesAt(seqs: readonly number[]): Promise<Map<number, string>> {
+    const { rows } = await this.pool.query<{ seq: string; line: string }>(
+      `SELECT seq, line FROM ${this.s}.audit_entries WHERE seq = ANY($1::bigint[])`,
+      [seqs],
+    );
+    return new Map(rows.map((r) => [Number(r.seq), r.line]));
+  }
+
   /** The committed size of the log. */
   async headSize(): Promise<number> {
     const { rows } = await this.pool.query<{ next_seq: string }>(

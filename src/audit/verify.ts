@@ -206,8 +206,8 @@ class LogChecker {
   private last: { size: number; root: Buffer } | null = null;
   /** Seq of the newest checkpoint entry. */
   private lastSeq = -1;
-  /** Largest size each origin has signed: one writer never signs a smaller tree than before. */
-  private readonly sizeByOrigin = new Map<string, number>();
+  /** Largest size each key (name and key ID) has signed: one writer never signs a smaller tree than before. */
+  private readonly sizeBySigner = new Map<string, number>();
   private readonly keys: readonly VerifierKey[];
 
   constructor(private readonly options: VerifyOptions) {
@@ -262,12 +262,12 @@ class LogChecker {
           this.tree,
           this.last,
           this.keys,
-          this.sizeByOrigin,
+          this.sizeBySigner,
         );
         if (typeof checked === 'string') return this.failAt(`${source.name}, entry ${this.seq}`, checked);
         if (!this.last || checked.size >= this.last.size)
           this.last = { size: checked.size, root: checked.root };
-        this.sizeByOrigin.set(checked.origin, checked.size);
+        this.sizeBySigner.set(checked.signer, checked.size);
         this.lastSeq = this.seq;
         this.checkpoints++;
       }
@@ -318,18 +318,20 @@ function checkCheckpoint(
   tree: MerkleTree,
   previous: { size: number; root: Buffer } | null,
   keys: readonly VerifierKey[],
-  sizeByOrigin: ReadonlyMap<string, number>,
-): string | { size: number; root: Buffer; origin: string } {
+  sizeBySigner: ReadonlyMap<string, number>,
+): string | { size: number; root: Buffer; signer: string } {
   const p = payload as Partial<CheckpointPayload>;
   if (typeof p?.note !== 'string') return 'checkpoint entry has no signed note';
   const named = keys.length === 1 ? keys : keys.filter((k) => k.name === p.origin);
   if (named.length === 0)
     return `checkpoint of origin ${JSON.stringify(p.origin)} is signed by none of the given keys (${keys.map((k) => k.name).join(', ')})`;
   let opened: { size: number; rootHash: Buffer; origin: string } | null = null;
+  let signer = '';
   let refused = '';
   for (const key of named) {
     try {
       opened = openCheckpoint(p.note, key, key.name);
+      signer = `${key.name}+${key.keyId.toString(16).padStart(8, '0')}`;
       break;
     } catch (e) {
       refused = `checkpoint signature does not verify with key ${key.name}: ${(e as Error).message}`;
@@ -342,7 +344,7 @@ function checkCheckpoint(
   const rebuilt = tree.root(opened.size);
   if (!rebuilt.equals(opened.rootHash))
     return `checkpoint signs root ${opened.rootHash.toString('hex')} for size ${opened.size}, but entries 0..${opened.size - 1} hash to ${rebuilt.toString('hex')}`;
-  const ownPrevious = sizeByOrigin.get(opened.origin);
+  const ownPrevious = sizeBySigner.get(signer);
   if (ownPrevious !== undefined && opened.size < ownPrevious)
     return `checkpoint size ${opened.size} is smaller than the previous ${ownPrevious}`;
   if (previous) {
@@ -375,7 +377,7 @@ function checkCheckpoint(
     } else if (!previous.root.equals(opened.rootHash))
       return 'two checkpoints of the same size sign different roots';
   }
-  return { size: opened.size, root: opened.rootHash, origin: opened.origin };
+  return { size: opened.size, root: opened.rootHash, signer };
 }
 
 /** Reads the segment files of an audit directory, in order. */

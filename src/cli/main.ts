@@ -136,15 +136,23 @@ audit
   .argument('[path]', 'a data directory or an export bundle (default: the data directory)')
   .option(
     '-k, --key <vkey>',
-    'the log public key: a file or the vkey text (default: the key stored with the log)',
+    'the log public key: a file or the vkey text (default: the key stored with the log); repeat it for each instance of a cluster',
+    (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
   )
+  .option('--store <url>', "a cluster's log: postgres://user@host:port/db[?schema=name] instead of a path")
   .option('--checkpoint <file>', 'a signed checkpoint seen before: the log must still contain it')
   .option('--origin <name>', 'log origin', 'carapace.local/audit')
   .option('--max-unsigned <n>', 'most entries allowed after the newest checkpoint (default 2000)')
   .action(
     (
       path: string | undefined,
-      options: { key?: string; checkpoint?: string; origin?: string; maxUnsigned?: string },
+      options: {
+        key?: string[];
+        checkpoint?: string;
+        origin?: string;
+        maxUnsigned?: string;
+        store?: string;
+      },
     ) => runCommand(() => auditVerifyCommand(path, options)),
   );
 audit
@@ -152,7 +160,10 @@ audit
   .description('write a bundle (public key + every entry and checkpoint) that the verifier accepts')
   .requiredOption('-o, --out <file>', 'bundle file to create')
   .option('-d, --data-dir <dir>', 'data directory')
-  .action((options: { out: string; dataDir?: string }) => runCommand(() => auditExportCommand(options)));
+  .option('--store <url>', "a cluster's log: postgres://user@host:port/db[?schema=name]")
+  .action((options: { out: string; dataDir?: string; store?: string }) =>
+    runCommand(() => auditExportCommand(options)),
+  );
 audit
   .command('proof')
   .description('write a receipt for entry SEQ: the entry, its inclusion proof and the covering checkpoint')

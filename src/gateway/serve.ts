@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
 import type { AdapterOptions } from '../adapters/index.js';
-import { findKeyFiles, generateLogKey, openDataDirLog } from '../audit/log_files.js';
+import { openGatewayAuditLog } from '../audit/cluster_log.js';
+import { findKeyFiles, generateLogKey } from '../audit/log_files.js';
 import { readSigningKey, type SigningKey } from '../crypto/ed25519_key.js';
 import { DEFAULT_ENGINE, DEFAULT_RULESET, type Engine } from '../engine/index.js';
 import {
@@ -81,6 +82,11 @@ export interface BrokerOptions {
 /** What a gateway is made of, with or without its HTTP API. */
 export interface GatewayContextOptions {
   dataDir: string;
+  /**
+   * The store: a postgres:// URL (`?schema=` optional) shared by every instance of a cluster, or none
+   * for the data directory's own SQLite file. Each instance keeps its own data directory all the same.
+   */
+  store?: string;
   /** Epoch milliseconds; injected so tests control time. */
   now?: () => number;
   tokenTtlMs?: number;
@@ -153,7 +159,8 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
   try {
     const store = await openSqliteStore(join(options.dataDir, 'carapace.db'));
     opened.push(store);
-    const { log } = await openDataDirLog(options.dataDir);
+    // A cluster's instances append to one log in the store's database, each signing with its own key.
+    const { log } = await openGatewayAuditLog(options.dataDir, options.store);
     opened.push(log);
     const now = options.now ?? Date.now;
     const policy = options.policy ? new PolicyRuntime(options.policy, log, now) : null;
