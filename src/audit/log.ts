@@ -156,7 +156,7 @@ export class AuditLog {
    */
   private async flushShared(): Promise<void> {
     const store = this.options.store as Required<AuditStore>;
-    while (this.pending.length > 0 && !this.closed) {
+    while (this.pending.length > 0) {
       const batch = this.pending;
       this.pending = [];
       let sealed: readonly SealedEntry[];

@@ -88,7 +88,17 @@ export class PgAuditStore implements AuditStore {
       this.pool = options.pool;
       this.ownPool = false;
     } else {
-      this.pool = new pg.Pool({ connectionString: options.url, max: 4 });
+      this.pool = new pg.Pool({
+        connectionString: options.url,
+        max: 4,
+        // A database that is down fails the batch (E_AUDIT_UNAVAILABLE, a DENY) rather than hanging it,
+        connectionTimeoutMillis: 5000,
+        // a batch that waits too long for the head fails the same way,
+        statement_timeout: 30_000,
+        // and an instance frozen inside its transaction does not hold the head for ever.
+        idle_in_transaction_session_timeout: 10_000,
+        application_name: 'carapace-audit',
+      });
       this.ownPool = true;
     }
     // An idle client that loses its server must not crash the process: the next query fails instead.
