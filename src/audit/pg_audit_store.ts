@@ -330,6 +330,12 @@ export class PgAuditStore implements AuditStore {
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken = false;
+    // A connection lost while checked out emits 'error' on the client (the pool listens only while it
+    // is idle): without a listener that would be an uncaught exception; with one, the query fails.
+    const onError = () => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -341,6 +347,7 @@ export class PgAuditStore implements AuditStore {
       });
       throw e;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

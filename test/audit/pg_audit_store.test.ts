@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
+import pg from 'pg';
 import { readBundle, writeBundleOfSources } from '../../src/audit/bundle.js';
 import { openClusterAuditLog, readClusterLog } from '../../src/audit/cluster_log.js';
 import type { AuditEntry } from '../../src/audit/entry.js';
@@ -240,6 +241,48 @@ describe('PostgreSQL audit log shared by several instances', { skip }, () => {
     await log.close();
     const result = await verifyCluster(s, [key]);
     assert.equal(result.ok, true, JSON.stringify(result));
+  });
+
+  test('connections killed mid-run fail only their batches; acknowledged entries survive and appends resume', async () => {
+    const s = schema();
+    const [key] = instanceKeys(1) as [SigningKey];
+    const app = `carapace-audit-fault-${s}`;
+    const pool = new pg.Pool({ connectionString: PG_URL, max: 4, application_name: app });
+    pool.on('error', () => {});
+    const store = new PgAuditStore({ pool, schema: s });
+    const { AuditLog: Log } = await import('../../src/audit/log.js');
+    const { log } = await Log.open({ store, key, checkpointIntervalMs: 60_000 });
+    const acked: AuditEntry[] = [];
+    const refused: string[] = [];
+    const appending = (async () => {
+      for (let w = 0; w < 40; w++) {
+        const wave = await Promise.allSettled(
+          Array.from({ length: 20 }, (_, j) => log.append('test.event', { w, j })),
+        );
+        for (const r of wave)
+          if (r.status === 'fulfilled') acked.push(r.value);
+          else refused.push((r.reason as { code?: string }).code ?? String(r.reason));
+      }
+    })();
+    for (let k = 0; k < 5; k++) {
+      await new Promise((r) => setTimeout(r, 30));
+      await sql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [app]);
+    }
+    await appending;
+    assert.equal(acked.length + refused.length, 800, 'every append was answered');
+    assert.ok(
+      refused.every((c) => c === 'E_AUDIT_UNAVAILABLE'),
+      refused.join(','),
+    );
+    const after = await log.append('test.event', { after: true });
+    assert.ok(after.seq >= acked.length);
+    await log.close();
+    await pool.end();
+    const result = await verifyCluster(s, [key]);
+    assert.equal(result.ok, true, JSON.stringify(result));
+    const rows = await sql<{ seq: string; hash: string }>(`SELECT seq, hash FROM "${s}".audit_entries`);
+    const bySeq = new Map(rows.map((r) => [Number(r.seq), r.hash]));
+    for (const e of acked) assert.equal(bySeq.get(e.seq), e.hash, `acknowledged entry ${e.seq} is stored`);
   });
 
   test('property: any interleaving of appends and checkpoints from N instances yields a verifiable log', async () => {
