@@ -5,9 +5,11 @@
 // Skipped when PostgreSQL is unreachable, unless CARAPACE_REQUIRE_PG=1.
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
 import pg from 'pg';
@@ -22,6 +24,7 @@ import { formatVerifierKey, parseVerifierKey } from '../../src/crypto/signed_not
 import { dropSchema, freshSchema, PG_URL, pgSkip, sql } from './pg_helpers.js';
 
 const skip = await pgSkip();
+const CRASH_CHILD = fileURLToPath(new URL('./fixtures/pg_append_child.mjs', import.meta.url));
 
 const schemas: string[] = [];
 function schema(): string {
@@ -283,6 +286,54 @@ describe('PostgreSQL audit log shared by several instances', { skip }, () => {
     const rows = await sql<{ seq: string; hash: string }>(`SELECT seq, hash FROM "${s}".audit_entries`);
     const bySeq = new Map(rows.map((r) => [Number(r.seq), r.hash]));
     for (const e of acked) assert.equal(bySeq.get(e.seq), e.hash, `acknowledged entry ${e.seq} is stored`);
+  });
+
+  test('instances SIGKILLed while appending lose no acknowledged entry; the log verifies after', async () => {
+    const s = schema();
+    const acked = new Map<number, string>();
+    // Two writers at a time, each killed at a random moment; every run uses a new instance key.
+    for (let round = 0; round < 4; round++) {
+      const runs = [0, 1].map(
+        (i) =>
+          new Promise<void>((resolve, reject) => {
+            const child = spawn(process.execPath, [CRASH_CHILD, PG_URL, s, `crash.r${round}/i${i}`], {
+              stdio: ['ignore', 'pipe', 'pipe'],
+            });
+            let out = '';
+            let err = '';
+            child.stdout.on('data', (d: Buffer) => {
+              out += d.toString();
+              if (out.includes('ready\n') && !child.killed)
+                setTimeout(() => child.kill('SIGKILL'), 50 + Math.random() * 300);
+            });
+            child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+            child.on('close', (_code, signal) => {
+              if (signal !== 'SIGKILL') return reject(new Error(`the writer exited by itself: ${err}`));
+              for (const line of out.split('\n'))
+                if (line.startsWith('ack ')) {
+                  const [, seq, hash] = line.split(' ');
+                  acked.set(Number(seq), hash as string);
+                }
+              resolve();
+            });
+          }),
+      );
+      await Promise.all(runs);
+    }
+    assert.ok(acked.size > 0, 'the writers acknowledged entries before they were killed');
+    // A surviving instance opens (continuing the sequence) and closes with a checkpoint over everything.
+    const [key] = instanceKeys(1) as [SigningKey];
+    const { log } = await openClusterAuditLog(PG_URL, { schema: s, key, checkpointIntervalMs: 60_000 });
+    await log.append('test.event', { after: 'crashes' });
+    await log.close();
+    const rows = await sql<{ seq: string; hash: string }>(`SELECT seq, hash FROM "${s}".audit_entries`);
+    const bySeq = new Map(rows.map((r) => [Number(r.seq), r.hash]));
+    for (const [seq, hash] of acked)
+      assert.equal(bySeq.get(seq), hash, `acknowledged entry ${seq} is stored`);
+    // Every instance that ever opened the log recorded its key: the log verifies with them.
+    const { sources, vkeys } = await readClusterLog(PG_URL, s);
+    const result = verifyLog(sources, { key: vkeys });
+    assert.equal(result.ok, true, JSON.stringify(result));
   });
 
   test('property: any interleaving of appends and checkpoints from N instances yields a verifiable log', async () => {
