@@ -173,15 +173,25 @@ async function exportCluster(url: string, out: string): Promise<number> {
 
 export async function auditProofCommand(
   seqText: string,
-  options: { dataDir?: string; out?: string; origin?: string },
+  options: { dataDir?: string; out?: string; origin?: string; store?: string },
 ): Promise<number> {
   if (!/^(0|[1-9]\d{0,15})$/.test(seqText))
     throw failure('E_REQUEST_INVALID', 'invalid seq', `${seqText} is not an entry number`);
-  const dataDir = resolveDataDir(options.dataDir);
-  const log = await readDataDirLog(dataDir, options.origin ?? DEFAULT_ORIGIN);
+  let sources: LogSource[];
+  if (options.store !== undefined) {
+    if (!isPostgresUrl(options.store))
+      throw failure(
+        'E_ARG_INVALID',
+        'invalid --store',
+        'use postgres://user@host:port/database[?schema=name]',
+      );
+    sources = (await readCluster(options.store)).sources;
+  } else
+    sources = (await readDataDirLog(resolveDataDir(options.dataDir), options.origin ?? DEFAULT_ORIGIN))
+      .sources;
   let receipt;
   try {
-    receipt = buildReceipt(log.sources, Number(seqText));
+    receipt = buildReceipt(sources, Number(seqText));
   } catch (e) {
     if (e instanceof ProofError) throw failure(e.code, 'cannot make a receipt', e.message);
     throw e;
@@ -192,10 +202,20 @@ export async function auditProofCommand(
   return 0;
 }
 
-export function auditVerifyReceiptCommand(file: string, options: { key: string }): number {
-  const key = loadKey(options.key);
+export function auditVerifyReceiptCommand(file: string, options: { key: string | string[] }): number {
+  // A cluster's receipt is under a checkpoint of one instance: any of the instance keys given may sign it.
+  const keys = [options.key].flat().map(loadKey);
   const receipt = parseJson(readTextFile(file), 'receipt');
-  const result = verifyReceipt(receipt, key);
+  let result = verifyReceipt(receipt, keys[0] as VerifierKey);
+  let key = keys[0] as VerifierKey;
+  for (const other of keys.slice(1)) {
+    if (result.ok) break;
+    const again = verifyReceipt(receipt, other);
+    if (again.ok) {
+      result = again;
+      key = other;
+    }
+  }
   if (result.ok) {
     process.stdout.write(
       `OK: entry ${result.seq} (${result.kind}) is in log ${result.origin}, under a checkpoint of size ${result.size} signed by ${formatVerifierKey(key)}\n`,

@@ -170,15 +170,20 @@ audit
   .argument('<seq>', 'entry number')
   .option('-d, --data-dir <dir>', 'data directory')
   .option('-o, --out <file>', 'write the receipt here instead of stdout')
-  .action((seq: string, options: { dataDir?: string; out?: string }) =>
+  .option('--store <url>', "a cluster's log: postgres://user@host:port/db[?schema=name]")
+  .action((seq: string, options: { dataDir?: string; out?: string; store?: string }) =>
     runCommand(() => auditProofCommand(seq, options)),
   );
 audit
   .command('verify-receipt')
   .description('check a receipt with nothing but the log public key')
   .argument('<file>', 'receipt file')
-  .requiredOption('-k, --key <vkey>', 'the log public key: a file or the vkey text')
-  .action((file: string, options: { key: string }) =>
+  .requiredOption(
+    '-k, --key <vkey>',
+    "the log public key: a file or the vkey text; repeat it for each of a cluster's instances",
+    (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+  )
+  .action((file: string, options: { key: string[] }) =>
     runCommand(() => auditVerifyReceiptCommand(file, options)),
   );
 

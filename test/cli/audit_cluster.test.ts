@@ -1,4 +1,4 @@
-// `carapace audit verify|export --store postgres://…` on a cluster's log: verified with the instance
+// `carapace audit verify|export|proof --store postgres://…` on a cluster's log: verified with the instance
 // keys the store recorded or with `--key` once per instance (refused when one is missing), exported to a
 // bundle naming every key that verifies offline. Skipped when PostgreSQL is unreachable, unless
 // CARAPACE_REQUIRE_PG=1.
@@ -62,6 +62,21 @@ describe('audit commands on a cluster log', { skip }, () => {
     assert.deepEqual([...(json(exported).vkeys as string[])].sort(), [...vkeys].sort());
     const offline = await carapace(['audit', 'verify', out, '--key', vkeys[1]!, '--key', vkeys[0]!]);
     assert.equal(offline.code, 0, offline.stdout + offline.stderr);
+
+    const receiptFile = join(tempDataDir(), 'receipt.json');
+    const proof = await carapace(['audit', 'proof', '5', '--store', store, '--out', receiptFile]);
+    assert.equal(proof.code, 0, proof.stdout + proof.stderr);
+    const checked = await carapace([
+      'audit',
+      'verify-receipt',
+      receiptFile,
+      '--key',
+      vkeys[0]!,
+      '--key',
+      vkeys[1]!,
+    ]);
+    assert.equal(checked.code, 0, checked.stdout + checked.stderr);
+    assert.match(checked.stdout, /^OK: entry 5 /);
 
     const bad = await carapace(['audit', 'verify', '--store', 'postgres://postgres@127.0.0.1:1/none']);
     assert.equal(bad.code, 2, bad.stdout + bad.stderr);
