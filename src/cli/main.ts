@@ -231,6 +231,14 @@ program
     '--broker',
     'run the credential broker: http.request with secrets from <data>/vault (docs/vault.md); adds the tool to the catalog',
   )
+  .option(
+    '--store <url>',
+    'share the store with other instances: postgres://user@host:port/db[?schema=name] (default: <data>/carapace.db)',
+  )
+  .option(
+    '--token-key <file>',
+    "sign execution tokens with this private key file (mode 0600) instead of <data>/keys': give every instance of a cluster the same one",
+  )
   .action(
     (options: {
       dataDir?: string;
@@ -244,6 +252,8 @@ program
       upstreamApiKey?: string | boolean;
       mcpConfig?: string;
       broker?: boolean;
+      store?: string;
+      tokenKey?: string;
     }) => runCommand(() => serveCommand(options)),
   );
 

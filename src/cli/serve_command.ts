@@ -25,6 +25,8 @@ import { OutputSigner } from '../vault/signed_output.js';
 import { Vault } from '../vault/vault.js';
 import type { OpenAIProxyOptions } from '../adapters/openai/routes.js';
 import { proxySettings } from '../adapters/openai/options.js';
+import { isPostgresUrl, redactPostgresUrl } from '../store/pg_store.js';
+import { StoreError } from '../store/store_error.js';
 import { resolveDataDir } from './data_dir.js';
 import { failure } from './io.js';
 import { openMcpGateway } from './mcp_command.js';
@@ -42,6 +44,10 @@ export async function serveCommand(options: {
   upstreamApiKey?: string | boolean;
   mcpConfig?: string;
   broker?: boolean;
+  /** postgres://… shared by the instances of a cluster; default the data directory's SQLite file. */
+  store?: string;
+  /** The execution-token key file every instance of a cluster shares. */
+  tokenKey?: string;
 }): Promise<number> {
   const openai = openaiProxyOptions(options);
   if (options.broker && options.mcpConfig !== undefined)
@@ -84,8 +90,16 @@ export async function serveCommand(options: {
     process.stdout.write(`data hall: ${status.label}\n`);
   }
   const dataHall = hall;
+  if (options.store !== undefined && !isPostgresUrl(options.store))
+    throw failure(
+      'E_SERVE_OPTION',
+      'invalid --store',
+      'use postgres://user@host:port/database[?schema=name]',
+    );
   const gateway = await startGateway({
     ...(options.policy !== undefined ? { policyFile: options.policy } : {}),
+    ...(options.store !== undefined ? { store: options.store } : {}),
+    ...(options.tokenKey !== undefined ? { tokenKeyFile: options.tokenKey } : {}),
     dataDir: resolveDataDir(options.dataDir),
     port: options.port === undefined ? 8787 : Number(options.port),
     host: options.host ?? '127.0.0.1',
@@ -106,11 +120,15 @@ export async function serveCommand(options: {
     if (hall && !hallWasUp) await hall.down().catch(() => {});
     if (e instanceof PolicyLoadError)
       throw failure(e.code, 'the policy does not compile; the gateway did not start', e.message);
+    if (e instanceof StoreError)
+      throw failure(e.code, 'the store cannot be opened; the gateway did not start', e.detail);
     throw e;
   });
   process.stdout.write(
     `carapace gateway listening on ${gateway.url} (data directory ${resolveDataDir(options.dataDir)})\n`,
   );
+  if (options.store !== undefined)
+    process.stdout.write(`store: ${redactPostgresUrl(options.store)} (shared with the other instances)\n`);
   const policy = gateway.ctx.policy?.current;
   if (policy)
     process.stdout.write(

@@ -1,9 +1,9 @@
-// Opens a gateway on a data directory (the lock, the SQLite store, the audit log, the token key, the
-// executors, the policy, the channels) and serves it with the Fastify app; closes them in order on
-// shutdown so the audit log is flushed and checkpointed. The SDK's embedded gateway opens the same
-// context without the HTTP part.
+// Opens a gateway on a data directory (the lock; the store: the directory's SQLite file or a PostgreSQL
+// database shared by a cluster; the audit log: the directory's segment files or, with a PostgreSQL
+// store, the cluster's one shared log; the token key, the executors, the policy, the channels) and
+// serves it with the Fastify app; closes them in order on shutdown so the audit log is flushed and
+// checkpointed. The SDK's embedded gateway opens the same context without the HTTP part.
 
-import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
 import type { AdapterOptions } from '../adapters/index.js';
 import { openGatewayAuditLog } from '../audit/cluster_log.js';
@@ -24,12 +24,12 @@ import type { Executor, TokenGate } from '../executors/executor.js';
 import type { DataHall } from '../executors/netns/index.js';
 import { ExecutorRegistry } from '../executors/registry.js';
 import type { PolicyError } from '../policy/index.js';
-import { openSqliteStore } from '../store/sqlite_store.js';
 import type { TrustLevel } from '../store/store.js';
 import { buildGateway } from './app.js';
 import { admit, generateApiKey, hashApiKey } from './auth.js';
 import { GatewayError } from './gateway_error.js';
 import { ensureChannel, TOOL_OUTPUT_CHANNEL } from './chunks.js';
+import { fanOutPolicyReloads, openGatewayStore, sharedTokenKey } from './cluster.js';
 import { auditEvent, type GatewayContext } from './context.js';
 import { lockDataDir } from './data_dir_lock.js';
 import { createIdentityServices, type IdentityOptions } from './identity.js';
@@ -87,6 +87,12 @@ export interface GatewayContextOptions {
    * for the data directory's own SQLite file. Each instance keeps its own data directory all the same.
    */
   store?: string;
+  /**
+   * A private key file (PKCS#8 PEM, mode 0600) to sign and verify execution tokens with instead of the
+   * data directory's: every instance of a cluster is given the same one, so a token minted on one
+   * redeems on another. Ignored when `tokenKey` is given.
+   */
+  tokenKeyFile?: string;
   /** Epoch milliseconds; injected so tests control time. */
   now?: () => number;
   tokenTtlMs?: number;
@@ -157,7 +163,7 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
     lock.release();
   };
   try {
-    const store = await openSqliteStore(join(options.dataDir, 'carapace.db'));
+    const store = await openGatewayStore(options.dataDir, options.store);
     opened.push(store);
     // A cluster's instances append to one log in the store's database, each signing with its own key.
     const { log } = await openGatewayAuditLog(options.dataDir, options.store);
@@ -176,8 +182,14 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
       if (first.outcome === 'refused') throw new PolicyLoadError(policy.path, first.errors);
       if (options.watchPolicy !== false) policy.watch();
     }
+    const stopFanOut = fanOutPolicyReloads(store, policy);
+    opened.push({ close: async () => stopFanOut() });
     let gate: TokenGate = () => Promise.reject(new Error('the token gate is not ready'));
-    const tokenKey = options.tokenKey ?? dataDirTokenKey(options.dataDir);
+    const tokenKey =
+      options.tokenKey ??
+      (options.tokenKeyFile !== undefined
+        ? sharedTokenKey(options.tokenKeyFile, TOKEN_KEY_NAME)
+        : dataDirTokenKey(options.dataDir));
     const broker = options.broker;
     const engine =
       options.engine ??
