@@ -139,15 +139,23 @@ audit
   .argument('[path]', 'a data directory or an export bundle (default: the data directory)')
   .option(
     '-k, --key <vkey>',
-    'the log public key: a file or the vkey text (default: the key stored with the log)',
+    'the log public key: a file or the vkey text (default: the key stored with the log); repeat it for each instance of a cluster',
+    (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
   )
+  .option('--store <url>', "a cluster's log: postgres://user@host:port/db[?schema=name] instead of a path")
   .option('--checkpoint <file>', 'a signed checkpoint seen before: the log must still contain it')
   .option('--origin <name>', 'log origin', 'carapace.local/audit')
   .option('--max-unsigned <n>', 'most entries allowed after the newest checkpoint (default 2000)')
   .action(
     (
       path: string | undefined,
-      options: { key?: string; checkpoint?: string; origin?: string; maxUnsigned?: string },
+      options: {
+        key?: string[];
+        checkpoint?: string;
+        origin?: string;
+        maxUnsigned?: string;
+        store?: string;
+      },
     ) => runCommand(() => auditVerifyCommand(path, options)),
   );
 audit
@@ -155,22 +163,30 @@ audit
   .description('write a bundle (public key + every entry and checkpoint) that the verifier accepts')
   .requiredOption('-o, --out <file>', 'bundle file to create')
   .option('-d, --data-dir <dir>', 'data directory')
-  .action((options: { out: string; dataDir?: string }) => runCommand(() => auditExportCommand(options)));
+  .option('--store <url>', "a cluster's log: postgres://user@host:port/db[?schema=name]")
+  .action((options: { out: string; dataDir?: string; store?: string }) =>
+    runCommand(() => auditExportCommand(options)),
+  );
 audit
   .command('proof')
   .description('write a receipt for entry SEQ: the entry, its inclusion proof and the covering checkpoint')
   .argument('<seq>', 'entry number')
   .option('-d, --data-dir <dir>', 'data directory')
   .option('-o, --out <file>', 'write the receipt here instead of stdout')
-  .action((seq: string, options: { dataDir?: string; out?: string }) =>
+  .option('--store <url>', "a cluster's log: postgres://user@host:port/db[?schema=name]")
+  .action((seq: string, options: { dataDir?: string; out?: string; store?: string }) =>
     runCommand(() => auditProofCommand(seq, options)),
   );
 audit
   .command('verify-receipt')
   .description('check a receipt with nothing but the log public key')
   .argument('<file>', 'receipt file')
-  .requiredOption('-k, --key <vkey>', 'the log public key: a file or the vkey text')
-  .action((file: string, options: { key: string }) =>
+  .requiredOption(
+    '-k, --key <vkey>',
+    "the log public key: a file or the vkey text; repeat it for each of a cluster's instances",
+    (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+  )
+  .action((file: string, options: { key: string[] }) =>
     runCommand(() => auditVerifyReceiptCommand(file, options)),
   );
 

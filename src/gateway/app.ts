@@ -136,7 +136,7 @@ export function buildGateway(
   // Metrics by route pattern, so ids in paths never multiply the label set; unmatched paths share one
   // label. The log line has method, path without its query string (which could carry anything), status,
   // duration and the caller's principal id: never a header or a body.
-  const consoleContext = options.console ? createConsoleContext(options.console) : null;
+  const consoleContext = options.console ? createConsoleContext(options.console, ctx.audit) : null;
   app.addHook('onResponse', async (request, reply) => {
     const ms = reply.elapsedTime;
     // Content that came in is kept a while (credentials replaced) so the console can show its spans.

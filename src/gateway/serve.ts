@@ -1,12 +1,14 @@
-// Opens a gateway on a data directory (the lock, the store: the directory's SQLite file or a PostgreSQL
-// database shared by a cluster, the audit log, the token key, the executors, the policy, the channels)
-// and serves it with the Fastify app; closes them in order on shutdown so the audit log is flushed and
+// Opens a gateway on a data directory (the lock; the store: the directory's SQLite file or a PostgreSQL
+// database shared by a cluster; the audit log: the directory's segment files or, with a PostgreSQL
+// store, the cluster's one shared log; the token key, the executors, the policy, the channels) and
+// serves it with the Fastify app; closes them in order on shutdown so the audit log is flushed and
 // checkpointed. The SDK's embedded gateway opens the same context without the HTTP part.
 
 import { createPublicKey } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import type { AdapterOptions } from '../adapters/index.js';
-import { findKeyFiles, generateLogKey, openDataDirLog } from '../audit/log_files.js';
+import { openGatewayAuditLog } from '../audit/cluster_log.js';
+import { findKeyFiles, generateLogKey } from '../audit/log_files.js';
 import { readSigningKey, type SigningKey } from '../crypto/ed25519_key.js';
 import { DEFAULT_ENGINE, DEFAULT_RULESET, type Engine } from '../engine/index.js';
 import {
@@ -207,7 +209,8 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
   try {
     const store = await openGatewayStore(options.dataDir, options.store);
     opened.push(store);
-    const { log } = await openDataDirLog(options.dataDir);
+    // A cluster's instances append to one log in the store's database, each signing with its own key.
+    const { log } = await openGatewayAuditLog(options.dataDir, options.store);
     opened.push(log);
     const now = options.now ?? Date.now;
     const policy = options.policy ? new PolicyRuntime(options.policy, log, now) : null;
