@@ -167,6 +167,9 @@ function quoteIdent(name: string): string {
 
 async function migrate(pool: pg.Pool, schema: string): Promise<void> {
   const client = await pool.connect();
+  // A connection lost mid-migration fails the opening instead of raising an uncaught 'error'.
+  const onError = () => {};
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     // One migrator per schema at a time, whichever instance gets there first; the others wait, then
@@ -197,6 +200,7 @@ async function migrate(pool: pg.Pool, schema: string): Promise<void> {
     await client.query('ROLLBACK').catch(() => {});
     throw e;
   } finally {
+    client.off('error', onError);
     client.release();
   }
 }
@@ -294,6 +298,13 @@ class PgStoreEngine implements PgStore {
       throw asUnavailable(e);
     }
     let broken = false;
+    // A connection lost while checked out emits 'error' on the client (the pool listens only while it
+    // is idle): without a listener that is an uncaught exception that ends the process; with one, the
+    // query in flight fails and the transaction with it.
+    const onError = () => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await body(client);
@@ -303,9 +314,10 @@ class PgStoreEngine implements PgStore {
       await client.query('ROLLBACK').catch(() => {});
       const failure = asUnavailable(e);
       // A connection that failed is not given back to the pool for the next caller.
-      broken = failure instanceof StoreError && failure.code === 'E_STORE_UNAVAILABLE';
+      broken ||= failure instanceof StoreError && failure.code === 'E_STORE_UNAVAILABLE';
       throw failure;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }
