@@ -1,6 +1,7 @@
 // The gateway's JSON body parser: UTF-8 only (RFC 8259), as sent. A body declared in another charset is
-// refused (415) and bytes that are not UTF-8 are refused (400) instead of being read with replacement
-// characters; prototype keys are refused as Fastify's own parser refuses them.
+// refused (415), and bytes that are not UTF-8 or strings with a lone surrogate (which the audit log
+// cannot record) are refused (400) instead of being taken; prototype keys are refused as Fastify's own
+// parser refuses them.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from './gateway_error.js';
@@ -29,7 +30,36 @@ export function parseJsonBodiesAsUtf8(app: FastifyInstance): void {
           new GatewayError(400, 'E_REQUEST_INVALID', 'the body is not UTF-8', 'JSON bodies are UTF-8'),
         );
       }
-      parseJson(request, text, done);
+      parseJson(request, text, (err: Error | null, value?: unknown) => {
+        // Only a \u escape can make a lone surrogate out of UTF-8: the walk runs for those bodies only.
+        if (!err && text.includes('\\u') && !wellFormed(value))
+          return done(
+            new GatewayError(
+              400,
+              'E_REQUEST_INVALID',
+              'a string holds a lone UTF-16 surrogate',
+              'the audit log cannot record it, so the gateway does not take it',
+            ),
+          );
+        done(err, value);
+      });
     },
   );
+}
+
+/** Every string of a parsed JSON value (keys too) is well-formed UTF-16; iterative, so any depth. */
+function wellFormed(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (!v.isWellFormed()) return false;
+    } else if (Array.isArray(v)) for (const item of v) stack.push(item);
+    else if (typeof v === 'object' && v !== null)
+      for (const [key, item] of Object.entries(v)) {
+        if (!key.isWellFormed()) return false;
+        stack.push(item);
+      }
+  }
+  return true;
 }

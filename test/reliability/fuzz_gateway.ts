@@ -32,6 +32,8 @@ export interface FuzzRoute {
   path: string;
   /** Its body is validated by a closed schema: a malformed one must never be accepted. */
   closedBody: boolean;
+  /** Its schema takes no body or `null` as well as an object (POST /v1/audit/verify). */
+  nullableBody: boolean;
   /** Answers with a stream that stays open (server-sent events): sent over HTTP and cut short. */
   stream: boolean;
 }
@@ -52,8 +54,8 @@ export interface Violation {
 
 /** Routes the OpenAPI document does not list: the OpenAI proxy's. */
 const ADAPTER_ROUTES: FuzzRoute[] = [
-  { method: 'POST', path: '/v1/chat/completions', closedBody: false, stream: false },
-  { method: 'GET', path: '/v1/models', closedBody: false, stream: false },
+  { method: 'POST', path: '/v1/chat/completions', closedBody: false, nullableBody: false, stream: false },
+  { method: 'GET', path: '/v1/models', closedBody: false, nullableBody: false, stream: false },
 ];
 const STREAM_ROUTES = new Set(['/v1/events', '/v1/demo/stream']);
 
@@ -155,7 +157,10 @@ export async function openFuzzTarget(): Promise<FuzzTarget> {
     keys[role] = (JSON.parse(reply.body) as { api_key: string }).api_key;
   }
   const doc = JSON.parse((await app.inject({ method: 'GET', url: '/v1/openapi.json' })).body) as {
-    paths: Record<string, Record<string, { requestBody?: unknown }>>;
+    paths: Record<
+      string,
+      Record<string, { requestBody?: { content: Record<string, { schema: { type?: unknown } }> } }>
+    >;
   };
   const routes: FuzzRoute[] = [];
   for (const [path, operations] of Object.entries(doc.paths))
@@ -165,6 +170,9 @@ export async function openFuzzTarget(): Promise<FuzzTarget> {
         method: method.toUpperCase() as 'GET' | 'POST',
         path,
         closedBody: operation.requestBody !== undefined,
+        nullableBody: JSON.stringify(
+          operation.requestBody?.content['application/json']?.schema.type ?? null,
+        ).includes('"null"'),
         stream: STREAM_ROUTES.has(path),
       });
     }
@@ -294,7 +302,10 @@ function problemsOf(route: FuzzRoute, request: FuzzRequest, answer: Answer): str
     if (!shaped)
       problems.push(`error ${answer.status} not as {error, code, detail}: ${answer.body.slice(0, 200)}`);
   }
-  const malformed = request.payload?.malformed === true && request.method === route.method;
+  const empty =
+    typeof request.payload?.body === 'string' && ['', 'null'].includes(request.payload.body.trim());
+  const malformed =
+    request.payload?.malformed === true && request.method === route.method && !(route.nullableBody && empty);
   if (malformed && route.closedBody && answer.status < 300)
     problems.push(`malformed body accepted with ${answer.status}: ${answer.body.slice(0, 200)}`);
   if (malformed && parsed !== null && JSON.stringify(parsed).includes('"decision":"ALLOW"'))
@@ -381,6 +392,15 @@ export async function fuzzRoute(
 
 /** After the fuzzing, the gateway still answers its health check over HTTP. */
 export async function stillHealthy(target: FuzzTarget): Promise<boolean> {
-  const response = await fetch(`${target.url}/healthz`);
-  return response.status === 200 && ((await response.json()) as { status?: string }).status === 'ok';
+  try {
+    const response = await fetch(`${target.url}/healthz`, { signal: AbortSignal.timeout(10_000) });
+    const text = await response.text();
+    if (response.status === 200 && (JSON.parse(text) as { status?: string }).status === 'ok') return true;
+    console.error(`/healthz answered ${response.status}: ${text.slice(0, 200)}`);
+  } catch (e) {
+    console.error(
+      `/healthz did not answer: ${(e as Error).message} (${String((e as { cause?: unknown }).cause)})`,
+    );
+  }
+  return false;
 }

@@ -114,7 +114,6 @@ const MALFORMED_JSON = [
   '{"a":undefined}',
   '{"a":1}/*c*/',
   '// c\n{}',
-  '\ufeff{}',
   '{"a":"\\ud800"',
   '{"a":"\\x41"}',
   '{"a" 1}',
