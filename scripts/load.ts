@@ -173,9 +173,12 @@ async function call(
 }
 
 /** An agent on the trusted operator console with one chunk in its session, and the ALLOWed action it proposes over and over. */
-async function prepareAction(gateway: Gateway): Promise<{ key: string; body: string; decision: string }> {
+async function prepareAction(
+  gateway: Gateway,
+  index: number,
+): Promise<{ key: string; body: string; decision: string }> {
   const created = await call(`${gateway.url}/v1/admin/principals`, gateway.adminKey, {
-    name: `load-agent-${Date.now().toString(36)}`,
+    name: `load-agent-${index}-${Date.now().toString(36)}`,
     role: 'agent',
     channel: 'operator-console',
   });
@@ -253,7 +256,7 @@ async function main(): Promise<number> {
   try {
     for (let i = 0; i < options.instances; i++) gateways.push(await startGateway(i, options.store));
     const actions: { key: string; body: string; decision: string }[] = [];
-    for (const gateway of gateways) actions.push(await prepareAction(gateway));
+    for (const [i, gateway] of gateways.entries()) actions.push(await prepareAction(gateway, i));
     const share = Math.max(1, Math.floor(options.connections / gateways.length));
     const runAll = (durationS: number) =>
       Promise.all(gateways.map((g, i) => hammer(g.url, actions[i]!.key, actions[i]!.body, share, durationS)));
