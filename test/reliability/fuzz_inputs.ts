@@ -142,16 +142,28 @@ export function overLimit(limit: number): Payload {
   };
 }
 
-/** Replaces one field of `template`, or a field of its first nested object, with a hostile value. */
+/** Replaces one field of `template`, or a field of an object inside it, with a hostile value. */
 function replacedField(template: Record<string, unknown>): fc.Arbitrary<Payload> {
-  const keys = Object.keys(template);
-  if (keys.length === 0)
+  const paths: string[][] = Object.entries(template).flatMap(([k, v]) => [
+    [k],
+    ...(isObject(v) ? Object.keys(v).map((inner) => [k, inner]) : []),
+  ]);
+  if (paths.length === 0)
     return hostileJsonText.map((v) => ({ body: `{"x":${v}}`, malformed: true, label: 'extra key x' }));
-  return fc.tuple(fc.constantFrom(...keys), hostileJsonText).map(([key, value]) => {
-    const parts = keys.map((k) => `${JSON.stringify(k)}:${k === key ? value : JSON.stringify(template[k])}`);
-    return { body: `{${parts.join(',')}}`, malformed: false, label: `${key} replaced` };
+  return fc.tuple(fc.constantFrom(...paths), hostileJsonText).map(([path, value]) => {
+    const copy = structuredClone(template);
+    const [first, second] = path as [string, string | undefined];
+    if (second === undefined) copy[first] = PLACEHOLDER;
+    else (copy[first] as Record<string, unknown>)[second] = PLACEHOLDER;
+    return {
+      body: JSON.stringify(copy).replace(JSON.stringify(PLACEHOLDER), value),
+      malformed: false,
+      label: `${path.join('.')} replaced by ${value.slice(0, 40)}`,
+    };
   });
 }
+
+const PLACEHOLDER = '\u0000fuzz-placeholder\u0000';
 
 /** `template` with one more key its closed schema does not have (a prototype key, often), at the top or one level down. */
 function extraKey(template: Record<string, unknown>): fc.Arbitrary<Payload> {
