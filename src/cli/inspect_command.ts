@@ -3,7 +3,7 @@
 // `redact` prints the text or JSON with PII and secrets replaced.
 
 import { detectInjection, promptMetadata } from '../inspect/injection/index.js';
-import { jsonLeafGroups, type JsonValue } from '../inspect/json_scan.js';
+import { JsonScanError, jsonLeafGroups, type JsonValue } from '../inspect/json_scan.js';
 import { detectPii, detectPiiInJson, redactPii, redactPiiInJson } from '../inspect/pii/index.js';
 import { REDACTION_STRATEGIES, RedactionError, type RedactionStrategy } from '../inspect/redaction.js';
 import {
@@ -22,19 +22,31 @@ export interface InspectOptions {
 }
 
 export async function inspectCommand(options: InspectOptions): Promise<number> {
-  const input = await readStdin();
-  const value = options.jsonInput ? (parseJson(input, 'standard input') as JsonValue) : null;
+  printJson(inspectInput(await readStdin(), options));
+  return 0;
+}
+
+/** What `inspect` reports on `input`; JSON it cannot parse is a CliFailure. */
+export function inspectInput(input: string, options: InspectOptions) {
+  try {
+    return inspection(input, options.jsonInput ? (parseJson(input, 'standard input') as JsonValue) : null);
+  } catch (e) {
+    if (e instanceof JsonScanError) throw failure(e.code, 'cannot scan the JSON', e.message);
+    throw e;
+  }
+}
+
+function inspection(input: string, value: JsonValue | null) {
   // Injection is read from the text; in JSON, from the string leaves. PII and secrets in JSON are found
   // per field and across sibling fields.
   const text = value === null ? input : textOfJson(value);
   const injection = detectInjection(text);
-  printJson({
+  return {
     injection: { suspected: injection.suspected, score: injection.score, signals: injection.signals },
     pii: value === null ? detectPii(input) : detectPiiInJson(value),
     secrets: value === null ? detectSecrets(input) : detectSecretsInJson(value),
     lobstertrap: { detected: promptMetadata(text, { report: injection }) },
-  });
-  return 0;
+  };
 }
 
 export interface RedactOptions {
@@ -58,20 +70,30 @@ export async function redactCommand(options: RedactOptions): Promise<number> {
       `set $${REDACT_KEY_ENV} (at least 16 bytes) for --strategy hash`,
     );
   const redaction = { strategy, ...(hashKey ? { hashKey } : {}) };
-  const input = await readStdin();
+  const output = redactInput(await readStdin(), options.jsonInput === true, redaction);
+  if (options.jsonInput) printJson(output);
+  else process.stdout.write(output as string);
+  return 0;
+}
+
+/** `input` with PII and secrets replaced: the redacted JSON value, or the text. */
+export function redactInput(
+  input: string,
+  jsonInput: boolean,
+  redaction: { strategy: RedactionStrategy; hashKey?: string },
+): JsonValue {
   try {
-    if (options.jsonInput) {
+    if (jsonInput) {
       const value = parseJson(input, 'standard input') as JsonValue;
       // Secrets first: a credential is never left for the PII pass to half-replace.
       const withoutSecrets = redactSecretsInJson(value, redaction).value;
-      printJson(redactPiiInJson(withoutSecrets, redaction).value);
-      return 0;
+      return redactPiiInJson(withoutSecrets, redaction).value;
     }
     const withoutSecrets = redactSecrets(input, redaction).text;
-    process.stdout.write(redactPii(withoutSecrets, redaction).text);
-    return 0;
+    return redactPii(withoutSecrets, redaction).text;
   } catch (e) {
     if (e instanceof RedactionError) throw failure(e.code, 'cannot redact', e.message);
+    if (e instanceof JsonScanError) throw failure(e.code, 'cannot scan the JSON', e.message);
     throw e;
   }
 }

@@ -9,16 +9,19 @@ import swagger from '@fastify/swagger';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyReply,
   type FastifyServerFactory,
   LogController,
 } from 'fastify';
 import { adapterRoutes } from '../adapters/index.js';
 import { StoreError } from '../store/store_error.js';
 import { admitRequest } from './auth.js';
+import { answerClientError } from './client_error.js';
 import { type ConsoleOptions, createConsoleContext } from './console_context.js';
 import type { GatewayContext } from './context.js';
 import { DemoRunner } from './demo_runner.js';
 import { GatewayError } from './gateway_error.js';
+import { parseJsonBodiesAsUtf8 } from './json_body.js';
 import { METRICS_CONTENT_TYPE } from './metrics.js';
 import { openApiOptions } from './openapi.js';
 import { servedOnThisListener } from './planes.js';
@@ -85,11 +88,23 @@ export function buildGateway(
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
     },
+    // A URL the router refuses before any route (bad percent-encoding, a path parameter over its length)
+    // is answered in the gateway's error shape too, not Fastify's.
+    clientErrorHandler: answerClientError,
+    frameworkErrors: (error, _request, reply) => {
+      const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+      return (reply as unknown as FastifyReply).code(status).send({
+        error: status === 414 ? 'path parameter too long' : 'bad request',
+        code: status === 414 ? 'E_INPUT_TOO_LARGE' : 'E_REQUEST_INVALID',
+        detail: status === 414 ? 'a path parameter is longer than 100 characters' : 'the URL is not valid',
+      });
+    },
   }) as unknown as FastifyInstance;
 
   app.decorateRequest('principal', null);
   // Split planes: a route of the other plane is not served on this listener (before any route's hooks).
   app.addHook('onRequest', servedOnThisListener(options.consoleUrl ?? (() => null)));
+  parseJsonBodiesAsUtf8(app);
 
   app.setErrorHandler((error, request, reply) => {
     const e = error as {
