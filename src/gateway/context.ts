@@ -28,6 +28,7 @@ import type { Metrics } from './metrics.js';
 import { evaluatePolicyStage, type PolicyRuntime, type PolicyStage, spendCounters } from './policy_stage.js';
 import type { EffectiveTier } from '../identity/trust_score.js';
 import { agentTier, identityVerdict, type IdentityServices } from './identity.js';
+import type { CorrelationParams } from './correlation.js';
 
 export interface GatewayContext {
   store: Store;
@@ -59,6 +60,10 @@ export interface GatewayContext {
   vault?: Vault;
   /** The attestation of the output-signing key (or its honest `tee: none`), when the broker is on. */
   attestation?: GatewayAttestation;
+  /** Instruction integrity: `required` makes every agent need an approved set; default only bound agents. */
+  instructionIntegrity?: { required: boolean };
+  /** Cross-agent correlation: how many agents, within which window (defaults when absent). */
+  correlation?: Partial<CorrelationParams>;
 }
 
 /**
