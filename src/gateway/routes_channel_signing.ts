@@ -10,7 +10,7 @@ import { GatewayError } from './gateway_error.js';
 import { channelSigningGetSchema, channelSigningSetSchema } from './schemas_semantic.js';
 
 export function channelSigningRoutes(app: FastifyInstance, ctx: GatewayContext): void {
-  app.put(
+  app.post(
     '/v1/admin/channels/:name/signing',
     { schema: channelSigningSetSchema, onRequest: admit(ctx, ['admin']) },
     async (request) => {

@@ -61,7 +61,7 @@ before(async () => {
       201,
     );
   const publicKey = ed.publicKey.export({ format: 'jwk' }).x as string;
-  const edSet = await h.call('PUT', '/v1/admin/channels/signed-feed/signing', h.adminKey, {
+  const edSet = await h.call('POST', '/v1/admin/channels/signed-feed/signing', h.adminKey, {
     alg: 'ed25519',
     public_key: publicKey,
   });
@@ -144,7 +144,7 @@ test('a signature for another channel, a stale one, a malformed one and none are
 
 test('an HMAC channel verifies with its sealed secret, which is never shown, logged or audited', async () => {
   const encoded = secret.toString('base64');
-  const set = await h.call('PUT', '/v1/admin/channels/hmac-feed/signing', h.adminKey, {
+  const set = await h.call('POST', '/v1/admin/channels/hmac-feed/signing', h.adminKey, {
     alg: 'hmac-sha256',
     secret: encoded,
   });
@@ -175,17 +175,17 @@ test('an unsigned channel is unchanged, a short HMAC secret is refused, and only
   const plain = await h.call('POST', '/v1/ingest', agent, { content: 'link up on leaf-switch-sj-01-a' });
   assert.equal(plain.body.trust, 'semi_trusted');
   assert.equal(plain.body.signature, undefined);
-  const short = await h.call('PUT', '/v1/admin/channels/syslog/signing', h.adminKey, {
+  const short = await h.call('POST', '/v1/admin/channels/syslog/signing', h.adminKey, {
     alg: 'hmac-sha256',
     secret: randomBytes(8).toString('base64'),
   });
   assert.equal(short.status, 400);
-  const byAgent = await h.call('PUT', '/v1/admin/channels/syslog/signing', agent, {
+  const byAgent = await h.call('POST', '/v1/admin/channels/syslog/signing', agent, {
     alg: 'ed25519',
     public_key: ed.publicKey.export({ format: 'jwk' }).x,
   });
   assert.equal(byAgent.status, 403);
-  const unknown = await h.call('PUT', '/v1/admin/channels/nope/signing', h.adminKey, {
+  const unknown = await h.call('POST', '/v1/admin/channels/nope/signing', h.adminKey, {
     alg: 'ed25519',
     public_key: ed.publicKey.export({ format: 'jwk' }).x,
   });
