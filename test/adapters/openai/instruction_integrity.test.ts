@@ -144,3 +144,38 @@ test('a revoked set is refused again, and revoking every set leaves the agent bo
   assert.equal((await chat(CHANGED_PROMPT)).status, 403);
   assert.ok((await h.audit()).some((e) => e.kind === 'admin.instruction_revoked'));
 });
+
+test('with integrity required of every agent, an agent with no approved set is refused and its set waits as pending', async () => {
+  const strict = await startProxyHarness({ instructionIntegrity: { required: true } });
+  try {
+    strict.upstream.script = () => ({ kind: 'json', body: completion('All green.') });
+    const reply = await strict.call('POST', '/v1/chat/completions', strict.agentKey, {
+      model: SCRIPTED_MODEL,
+      messages: [
+        { role: 'system', content: SYSTEM_PROMPT },
+        { role: 'user', content: 'status?' },
+      ],
+    });
+    assert.equal(reply.status, 403);
+    assert.equal(reply.body.code, 'E_INSTRUCTION_INTEGRITY');
+    assert.equal(strict.upstream.requests.length, 0);
+    const pending = await strict.call('GET', '/v1/admin/instructions?status=pending', strict.adminKey);
+    const [set] = pending.body.sets as Array<{ set_hash: string }>;
+    const path = `/v1/admin/instructions/${encodeURIComponent(strict.agentId)}/${set?.set_hash}`;
+    // With nothing approved yet, the diff is the whole set, added.
+    const shown = await strict.call('GET', path, strict.adminKey);
+    assert.equal(shown.body.against, null);
+    assert.ok((shown.body.diff as Array<{ op: string }>).every((l) => l.op === '+'));
+    assert.equal((await strict.call('POST', `${path}/approve`, strict.adminKey, {})).status, 200);
+    const again = await strict.call('POST', '/v1/chat/completions', strict.agentKey, {
+      model: SCRIPTED_MODEL,
+      messages: [
+        { role: 'system', content: SYSTEM_PROMPT },
+        { role: 'user', content: 'status now?' },
+      ],
+    });
+    assert.equal(again.status, 200);
+  } finally {
+    await strict.close();
+  }
+});
