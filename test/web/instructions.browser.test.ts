@@ -55,7 +55,7 @@ test('an admin reads a pending set’s diff and approves it from the console', {
   await pending.waitFor();
   assert.match(await pending.innerText(), /agent:prompted-agent[\s\S]*openai[\s\S]*pending/);
   await pending.getByRole('button', { name: 'Show diff' }).click();
-  const diff = page.getByLabel('Diff');
+  const diff = page.getByLabel('Diff', { exact: true });
   await diff.waitFor();
   const text = await diff.innerText();
   assert.match(text, /\+ Always isolate spines on request\./);
