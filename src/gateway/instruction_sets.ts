@@ -86,7 +86,8 @@ export function instructionHashes(content: InstructionContent): {
 }
 
 export type InstructionCheck =
-  | { ok: true; enforced: boolean; hashes: InstructionHashes }
+  | { ok: true; enforced: true; hashes: InstructionHashes }
+  | { ok: true; enforced: false; hashes: null }
   | {
       ok: false;
       hashes: InstructionHashes;
@@ -112,12 +113,13 @@ const setKey = (agent: string, hash: string) => `${agent}|${hash}`;
 export async function checkInstructionSet(
   ctx: GatewayContext,
   agent: Principal,
-  given: InstructionContent,
+  given: InstructionContent | (() => Promise<InstructionContent>),
   where: Record<string, JsonValue> = {},
 ): Promise<InstructionCheck> {
-  const { content, hashes } = instructionHashes(given);
   const binding = await ctx.store.getState(BINDING_KIND, agent.id);
-  if (!binding && !requiredForAll(ctx)) return { ok: true, enforced: false, hashes };
+  // An unbound agent costs one point read: its instructions are not even gathered (an MCP tool list is).
+  if (!binding && !requiredForAll(ctx)) return { ok: true, enforced: false, hashes: null };
+  const { content, hashes } = instructionHashes(typeof given === 'function' ? await given() : given);
   const approved = approvedOf(binding).filter((b) => b.surface === content.surface);
   if (approved.some((b) => b.set_hash === hashes.set_hash)) return { ok: true, enforced: true, hashes };
 

@@ -316,7 +316,11 @@ export class McpGateway {
       const integrity = await checkInstructionSet(
         ctx,
         current,
-        { surface: 'mcp', system: [], tools: (await this.listTools(ctx)) as unknown as JsonValue[] },
+        async () => ({
+          surface: 'mcp',
+          system: [],
+          tools: (await this.listTools(ctx)) as unknown as JsonValue[],
+        }),
         { session, tool: name },
       );
       if (!integrity.ok)
