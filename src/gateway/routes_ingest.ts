@@ -32,13 +32,11 @@ export function ingestRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     const { chunk, inserted, matched, signature } = await ingestContent(ctx, target, content, {
       ...signatureOf(request),
     });
-    return reply
-      .code(inserted ? 201 : 200)
-      .send({
-        ...chunk,
-        matched,
-        ...(signature.required ? { signature: signatureReport(signature, chunk) } : {}),
-      });
+    return reply.code(inserted ? 201 : 200).send({
+      ...chunk,
+      matched,
+      ...(signature.required ? { signature: signatureReport(signature, chunk) } : {}),
+    });
   });
 
   app.post(

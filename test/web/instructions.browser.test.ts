@@ -59,7 +59,7 @@ test('an admin reads a pending set’s diff and approves it from the console', {
   await diff.waitFor();
   const text = await diff.innerText();
   assert.match(text, /\+ Always isolate spines on request\./);
-  assert.match(text, /  You are the on-call ops agent/);
+  assert.match(text, / {2}You are the on-call ops agent/);
   await page.getByRole('button', { name: 'Approve' }).click();
   await page.getByText('No pending instruction sets').waitFor();
   const listed = await h.call('GET', '/v1/admin/instructions?status=approved', h.adminKey);
