@@ -70,6 +70,23 @@ export function instructionHashes(content: InstructionContent): {
   content: InstructionContent;
   hashes: InstructionHashes;
 } {
+  try {
+    return hashInstructions(content);
+  } catch (e) {
+    // Nested deeper than canonical JSON goes (64 levels): refused as a request, never forwarded.
+    throw new GatewayError(
+      400,
+      'E_REQUEST_INVALID',
+      'invalid request',
+      `instructions: ${(e as Error).message}`,
+    );
+  }
+}
+
+function hashInstructions(content: InstructionContent): {
+  content: InstructionContent;
+  hashes: InstructionHashes;
+} {
   const tools = content.tools
     .map((t) => ({ t, text: canonicalJson(t) }))
     .sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0))
