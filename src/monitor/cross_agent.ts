@@ -11,7 +11,7 @@ export interface CorrelationParams {
   agents: number;
   /** How far back an unusual action counts. */
   windowMs: number;
-  /** How many (tool, target) pairs of each agent's history are remembered (most recent first). */
+  /** How many (tool, target) pairs of each agent's history are remembered (the most recently first seen). */
   historyPairs: number;
 }
 
@@ -99,7 +99,7 @@ export async function observeCorrelation(
   return { unusual, correlated, alert };
 }
 
-/** True when the agent's history has no (tool, target) pair like this one; records it either way. */
+/** True when the agent's history has no (tool, target) pair like this one, which it then records. */
 async function firstTimeOnTarget(
   store: Store,
   params: CorrelationParams,
@@ -111,7 +111,8 @@ async function firstTimeOnTarget(
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const found = await store.getState(HISTORY_KIND, a.agentId);
     const pairs = { ...((found?.value.pairs as Record<string, number> | undefined) ?? {}) };
-    const seen = pair in pairs;
+    // A pair already seen is not written again: the common case (an agent's usual work) costs one read.
+    if (pair in pairs) return false;
     pairs[pair] = a.now;
     const kept = Object.entries(pairs)
       .sort((x, y) => y[1] - x[1])
@@ -125,7 +126,7 @@ async function firstTimeOnTarget(
         at,
       )
     )
-      return !seen;
+      return true;
   }
   // The history could not be written: counted as unusual, the stricter reading.
   return true;
@@ -149,8 +150,8 @@ async function updateKey(
     };
     const agents: Record<string, number> = {};
     for (const [agent, last] of Object.entries(before.agents)) if (last > since) agents[agent] = last;
-    const member = a.agentId in agents;
-    if (!joins && !member) return { value: { ...before, agents }, agents, alerted: false };
+    // Only an unusual action writes: an agent's membership lasts a window from its last unusual action.
+    if (!joins) return { value: { ...before, agents }, agents, alerted: false };
     agents[a.agentId] = a.now;
     const reached = Object.keys(agents).length >= params.agents;
     const alerted = reached && (before.alerted_at === null || before.alerted_at <= since);
