@@ -13,21 +13,31 @@ export interface CorrelationParams {
   windowMs: number;
   /** How many (tool, target) pairs of each agent's history are remembered (the most recently first seen). */
   historyPairs: number;
+  /**
+   * Distinct pairs an agent's history must hold before a new one counts as unusual: until then the
+   * agent has no baseline to differ from (a fresh agent's every first action is new).
+   */
+  minHistory: number;
 }
 
 export const DEFAULT_CORRELATION_PARAMS: CorrelationParams = {
   agents: 3,
   windowMs: 10 * 60_000,
   historyPairs: 512,
+  minHistory: 5,
 };
 
-/** The defaults with `override` applied; throws naming the first value that is not a positive integer. */
+/** The defaults with `override` applied; throws naming the first value out of range. */
 export function correlationParams(override: Partial<CorrelationParams> = {}): CorrelationParams {
   const merged = { ...DEFAULT_CORRELATION_PARAMS, ...override };
   for (const [key, value] of Object.entries(merged))
-    if (!Number.isSafeInteger(value) || (value as number) <= 0)
-      throw new Error(`correlation.${key} must be a positive integer`);
+    if (!Number.isSafeInteger(value) || (value as number) < (key === 'minHistory' ? 0 : 1))
+      throw new Error(
+        `correlation.${key} must be a ${key === 'minHistory' ? 'non-negative' : 'positive'} integer`,
+      );
   if (merged.agents < 2) throw new Error('correlation.agents must be at least 2');
+  if (merged.minHistory > merged.historyPairs)
+    throw new Error('correlation.minHistory must be at most historyPairs');
   return merged;
 }
 
@@ -99,7 +109,10 @@ export async function observeCorrelation(
   return { unusual, correlated, alert };
 }
 
-/** True when the agent's history has no (tool, target) pair like this one, which it then records. */
+/**
+ * True when the agent's history has no (tool, target) pair like this one (which it then records) and
+ * already held at least `minHistory` pairs: something new for an agent with a baseline.
+ */
 async function firstTimeOnTarget(
   store: Store,
   params: CorrelationParams,
@@ -113,6 +126,7 @@ async function firstTimeOnTarget(
     const pairs = { ...((found?.value.pairs as Record<string, number> | undefined) ?? {}) };
     // A pair already seen is not written again: the common case (an agent's usual work) costs one read.
     if (pair in pairs) return false;
+    const baseline = Object.keys(pairs).length >= params.minHistory;
     pairs[pair] = a.now;
     const kept = Object.entries(pairs)
       .sort((x, y) => y[1] - x[1])
@@ -126,7 +140,7 @@ async function firstTimeOnTarget(
         at,
       )
     )
-      return true;
+      return baseline;
   }
   // The history could not be written: counted as unusual, the stricter reading.
   return true;

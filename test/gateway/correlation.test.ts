@@ -39,9 +39,23 @@ after(async () => {
   await new Promise((resolve) => hook.close(resolve));
 });
 
-async function agents(prefix: string, n: number): Promise<string[]> {
+/** Agents with a baseline: each has made five distinct (harmless) recommendations of its own. */
+async function agents(prefix: string, n: number, warm = true): Promise<string[]> {
   const keys: string[] = [];
-  for (let i = 1; i <= n; i++) keys.push(await principal(h, `${prefix}-${i}`, 'agent', 'syslog'));
+  for (let i = 1; i <= n; i++) {
+    const key = await principal(h, `${prefix}-${i}`, 'agent', 'syslog');
+    for (let j = 0; warm && j < 5; j++) {
+      const warmed = await h.call('POST', '/v1/actions', key, {
+        envelope: {
+          intent: 'recommend',
+          tool: 'propose_action',
+          args: { summary: `${prefix}-${i} note ${j}` },
+        },
+      });
+      assert.equal(warmed.body.decision, 'ALLOW');
+    }
+    keys.push(key);
+  }
   return keys;
 }
 
@@ -110,6 +124,11 @@ test('two agents doing the same do not trigger review', async () => {
   assert.equal((await restart(b1, 'vm-04', 'sj-01')).body.decision, 'ALLOW');
   assert.equal((await restart(b2, 'vm-04', 'sj-01')).body.decision, 'ALLOW');
   assert.equal((await restart(b1, 'vm-04', 'sj-01')).body.decision, 'ALLOW');
+});
+
+test('agents without a baseline yet (fewer than five distinct actions) are not correlated by novelty', async () => {
+  const fresh = await agents('corr-f', 3, false);
+  for (const key of fresh) assert.equal((await restart(key, 'vm-07', 'sj-02')).body.decision, 'ALLOW');
 });
 
 test('three agents spread over more than the window do not trigger review', async () => {
