@@ -10,6 +10,15 @@ import {
   agentsDpopCommand,
   channelsAddCommand,
 } from './agents_command.js';
+import {
+  channelsSignCommand,
+  instructionsApproveCommand,
+  instructionsDiffCommand,
+  instructionsListCommand,
+  instructionsRegisterCommand,
+  instructionsRevokeCommand,
+  instructionsShowCommand,
+} from './instructions_command.js';
 import { type AttestVerifyOptions, attestVerifyCommand } from './attest_command.js';
 import { decideCommand } from './decide_command.js';
 import { type DemoOptions, demoCommand } from './demo_command.js';
@@ -400,6 +409,73 @@ gatewayCommand(channels, 'add', 'create an ingestion channel with a fixed trust 
   .requiredOption('--trust <trust>', 'untrusted, semi_trusted or trusted')
   .action((name: string, options: Conn & { trust: string }) =>
     runCommand(() => channelsAddCommand(name, options)),
+  );
+
+gatewayCommand(
+  channels,
+  'sign',
+  'make a channel signed: its chunks need a valid signature to keep its trust (audited)',
+)
+  .argument('<name>', 'channel name')
+  .option('--ed25519 <key>', 'the Ed25519 public key: 32 bytes in base64url, or a .pem file')
+  .option('--hmac-secret-file <file>', 'a file holding the HMAC-SHA256 secret in base64 (32 bytes or more)')
+  .action((name: string, options: Conn & { ed25519?: string; hmacSecretFile?: string }) =>
+    runCommand(() => channelsSignCommand(name, options)),
+  );
+
+const instructions = program
+  .command('instructions')
+  .description("agents' approved instruction sets: system prompts and tool lists pinned by hash (admin key)");
+gatewayCommand(
+  instructions,
+  'list',
+  'list instruction sets (approved, pending, revoked), without their content',
+)
+  .option('--agent <id>', 'only this agent')
+  .option('--status <status>', 'approved, pending or revoked')
+  .action((options: Conn & { agent?: string; status?: string }) =>
+    runCommand(() => instructionsListCommand(options)),
+  );
+for (const [action, description] of [
+  ['show', 'a set with its content and its diff against the agent’s approved set (JSON)'],
+  ['diff', 'the diff of a set against the agent’s latest approved set (text)'],
+] as const)
+  gatewayCommand(instructions, action, description)
+    .argument('<agent>', 'agent id, e.g. agent:ops-bot')
+    .argument('<hash>', 'set hash, sha256:...')
+    .action((agent: string, hash: string, options: Conn) =>
+      runCommand(() =>
+        action === 'show'
+          ? instructionsShowCommand(agent, hash, options)
+          : instructionsDiffCommand(agent, hash, options),
+      ),
+    );
+gatewayCommand(instructions, 'approve', 'show the diff, then approve the set (with --yes; audited)')
+  .argument('<agent>', 'agent id')
+  .argument('<hash>', 'set hash, sha256:...')
+  .option('--note <text>', 'a note for the audit log')
+  .option('--yes', 'approve after the diff is shown')
+  .action((agent: string, hash: string, options: Conn & { note?: string; yes?: boolean }) =>
+    runCommand(() => instructionsApproveCommand(agent, hash, options)),
+  );
+gatewayCommand(instructions, 'revoke', 'revoke a set: requests carrying it are refused (audited)')
+  .argument('<agent>', 'agent id')
+  .argument('<hash>', 'set hash, sha256:...')
+  .option('--note <text>', 'a note for the audit log')
+  .action((agent: string, hash: string, options: Conn & { note?: string }) =>
+    runCommand(() => instructionsRevokeCommand(agent, hash, options)),
+  );
+gatewayCommand(
+  instructions,
+  'register',
+  'register and approve a set from a JSON file {system, tools} (audited)',
+)
+  .argument('<file>', 'the set as JSON')
+  .requiredOption('--agent <id>', 'agent id')
+  .requiredOption('--surface <surface>', 'openai or mcp')
+  .option('--note <text>', 'a note for the audit log')
+  .action((file: string, options: Conn & { agent: string; surface: string; note?: string }) =>
+    runCommand(() => instructionsRegisterCommand(file, options)),
   );
 
 const review = program.command('review').description('human reviews on a running gateway (approver key)');

@@ -27,6 +27,7 @@ import {
 } from './context.js';
 import type { Caller } from './auth.js';
 import { GatewayError } from './gateway_error.js';
+import { correlationVerdict } from './correlation.js';
 import { observeAction, recordTrust } from './identity.js';
 import { describeFailure, redactOutput, safeFailure } from './inspection.js';
 import { policySummary } from './policy_stage.js';
@@ -63,6 +64,16 @@ export async function proposeAction(
     decided.final = tripped;
     decided.identity = { ...decided.identity, verdict: tripped };
   }
+  // The same unusual action across several agents within the window waits for a human.
+  const correlated = await correlationVerdict(ctx, agent, {
+    tool: decided.record.tool ?? decided.record.request.envelope.tool,
+    target: decided.record.request.envelope.target ?? null,
+    args: decided.args,
+    detectedIntent: decided.record.inputs.detected_intent ?? 'unknown',
+    sources: decided.record.sources.filter((s) => s.resolved),
+  });
+  if (correlated && mostSevere(decided.final.decision, correlated.decision) !== decided.final.decision)
+    decided.final = correlated;
   const { record, final } = decided;
   const entry = await auditDecision(ctx, agent, decided);
   ctx.metrics.countDecision(final.decision, final.rule);

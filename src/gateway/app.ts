@@ -29,6 +29,8 @@ import { actionRoutes } from './routes_actions.js';
 import { adminRoutes } from './routes_admin.js';
 import { auditRoutes } from './routes_audit.js';
 import { channelRoutes } from './routes_channels.js';
+import { channelSigningRoutes } from './routes_channel_signing.js';
+import { instructionRoutes } from './routes_instructions.js';
 import { decisionRoutes } from './routes_decisions.js';
 import { demoRoutes } from './routes_demo.js';
 import { eventRoutes } from './routes_events.js';
@@ -206,6 +208,9 @@ export function buildGateway(
     adapterRoutes(api, ctx);
     meRoutes(api, ctx);
     channelRoutes(api, ctx);
+    // Control-plane routes of semantic governance (issue 14): instruction sets, channel signing keys.
+    instructionRoutes(api, ctx);
+    channelSigningRoutes(api, ctx);
     if (consoleContext) {
       const runner = consoleContext.hall
         ? new DemoRunner(consoleContext.hall, injectedApi(app), consoleContext.reader)

@@ -35,18 +35,23 @@ export async function registerChunk(
   channel: Pick<Channel, 'name' | 'trust'>,
   content: string,
   image?: { bytes: Uint8Array; text: string | null },
+  /** Why this content is not trusted whatever its channel (a signed channel's missing or bad signature). */
+  distrust?: string,
 ): Promise<{ chunk: Chunk; inserted: boolean; matched: string[] }> {
   // An image is addressed by its bytes and judged by the text read from it: always untrusted, and
   // suspected outright when no text could be read from it.
   const contentHash = createHash('sha256')
     .update(image ? image.bytes : Buffer.from(content, 'utf8'))
     .digest('hex');
-  const scan =
+  const scanned =
     image?.text === null ? { suspected: true, matched: ['ocr-unavailable'] } : scanForInjection(content);
+  const scan = distrust
+    ? { suspected: true, matched: [...scanned.matched, `signature:${distrust}`] }
+    : scanned;
   const { chunk, inserted } = await ctx.store.putChunk({
     id: `chunk:sha256:${contentHash}`,
     channel: channel.name,
-    trust: image ? 'untrusted' : channel.trust,
+    trust: image || distrust ? 'untrusted' : channel.trust,
     injection_suspected: scan.suspected,
     content_hash: `sha256:${contentHash}`,
     ingested_at: new Date(ctx.now()).toISOString(),

@@ -29,6 +29,7 @@ import type { Metrics } from './metrics.js';
 import { evaluatePolicyStage, type PolicyRuntime, type PolicyStage, spendCounters } from './policy_stage.js';
 import type { EffectiveTier } from '../identity/trust_score.js';
 import { agentTier, identityVerdict, type IdentityServices } from './identity.js';
+import type { CorrelationParams } from './correlation.js';
 
 export interface GatewayContext {
   store: Store;
@@ -65,6 +66,10 @@ export interface GatewayContext {
   attestation?: AttestationSource;
   /** The security level the gateway was started at and keeps (docs/security-levels.md), if any. */
   securityLevel?: SecurityLevel;
+  /** Instruction integrity: `required` makes every agent need an approved set; default only bound agents. */
+  instructionIntegrity?: { required: boolean };
+  /** Cross-agent correlation: how many agents, within which window (defaults when absent). */
+  correlation?: Partial<CorrelationParams>;
 }
 
 /**

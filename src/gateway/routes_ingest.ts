@@ -10,6 +10,8 @@ import { boundedString, oneOf, strictBody } from './body.js';
 import type { GatewayContext } from './context.js';
 import { GatewayError } from './gateway_error.js';
 import { ingestContent, type IngestTarget } from './ingest.js';
+import { CHUNK_SIGNATURE_HEADER, type SignatureVerdict } from './channel_signing.js';
+import type { Chunk } from '../store/store.js';
 import {
   IMAGE_BODY_LIMIT_BYTES,
   ingestImageSchema,
@@ -27,8 +29,14 @@ export function ingestRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     const body = strictBody(request.body, ['content'], ['session', 'agent']);
     const content = boundedString(body.content, 'content', MAX_CONTENT_CHARS);
     const target = await ingestTarget(ctx, request, body);
-    const { chunk, inserted, matched } = await ingestContent(ctx, target, content);
-    return reply.code(inserted ? 201 : 200).send({ ...chunk, matched });
+    const { chunk, inserted, matched, signature } = await ingestContent(ctx, target, content, {
+      ...signatureOf(request),
+    });
+    return reply.code(inserted ? 201 : 200).send({
+      ...chunk,
+      matched,
+      ...(signature.required ? { signature: signatureReport(signature, chunk) } : {}),
+    });
   });
 
   app.post(
@@ -57,15 +65,48 @@ export function ingestRoutes(app: FastifyInstance, ctx: GatewayContext): void {
       const ocrReport = ocr.available
         ? { available: true, engine: ocr.engine, text_chars: ocr.text.length, truncated: ocr.truncated }
         : { available: false, reason: ocr.reason };
-      const { chunk, inserted, matched } = await ingestContent(ctx, target, text ?? '', {
+      const { chunk, inserted, matched, signature } = await ingestContent(ctx, target, text ?? '', {
         image: { bytes, text },
         recorded: { media_type: mediaType, ocr: ocrReport },
+        ...signatureOf(request),
       });
-      return reply
-        .code(inserted ? 201 : 200)
-        .send({ ...chunk, matched, media_type: mediaType, ocr: ocrReport });
+      return reply.code(inserted ? 201 : 200).send({
+        ...chunk,
+        matched,
+        media_type: mediaType,
+        ocr: ocrReport,
+        ...(signature.required ? { signature: signatureReport(signature, chunk) } : {}),
+      });
     },
   );
+}
+
+/** The chunk signature header, when the caller sent one (once). */
+function signatureOf(request: FastifyRequest): { signature?: string } {
+  const value = request.headers[CHUNK_SIGNATURE_HEADER];
+  if (value === undefined) return {};
+  return { signature: Array.isArray(value) ? '' : value };
+}
+
+/**
+ * What the ingest answer says about a signed channel's signature, and why the chunk is untrusted when it
+ * is. A stored chunk is the first one written under its id: content already stored keeps its trust.
+ */
+function signatureReport(signature: SignatureVerdict, chunk: Chunk): Record<string, unknown> {
+  if (!signature.required) return {};
+  return {
+    required: true,
+    alg: signature.alg,
+    verified: signature.verified,
+    reason: signature.reason,
+    ...(signature.verified
+      ? {}
+      : {
+          effect:
+            'stored as untrusted and injection-suspected: the channel is signed and this chunk is not signed validly',
+        }),
+    stored_trust: chunk.trust,
+  };
 }
 
 /** The caller's channel, and the agent and session the content joins. */

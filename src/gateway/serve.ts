@@ -41,6 +41,7 @@ import { fanOutPolicyReloads, openGatewayStore, sharedTokenKey } from './cluster
 import { auditEvent, type GatewayContext } from './context.js';
 import { lockDataDir } from './data_dir_lock.js';
 import { createIdentityServices, type IdentityOptions } from './identity.js';
+import { type CorrelationParams, correlationParams } from '../monitor/cross_agent.js';
 import { createGatewayLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { type PolicySource, PolicyRuntime, pruneOldCounters } from './policy_stage.js';
@@ -175,6 +176,10 @@ export interface GatewayContextOptions {
   openedBy: string;
   /** DPoP nonces and public origin, behaviour monitor settings, the alert webhook. */
   identity?: IdentityOptions;
+  /** Instruction integrity: `required` refuses every agent without an approved set (default: only bound agents). */
+  instructionIntegrity?: { required: boolean };
+  /** Cross-agent correlation: agents and window (docs/semantic-governance.md). */
+  correlation?: Partial<CorrelationParams>;
   /**
    * The credential broker. Its tool (http.request) must be in the engine's catalog: the default engine
    * becomes the demo catalog with it; a given engine without it stops the opening.
@@ -258,6 +263,10 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
       ...(options.adapters !== undefined ? { adapters: options.adapters } : {}),
       ...(options.executorTimeoutMs !== undefined ? { executorTimeoutMs: options.executorTimeoutMs } : {}),
       ...(options.ocrCommand !== undefined ? { ocrCommand: options.ocrCommand } : {}),
+      ...(options.instructionIntegrity !== undefined
+        ? { instructionIntegrity: options.instructionIntegrity }
+        : {}),
+      ...(options.correlation !== undefined ? { correlation: correlationParams(options.correlation) } : {}),
       ...(localBroker ? { vault: localBroker.vault, attestation: localBroker.attestation } : {}),
       ...(sealedBroker ? { attestation: sealedAttestation(sealedBroker.sealed) } : {}),
     };

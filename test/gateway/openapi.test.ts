@@ -62,6 +62,13 @@ const V1_ROUTES = [
   ['get', '/v1/me'],
   ['post', '/v1/audit/verify'],
   ['post', '/v1/demo/runs'],
+  ['get', '/v1/admin/instructions'],
+  ['post', '/v1/admin/instructions'],
+  ['get', '/v1/admin/instructions/{agent}/{hash}'],
+  ['post', '/v1/admin/instructions/{agent}/{hash}/approve'],
+  ['post', '/v1/admin/instructions/{agent}/{hash}/revoke'],
+  ['post', '/v1/admin/channels/{name}/signing'],
+  ['get', '/v1/admin/channels/{name}/signing'],
 ] as const;
 
 let h: Harness;

@@ -12,6 +12,7 @@ import { BeforeAfterPage } from './pages/before_after.js';
 import { ChannelsPage } from './pages/channels.js';
 import { DecisionPage } from './pages/decision.js';
 import { DecisionsPage } from './pages/decisions.js';
+import { InstructionsPage } from './pages/instructions.js';
 import { PolicyPage } from './pages/policy.js';
 import { ReviewsPage } from './pages/reviews.js';
 import { SignIn } from './pages/sign_in.js';
@@ -38,6 +39,7 @@ const PAGES: PageLink[] = [
   { path: 'audit', label: 'Audit', roles: ['admin', 'auditor'] },
   { path: 'agents', label: 'Agents & trust', roles: ['admin', 'auditor'] },
   { path: 'channels', label: 'Channels', roles: ['admin', 'auditor'] },
+  { path: 'instructions', label: 'Instructions', roles: ['admin', 'auditor'] },
   { path: 'policy', label: 'Policy', roles: ['admin', 'auditor', 'approver'] },
   { path: 'before-after', label: 'Before / After', roles: ['admin', 'auditor', 'approver'] },
 ];
@@ -195,6 +197,8 @@ function Page({
       return <AgentsPage />;
     case 'channels':
       return <ChannelsPage />;
+    case 'instructions':
+      return <InstructionsPage />;
     case 'policy':
       return <PolicyPage />;
     default:

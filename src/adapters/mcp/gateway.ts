@@ -21,6 +21,7 @@ import {
 import { executeAction, proposeAction, tokenForApprovedReview } from '../../gateway/actions.js';
 import { auditEvent, type GatewayContext } from '../../gateway/context.js';
 import { GatewayError } from '../../gateway/gateway_error.js';
+import { checkInstructionSet } from '../../gateway/instruction_sets.js';
 import { carapaceVersion } from '../../gateway/openapi.js';
 import { REVIEW_ID } from '../../gateway/reviews.js';
 import {
@@ -33,7 +34,7 @@ import {
   toCanonicalJson,
 } from '../../engine/index.js';
 import type { Executor, TokenGate } from '../../executors/executor.js';
-import type { Principal, Review } from '../../store/store.js';
+import type { JsonValue, Principal, Review } from '../../store/store.js';
 import { StoreError } from '../../store/store_error.js';
 import { loadMcpConfig, type McpConfig } from './config.js';
 import { pinnedDefinition, type PinnedDefinition, ToolPinStore } from './tool_pins.js';
@@ -310,6 +311,29 @@ export class McpGateway {
           },
         });
       }
+
+      // The tool list this agent is offered must be an approved instruction set for it (when it is bound).
+      const integrity = await checkInstructionSet(
+        ctx,
+        current,
+        async () => ({
+          surface: 'mcp',
+          system: [],
+          tools: (await this.listTools(ctx)) as unknown as JsonValue[],
+        }),
+        { session, tool: name },
+      );
+      if (!integrity.ok)
+        return errorResult(`Carapace refused ${name}: ${integrity.verdict.explanation} Nothing was run.`, {
+          [META.error]: {
+            code: 'E_INSTRUCTION_INTEGRITY',
+            rule: integrity.verdict.rule,
+            detail: integrity.verdict.explanation,
+            set_hash: integrity.hashes.set_hash,
+            tools_hash: integrity.hashes.tools_hash,
+            audit: integrity.audit,
+          },
+        });
 
       const argsJson = toCanonicalJson(args, LIMITS.jsonDepth, LIMITS.argsChars);
       if (!argsJson.ok)

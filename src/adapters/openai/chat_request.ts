@@ -4,6 +4,7 @@
 
 import { canonicalJson, isPlainObject } from '../../engine/index.js';
 import { GatewayError } from '../../gateway/gateway_error.js';
+import type { JsonValue } from '../../store/store.js';
 import type { RoleChannel } from './options.js';
 
 export interface ChatMessage {
@@ -24,6 +25,8 @@ export interface ChatMessage {
 export interface ChatRequest {
   stream: boolean;
   messages: ChatMessage[];
+  /** What instruction integrity pins: each system or developer message as sent, and the tool list. */
+  instructions: { system: JsonValue[]; tools: JsonValue[] };
 }
 
 const ROLE_CHANNEL: Record<string, RoleChannel> = {
@@ -98,7 +101,19 @@ export function parseChatRequest(raw: Buffer, maxMessages: number): ChatRequest 
       toolCalls,
     };
   });
-  return { stream: body.stream === true, messages };
+  const system = (body.messages as Array<Record<string, unknown>>)
+    .filter((m) => m.role === 'system' || m.role === 'developer')
+    .map((m) => ({ role: m.role, content: (m.content ?? null) as JsonValue }) as JsonValue);
+  if (body.tools !== undefined && body.tools !== null && !Array.isArray(body.tools))
+    throw invalid('tools: must be an array');
+  if (body.functions !== undefined && body.functions !== null && !Array.isArray(body.functions))
+    throw invalid('functions: must be an array');
+  // The legacy `functions` list offers tools as much as `tools` does: both are pinned.
+  const tools = [
+    ...((body.tools as JsonValue[] | undefined) ?? []),
+    ...((body.functions as JsonValue[] | undefined) ?? []).map((f) => ({ type: 'function', function: f })),
+  ];
+  return { stream: body.stream === true, messages, instructions: { system, tools } };
 }
 
 /** A message content: a string, null, or an array of parts of which `text` and `refusal` are text. */

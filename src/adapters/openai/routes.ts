@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { admit, principalOf } from '../../gateway/auth.js';
 import type { GatewayContext } from '../../gateway/context.js';
 import { GatewayError } from '../../gateway/gateway_error.js';
+import { checkInstructionSet, instructionRefusal } from '../../gateway/instruction_sets.js';
 import { parseChatRequest } from './chat_request.js';
 import { chatSession, SESSION_HEADER } from './chat_session.js';
 import { completionAsStream } from './completion_as_stream.js';
@@ -76,6 +77,9 @@ export function openaiProxyRoutes(
           );
         const raw = request.body;
         const chat = parseChatRequest(raw, settings.maxMessages);
+        // Instructions that are not an approved set for this agent never reach the upstream.
+        const integrity = await checkInstructionSet(ctx, agent, { surface: 'openai', ...chat.instructions });
+        if (!integrity.ok) throw instructionRefusal(integrity);
         const session = chatSession(request.headers[SESSION_HEADER], agent.id, chat.messages);
         const plan = recorder.plan(chat.messages);
 

@@ -39,11 +39,13 @@ export async function startProxyHarness(
     upstream?: ScriptedUpstream;
     channels?: [string, string][];
     tokenTtlMs?: number;
+    /** Instruction integrity required of every agent (docs/semantic-governance.md). */
+    instructionIntegrity?: { required: boolean };
   } = {},
 ): Promise<ProxyHarness> {
   const upstream = options.upstream ?? (await startScriptedUpstream());
   const dataDir = mkdtempSync(join(tmpdir(), 'carapace-openai-'));
-  const { upstream: _u, channels: extraChannels, tokenTtlMs, ...proxy } = options;
+  const { upstream: _u, channels: extraChannels, tokenTtlMs, instructionIntegrity, ...proxy } = options;
   // Channels a test names for tools are made by an admin before the proxy starts: a first gateway
   // without the proxy creates them, as an operator would.
   if (extraChannels && extraChannels.length > 0) {
@@ -63,6 +65,7 @@ export async function startProxyHarness(
     dev: true,
     logLevel: 'silent',
     ...(tokenTtlMs !== undefined ? { tokenTtlMs } : {}),
+    ...(instructionIntegrity !== undefined ? { instructionIntegrity } : {}),
     adapters: { openai: { upstreamUrl: upstream.url, upstreamApiKey: UPSTREAM_KEY, ...proxy } },
   });
   const adminKey = gateway.devAdminKey as string;
