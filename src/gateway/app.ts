@@ -95,6 +95,13 @@ export function buildGateway(
         .code(status)
         .send({ error: 'request refused by the store', code: error.code, detail: error.message });
     }
+    // The database itself failed (disk full, I/O error, handle gone): an outage, not a bug.
+    if (error instanceof Error && error.name === 'SqliteError')
+      return reply.code(503).send({
+        error: 'the store is unavailable',
+        code: 'E_STORE_UNAVAILABLE',
+        detail: `${e.code ?? 'SQLITE_ERROR'}: the request was not carried out`,
+      });
     if (e.statusCode === 413 || e.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
       return reply.code(413).send({
         error: 'body too large',

@@ -24,12 +24,13 @@ import type { DataHall } from '../executors/netns/index.js';
 import { ExecutorRegistry } from '../executors/registry.js';
 import type { PolicyError } from '../policy/index.js';
 import { openSqliteStore } from '../store/sqlite_store.js';
-import type { TrustLevel } from '../store/store.js';
+import type { Store, TrustLevel } from '../store/store.js';
+import type { AuditStore } from '../audit/store.js';
 import { buildGateway } from './app.js';
 import { admit, generateApiKey, hashApiKey } from './auth.js';
 import { GatewayError } from './gateway_error.js';
 import { ensureChannel, TOOL_OUTPUT_CHANNEL } from './chunks.js';
-import { auditEvent, type GatewayContext } from './context.js';
+import { auditEvent, type GatewayContext, type Inspectors } from './context.js';
 import { lockDataDir } from './data_dir_lock.js';
 import { createIdentityServices, type IdentityOptions } from './identity.js';
 import { createGatewayLogger } from './logger.js';
@@ -124,6 +125,15 @@ export interface GatewayContextOptions {
    * becomes the demo catalog with it; a given engine without it stops the opening.
    */
   broker?: BrokerOptions;
+  /**
+   * The store, opened by the caller and closed with the gateway. Default: the SQLite store in the data
+   * directory (`carapace.db`). Tests wrap it to inject faults.
+   */
+  store?: Store;
+  /** The audit log's store. Default: the segment files in the data directory. */
+  auditStore?: AuditStore;
+  /** The inspect stage's detectors (default: the built-in ones). */
+  inspectors?: Inspectors;
 }
 
 export interface OpenedGatewayContext {
@@ -151,9 +161,12 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
     lock.release();
   };
   try {
-    const store = await openSqliteStore(join(options.dataDir, 'carapace.db'));
+    const store = options.store ?? (await openSqliteStore(join(options.dataDir, 'carapace.db')));
     opened.push(store);
-    const { log } = await openDataDirLog(options.dataDir);
+    const { log } = await openDataDirLog(
+      options.dataDir,
+      options.auditStore ? { store: options.auditStore } : {},
+    );
     opened.push(log);
     const now = options.now ?? Date.now;
     const policy = options.policy ? new PolicyRuntime(options.policy, log, now) : null;
@@ -193,6 +206,7 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
       ...(options.adapters !== undefined ? { adapters: options.adapters } : {}),
       ...(options.executorTimeoutMs !== undefined ? { executorTimeoutMs: options.executorTimeoutMs } : {}),
       ...(options.ocrCommand !== undefined ? { ocrCommand: options.ocrCommand } : {}),
+      ...(options.inspectors !== undefined ? { inspectors: options.inspectors } : {}),
       ...(broker ? { vault: broker.vault, attestation: broker.attestation } : {}),
     };
     gate = gatewayTokenGate(ctx);
