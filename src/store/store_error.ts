@@ -15,7 +15,9 @@ export type StoreErrorCode =
   /** The database cannot be opened with the settings durability requires. */
   | 'E_STORE_OPEN'
   /** The store was closed. */
-  | 'E_STORE_CLOSED';
+  | 'E_STORE_CLOSED'
+  /** The database is unreachable or failed the operation (stopped, disk full, I/O error). */
+  | 'E_STORE_UNAVAILABLE';
 
 export class StoreError extends Error {
   constructor(
