@@ -82,7 +82,14 @@ function countingExecutor(runs: string[], upstream?: { hang: boolean }): (gate: 
         // The upstream the executor calls: while it hangs, the action's effect is unknown.
         if (upstream?.hang) await new Promise(() => {});
         runs.push(claims.jti);
-        return { executor: 'test-hall', simulated: true, tool: call.tool, args: call.args, effect: 'none' };
+        return {
+          executor: 'test-hall',
+          simulated: true,
+          tool: call.tool,
+          args: call.args,
+          executed_at: new Date(0).toISOString(),
+          effect: 'TEST DOUBLE: nothing touched',
+        };
       },
     },
   ];
