@@ -31,7 +31,7 @@ import {
 /** Every audit entry of a data directory, parsed (complete lines only). */
 async function auditEntries(
   dataDir: string,
-): Promise<{ seq: number; hash: string; kind: string; payload: any }[]> {
+): Promise<{ seq: number; hash: string; kind: string; payload: { jti?: string; code?: string } }[]> {
   const entries = [];
   for (const name of await listSegments(segmentsDir(dataDir))) {
     const text = readFileSync(join(segmentsDir(dataDir), name), 'utf8');

@@ -127,7 +127,7 @@ function jtiOf(token: string): string {
 function auditEntries(
   dataDir: string,
   segments: string[],
-): { seq: number; hash: string; kind: string; payload: any }[] {
+): { seq: number; hash: string; kind: string; payload: { jti?: string; code?: string } }[] {
   const entries = [];
   for (const name of segments) {
     const text = readFileSync(join(segmentsDir(dataDir), name), 'utf8');
@@ -295,7 +295,8 @@ export async function crashGatewayRepeatedly(
       // No jti was executed twice, whatever the kills cut.
       const executed = new Map<string, number>();
       for (const e of entries)
-        if (e.kind === 'execution') executed.set(e.payload.jti, (executed.get(e.payload.jti) ?? 0) + 1);
+        if (e.kind === 'execution')
+          executed.set(String(e.payload.jti), (executed.get(String(e.payload.jti)) ?? 0) + 1);
       for (const [jti, n] of executed)
         assert.ok(n <= 1, `round ${round}: jti ${jti} has ${n} execution entries`);
 
