@@ -105,7 +105,8 @@ export class AuditLog {
 
   /**
    * After a failed append: closes the store and opens it again, so the sequence, the chain and the tree
-   * are what is durable (a torn tail cut and recorded as `recovery`). At most one attempt per retryMs.
+   * are what is durable (a torn tail cut and recorded as `recovery`), then records `audit.resumed`. At
+   * most one attempt per retryMs.
    */
   private reopen(): Promise<void> {
     if (this.reopening) return this.reopening;
@@ -130,6 +131,9 @@ export class AuditLog {
       }
       this.failure = null;
       if (recovery) await this.append('recovery', recovery);
+      // Proves the store takes appends again (else the failure is back and this rejects), and records
+      // that appends were refused until now, and why.
+      await this.append('audit.resumed', { failure: failure.message });
     };
     this.reopening = attempt();
     return this.reopening;
@@ -142,6 +146,16 @@ export class AuditLog {
   /** True while the store is failing and appends are refused. */
   get failing(): boolean {
     return this.failure !== null;
+  }
+
+  /**
+   * Whether appends are accepted; while the store is failing, first tries to reopen it (at most once
+   * per retryMs), so a readiness probe ends an outage even when no request arrives to append.
+   */
+  async ready(): Promise<boolean> {
+    if (this.closed) return false;
+    if (this.failure || this.reopening) await this.reopen().catch(() => {});
+    return this.failure === null;
   }
 
   get origin(): string {

@@ -152,7 +152,8 @@ export function buildGateway(
   app.register(async (api) => {
     api.get('/healthz', { schema: healthSchema }, async () => ({ status: 'ok' }));
     api.get('/readyz', { schema: readySchema }, async (_request, reply) => {
-      const ready = ctx.audit.durableSize >= 0;
+      // Not ready while the audit log cannot append (its store failed and has not come back).
+      const ready = await ctx.audit.ready();
       return reply
         .code(ready ? 200 : 503)
         .send({ status: ready ? 'ready' : 'not ready', audit_entries: ctx.audit.size });

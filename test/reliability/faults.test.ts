@@ -156,6 +156,7 @@ for (const engine of STORE_ENGINES) {
       assert.equal(propose.status, 503);
       isError(propose.body, 'E_AUDIT_UNAVAILABLE');
       assert.equal(propose.body.token, undefined);
+      assert.equal((await g.call('/readyz', null)).status, 503, 'not ready while the audit log fails');
       // The gate redeems, then cannot record the execution: the executor never acts (the token is
       // spent: fail closed).
       const execute = await g.call('/v1/execute', key, {
@@ -168,7 +169,9 @@ for (const engine of STORE_ENGINES) {
       assert.deepEqual(runs, []);
 
       fault.on = false;
-      const again = await eventually(() => g.call('/v1/actions', key, { envelope }), 200);
+      // The readiness probe alone reopens the log (a balancer sends no traffic to an unready gateway).
+      assert.equal((await eventually(() => g.call('/readyz', null), 200)).status, 200);
+      const again = await g.call('/v1/actions', key, { envelope });
       assert.equal(again.status, 200, JSON.stringify(again.body));
       const run = await g.call('/v1/execute', key, {
         token: again.body.token,
