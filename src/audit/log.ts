@@ -79,6 +79,10 @@ export class AuditLog {
     if (recovery) {
       await log.append('recovery', recovery);
       await log.checkpoint();
+    } else {
+      // Entries a crash left unsigned are signed now, not a second later: the log verifies from the
+      // moment it is open. A signer that fails here leaves that to the timer.
+      await log.checkpoint().catch(() => {});
     }
     const interval = options.checkpointIntervalMs ?? 1000;
     log.timer = setInterval(() => void log.checkpointIfDue(true).catch(() => {}), interval);
