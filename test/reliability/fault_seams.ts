@@ -35,16 +35,18 @@ export const STORE_ENGINES: StoreEngine[] = [
  * `store` with every call failing while `fault.on`, as a database that stopped does (for PostgreSQL a
  * stopped server gives the same answer: the operation fails, nothing is written).
  */
-export function stoppableStore(store: Store, fault: Fault): Store {
+export function stoppableStore(
+  store: Store,
+  fault: Fault,
+  error: () => Error = () =>
+    new StoreError('E_STORE_UNAVAILABLE', 'the database is not answering', 'fault injected'),
+): Store {
   return new Proxy(store, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver) as unknown;
       if (typeof value !== 'function' || property === 'close') return value;
       return (...args: unknown[]) => {
-        if (fault.on)
-          return Promise.reject(
-            new StoreError('E_STORE_UNAVAILABLE', 'the database is not answering', 'fault injected'),
-          );
+        if (fault.on) return Promise.reject(error());
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },

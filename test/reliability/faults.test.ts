@@ -9,6 +9,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import Database from 'better-sqlite3';
 import { AuditLog } from '../../src/audit/log.js';
 import { DEFAULT_ORIGIN, findKeyFiles, openDataDirLog, segmentsDir } from '../../src/audit/log_files.js';
 import { listSegments, SegmentStore } from '../../src/audit/segment_store.js';
@@ -194,6 +195,35 @@ for (const engine of STORE_ENGINES) {
     await verifies(dataDir);
   });
 }
+
+test('SQLite itself fails (SQLITE_FULL, SQLITE_IOERR): 503 E_STORE_UNAVAILABLE, never a 500; then normal', async () => {
+  const dataDir = tempDir();
+  const fault: Fault = { on: false };
+  let code = 'SQLITE_FULL';
+  const g = await startFaultGateway({
+    dataDir,
+    store: stoppableStore(
+      await STORE_ENGINES[0]!.open(dataDir),
+      fault,
+      () => new Database.SqliteError(`${code} (fault injected)`, code),
+    ),
+  });
+  try {
+    const { key, envelope } = await agentWithTelemetry(g, 'sqlite-agent', 's-sqlite');
+    fault.on = true;
+    for (code of ['SQLITE_FULL', 'SQLITE_IOERR']) {
+      const refused = await g.call('/v1/actions', key, { envelope });
+      assert.equal(refused.status, 503);
+      isError(refused.body, 'E_STORE_UNAVAILABLE');
+      assert.match(refused.body.detail as string, new RegExp(code));
+    }
+    fault.on = false;
+    assert.equal((await g.call('/v1/actions', key, { envelope })).status, 200);
+  } finally {
+    await g.close();
+  }
+  await verifies(dataDir);
+});
 
 test('the audit disk fills up (a real 4 MiB tmpfs): 503 with a code, and service resumes when space is freed', async (t) => {
   if (process.getuid?.() !== 0)
