@@ -1,5 +1,6 @@
 // Export bundles: one file an auditor can take away and verify offline. The first line is a header
-// naming the log and its verifier key; every further line is an entry exactly as stored.
+// naming the log and its verifier key; every further line is an entry exactly as stored. A cluster's
+// bundle (entries read from PostgreSQL) also names every instance's verifier key in `vkeys`.
 
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,6 +13,8 @@ export interface BundleHeader {
   origin: string;
   /** The log's C2SP verifier key. An auditor should compare it with a key obtained out of band. */
   vkey: string;
+  /** A cluster's log: the verifier keys of every instance that signs checkpoints (vkey is one of them). */
+  vkeys?: string[];
   entries: number;
 }
 
@@ -42,6 +45,27 @@ export async function writeBundle(
   return entries;
 }
 
+/** Writes a bundle of entry lines already read (a cluster's log); returns the number of entries. */
+export async function writeBundleOfSources(
+  out: string,
+  header: Omit<BundleHeader, 'format' | 'entries'>,
+  sources: readonly LogSource[],
+): Promise<number> {
+  let entries = 0;
+  for (const { bytes, start } of sources)
+    for (let i = bytes.indexOf(0x0a, start); i !== -1; i = bytes.indexOf(0x0a, i + 1)) entries++;
+  const file = await open(out, 'wx', 0o600);
+  try {
+    const full: BundleHeader = { format: BUNDLE_FORMAT, ...header, entries };
+    await file.write(`${JSON.stringify(full)}\n`);
+    for (const { bytes, start } of sources) await file.write(bytes.subarray(start));
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  return entries;
+}
+
 /** Reads a bundle: its header and the entry lines as one source for verifyLog. */
 export async function readBundle(path: string): Promise<{ header: BundleHeader; source: LogSource }> {
   const bytes = await readFile(path);
@@ -56,7 +80,9 @@ export async function readBundle(path: string): Promise<{ header: BundleHeader; 
   if (
     header?.format !== BUNDLE_FORMAT ||
     typeof header.vkey !== 'string' ||
-    typeof header.origin !== 'string'
+    typeof header.origin !== 'string' ||
+    (header.vkeys !== undefined &&
+      !(Array.isArray(header.vkeys) && header.vkeys.every((k) => typeof k === 'string')))
   )
     throw new BundleError(`${path}: not a ${BUNDLE_FORMAT} bundle`);
   return { header, source: { name: path, bytes, start: newline + 1 } };

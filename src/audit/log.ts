@@ -2,6 +2,8 @@
 // RFC 6962 tree, with signed checkpoints emitted every N entries or T ms and recorded in the log itself.
 // Appends are group-committed: whatever queued while the previous batch was being made durable goes
 // out in the next single write + fdatasync, and each append resolves only once its entry is durable.
+// On a shared store (PostgreSQL, several gateway instances) an entry is sealed only inside the store's
+// transaction, at the head of the one log, after catching up on what the other instances appended.
 
 import type { SigningKey } from '../crypto/ed25519_key.js';
 import { signCheckpoint } from './checkpoint.js';
@@ -45,7 +47,11 @@ export class AuditLogError extends Error {
 }
 
 interface Pending {
-  sealed: SealedEntry;
+  /** Sealed at append on an own store; on a shared store sealed in the store's transaction. */
+  sealed: SealedEntry | null;
+  ts: string;
+  kind: string;
+  payload: unknown;
   resolve: (entry: AuditEntry) => void;
   reject: (error: Error) => void;
 }
@@ -66,10 +72,24 @@ export class AuditLog {
   private timer: NodeJS.Timeout | null = null;
   private readonly checkpointEvery: number;
   private readonly clock: () => Date;
+  /** The store is shared with other logs: it sequences (appendShared). */
+  private readonly shared: boolean;
+  /** Shared store: a checkpoint is waiting for its seq, so no second one is queued. */
+  private checkpointQueued = false;
 
   private constructor(private readonly options: AuditLogOptions) {
     this.checkpointEvery = options.checkpointEvery ?? 1000;
     this.clock = options.clock ?? (() => new Date());
+    this.shared = typeof options.store.appendShared === 'function';
+  }
+
+  /** Takes a durable entry into the tree and the head (at open, and on a shared store). */
+  private adopt(entry: AuditEntry, leafHash: Buffer): void {
+    this.tree.append(leafHash);
+    this.nextSeq = entry.seq + 1;
+    this.lastHash = entry.hash;
+    if (entry.kind === 'checkpoint')
+      this.latest = { ...(entry.payload as CheckpointPayload), seq: entry.seq };
   }
 
   /** Opens the store, rebuilds the tree, and records (durably) any tail the store had to cut. */
@@ -96,13 +116,7 @@ export class AuditLog {
     this.nextSeq = 0;
     this.lastHash = GENESIS_PREV;
     this.latest = null;
-    const recovery = await this.options.store.open((entry, leafHash) => {
-      this.#tree.append(leafHash);
-      this.nextSeq = entry.seq + 1;
-      this.lastHash = entry.hash;
-      if (entry.kind === 'checkpoint')
-        this.latest = { ...(entry.payload as CheckpointPayload), seq: entry.seq };
-    });
+    const recovery = await this.options.store.open((entry, leafHash) => this.adopt(entry, leafHash));
     this.durable = this.nextSeq;
     return recovery;
   }
@@ -162,10 +176,14 @@ export class AuditLog {
     return this.failure === null;
   }
 
+  /** Where the entries are kept (a PgAuditStore when the log is a cluster's). */
+  get store(): AuditStore {
+    return this.options.store;
+  }
   get origin(): string {
     return this.options.key.name;
   }
-  /** Entries sealed so far (durable or queued). */
+  /** Entries sealed so far (durable or queued; on a shared store, the head this log last saw). */
   get size(): number {
     return this.nextSeq;
   }
@@ -181,21 +199,67 @@ export class AuditLog {
   append(kind: string, payload: unknown): Promise<AuditEntry> {
     if (this.closed) return Promise.reject(new AuditLogError('E_AUDIT_CLOSED', 'the audit log is closed'));
     // The store failed: the sequence and the tree may be past what is durable. Nothing is appended
-    // until the store has been read again (see reopen).
+    // until the store has been read again (see reopen). A shared store never fails the log this way.
     if (this.failure || this.reopening) return this.reopen().then(() => this.append(kind, payload));
+    const ts = this.clock().toISOString();
     let sealed: SealedEntry;
     try {
-      sealed = sealEntry(this.nextSeq, this.clock().toISOString(), kind, payload, this.lastHash);
+      sealed = sealEntry(this.nextSeq, ts, kind, payload, this.lastHash);
     } catch (e) {
       return Promise.reject(e);
+    }
+    if (this.shared) {
+      // Checked above (kind, size, JSON); sealed again at the head of the shared log, in the store.
+      const canonical = sealed.entry.payload;
+      return new Promise((resolve, reject) => {
+        this.pending.push({ sealed: null, ts, kind, payload: canonical, resolve, reject });
+        this.flushing ??= this.flushShared();
+      });
     }
     this.nextSeq++;
     this.lastHash = sealed.entry.hash;
     this.#tree.append(sealed.leafHash);
     return new Promise((resolve, reject) => {
-      this.pending.push({ sealed, resolve, reject });
+      this.pending.push({ sealed, ts, kind, payload, resolve, reject });
       this.flushing ??= this.flush();
     });
+  }
+
+  /**
+   * Group commit on a shared store: one transaction per batch, which catches the tree up on the other
+   * instances' entries, then seals the batch at the head. A failed transaction fails only its batch:
+   * nothing of it entered the tree, so appends resume when the database is back.
+   */
+  private async flushShared(): Promise<void> {
+    const store = this.options.store as Required<AuditStore>;
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      let sealed: readonly SealedEntry[];
+      try {
+        sealed = await store.appendShared({
+          catchUp: (entry, leafHash) => this.adopt(entry, leafHash),
+          seal: () => {
+            let seq = this.nextSeq;
+            let prev = this.lastHash;
+            return batch.map((p) => {
+              const s = sealEntry(seq++, p.ts, p.kind, p.payload, prev);
+              prev = s.entry.hash;
+              return s;
+            });
+          },
+        });
+      } catch (e) {
+        this.durable = this.nextSeq;
+        for (const p of batch) p.reject(new AuditLogError('E_AUDIT_UNAVAILABLE', (e as Error).message));
+        continue;
+      }
+      for (const s of sealed) this.adopt(s.entry, s.leafHash);
+      this.durable = this.nextSeq;
+      batch.forEach((p, i) => p.resolve((sealed[i] as SealedEntry).entry));
+      await this.checkpointIfDue(false);
+    }
+    this.flushing = null;
   }
 
   private async flush(): Promise<void> {
@@ -203,7 +267,7 @@ export class AuditLog {
       const batch = this.pending;
       this.pending = [];
       try {
-        await this.options.store.append(batch.map((p) => p.sealed));
+        await this.options.store.append(batch.map((p) => p.sealed as SealedEntry));
       } catch (e) {
         // Sequence numbers and the tree have moved past what is durable: nothing more may be appended.
         this.failure = e as Error;
@@ -212,7 +276,7 @@ export class AuditLog {
         break;
       }
       this.durable += batch.length;
-      for (const p of batch) p.resolve(p.sealed.entry);
+      for (const p of batch) p.resolve((p.sealed as SealedEntry).entry);
       await this.checkpointIfDue(false);
     }
     this.flushing = null;
@@ -222,7 +286,7 @@ export class AuditLog {
   private async checkpointIfDue(onTimer: boolean): Promise<void> {
     const coveredThrough = this.latest ? this.latest.seq + 1 : 0; // the checkpoint entry itself needs no cover
     const uncovered = this.durable - coveredThrough;
-    if (uncovered <= 0 || this.failure || this.closed) return;
+    if (uncovered <= 0 || this.failure || this.closed || this.checkpointQueued) return;
     if (uncovered >= this.checkpointEvery || onTimer) void this.checkpoint().catch(() => {});
   }
 
@@ -238,9 +302,20 @@ export class AuditLog {
     const root = this.#tree.root(size);
     const note = signCheckpoint({ origin: this.origin, size, rootHash: root }, this.options.key);
     const payload: CheckpointPayload = { origin: this.origin, size, root: root.toString('base64'), note };
-    this.latest = { ...payload, seq: this.nextSeq };
-    const entry = await this.append('checkpoint', payload);
-    return { ...payload, seq: entry.seq };
+    if (!this.shared) {
+      this.latest = { ...payload, seq: this.nextSeq };
+      const entry = await this.append('checkpoint', payload);
+      return { ...payload, seq: entry.seq };
+    }
+    // Shared: its seq is known once sealed, when adopt() makes it the latest (unless another instance's
+    // checkpoint is sealed after it). Another instance may sign nearly the same size: both verify.
+    this.checkpointQueued = true;
+    try {
+      const entry = await this.append('checkpoint', payload);
+      return { ...payload, seq: entry.seq };
+    } finally {
+      this.checkpointQueued = false;
+    }
   }
 
   /** Waits for queued entries, records a final checkpoint, and closes the store. */

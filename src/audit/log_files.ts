@@ -52,6 +52,17 @@ export function generateLogKey(
   return { key, ...writeKeyFiles(keysDir(dataDir), key) };
 }
 
+/** The data directory's log signing key (made on first use), and whether it was just made. */
+export function dataDirLogKey(
+  dataDir: string,
+  origin = DEFAULT_ORIGIN,
+): { key: SigningKey; keyCreated: boolean } {
+  const found = findKeyFiles(dataDir, origin);
+  return found
+    ? { key: readSigningKey(found.privatePath, origin), keyCreated: false }
+    : { key: generateLogKey(dataDir, origin).key, keyCreated: true };
+}
+
 /** Opens (creating if needed) the embedded log of a data directory. */
 export async function openDataDirLog(
   dataDir: string,
@@ -61,16 +72,14 @@ export async function openDataDirLog(
     store?: AuditLogOptions['store'];
   } = {},
 ): Promise<{ log: AuditLog; keyCreated: boolean } & Awaited<ReturnType<typeof AuditLog.open>>> {
-  const origin = options.origin ?? DEFAULT_ORIGIN;
-  const found = findKeyFiles(dataDir, origin);
-  const key = found ? readSigningKey(found.privatePath, origin) : generateLogKey(dataDir, origin).key;
+  const { key, keyCreated } = dataDirLogKey(dataDir, options.origin ?? DEFAULT_ORIGIN);
   const { store, ...logOptions } = options;
   const opened = await AuditLog.open({
     ...logOptions,
     key,
     store: store ?? new SegmentStore(segmentsDir(dataDir)),
   });
-  return { ...opened, keyCreated: !found };
+  return { ...opened, keyCreated };
 }
 
 /** The segment files of a data directory as verifier sources, with the log's own verifier key. */

@@ -1,5 +1,7 @@
-// Where audit entries are kept. One interface, so the embedded segment files and (later) PostgreSQL
-// are interchangeable: append is durable when it resolves, and open hands back what is durable.
+// Where audit entries are kept. One interface, so the embedded segment files and PostgreSQL are
+// interchangeable: append is durable when it resolves, and open hands back what is durable. A store that
+// several logs (gateway instances) write to also sequences: it assigns seq and prev inside its own
+// transaction, so the instances make one log (appendShared).
 
 import type { AuditEntry, SealedEntry } from './entry.js';
 
@@ -24,5 +26,18 @@ export interface AuditStore {
   open(onEntry: (entry: AuditEntry, leafHash: Buffer) => void): Promise<RecoveryReport | null>;
   /** Appends entries in order; resolves once they are durable. */
   append(entries: readonly SealedEntry[]): Promise<void>;
+  /**
+   * Present on a store that several logs share. In one transaction, under the store's lock on the head
+   * of the log: hands every entry other writers made durable since this log last saw the head to
+   * `catchUp` (in order), then calls `seal` once to seal the batch at the head, writes it, and commits.
+   * Resolves with the sealed entries once committed; when it rejects, nothing of the batch was sealed
+   * into the log (entries handed to catchUp were durable before and stay so).
+   */
+  appendShared?(batch: SharedBatch): Promise<readonly SealedEntry[]>;
   close(): Promise<void>;
+}
+
+export interface SharedBatch {
+  catchUp(entry: AuditEntry, leafHash: Buffer): void;
+  seal(): SealedEntry[];
 }

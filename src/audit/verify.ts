@@ -1,6 +1,9 @@
 // The offline verifier: walks every entry of a log (segment files or an export bundle) and checks the
 // hash chain, rebuilds the RFC 6962 tree, checks every checkpoint's signature and root, and the
 // consistency of each checkpoint with the one before. It names the first bad entry and what is wrong.
+// A cluster's log holds checkpoints signed by several instances, each with its own key (its origin):
+// given several keys, each checkpoint must verify with the key named by its origin, and checkpoints of
+// different instances may arrive out of size order (each is still checked against the one tree).
 
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -39,7 +42,8 @@ export type VerifyResult =
   | ({ ok: false; seq: number; where: string; problem: string } & VerifySummary);
 
 export interface VerifyOptions {
-  key: VerifierKey;
+  /** The key, or the keys of every instance that signs checkpoints (matched by name to the origin). */
+  key: VerifierKey | readonly VerifierKey[];
   /** Verify that the log still contains this previously seen checkpoint (it was not cut or forked). */
   knownCheckpoint?: { size: number; rootHash: Buffer };
   /**
@@ -198,9 +202,17 @@ class LogChecker {
   private seq = 0;
   private checkpoints = 0;
   private recoveries = 0;
-  private last: { seq: number; size: number; root: Buffer } | null = null;
+  /** The largest checkpoint so far (every later one must be consistent with it). */
+  private last: { size: number; root: Buffer } | null = null;
+  /** Seq of the newest checkpoint entry. */
+  private lastSeq = -1;
+  /** Largest size each key (name and key ID) has signed: one writer never signs a smaller tree than before. */
+  private readonly sizeBySigner = new Map<string, number>();
+  private readonly keys: readonly VerifierKey[];
 
-  constructor(private readonly options: VerifyOptions) {}
+  constructor(private readonly options: VerifyOptions) {
+    this.keys = Array.isArray(options.key) ? options.key : [options.key as VerifierKey];
+  }
 
   private summary(): VerifySummary {
     return {
@@ -209,7 +221,7 @@ class LogChecker {
       recoveries: this.recoveries,
       covered: this.last?.size ?? 0,
       root: this.tree.root().toString('hex'),
-      uncovered: this.last ? this.seq - this.last.seq - 1 : this.seq,
+      uncovered: this.seq - this.lastSeq - 1,
     };
   }
 
@@ -244,9 +256,19 @@ class LogChecker {
       if (checkpoint?.index === i) {
         next++;
         const payload = (JSON.parse(checkpoint.body) as { payload: unknown }).payload;
-        const checked = checkCheckpoint(payload, this.seq, this.tree, this.last, this.options.key);
+        const checked = checkCheckpoint(
+          payload,
+          this.seq,
+          this.tree,
+          this.last,
+          this.keys,
+          this.sizeBySigner,
+        );
         if (typeof checked === 'string') return this.failAt(`${source.name}, entry ${this.seq}`, checked);
-        this.last = { seq: this.seq, size: checked.size, root: checked.root };
+        if (!this.last || checked.size >= this.last.size)
+          this.last = { size: checked.size, root: checked.root };
+        this.sizeBySigner.set(checked.signer, checked.size);
+        this.lastSeq = this.seq;
         this.checkpoints++;
       }
       this.seq++;
@@ -295,26 +317,52 @@ function checkCheckpoint(
   seq: number,
   tree: MerkleTree,
   previous: { size: number; root: Buffer } | null,
-  key: VerifierKey,
-): string | { size: number; root: Buffer } {
+  keys: readonly VerifierKey[],
+  sizeBySigner: ReadonlyMap<string, number>,
+): string | { size: number; root: Buffer; signer: string } {
   const p = payload as Partial<CheckpointPayload>;
   if (typeof p?.note !== 'string') return 'checkpoint entry has no signed note';
-  let opened: { size: number; rootHash: Buffer; origin: string };
-  try {
-    opened = openCheckpoint(p.note, key, key.name);
-  } catch (e) {
-    return `checkpoint signature does not verify with key ${key.name}: ${(e as Error).message}`;
+  const named = keys.length === 1 ? keys : keys.filter((k) => k.name === p.origin);
+  if (named.length === 0)
+    return `checkpoint of origin ${JSON.stringify(p.origin)} is signed by none of the given keys (${keys.map((k) => k.name).join(', ')})`;
+  let opened: { size: number; rootHash: Buffer; origin: string } | null = null;
+  let signer = '';
+  let refused = '';
+  for (const key of named) {
+    try {
+      opened = openCheckpoint(p.note, key, key.name);
+      signer = `${key.name}+${key.keyId.toString(16).padStart(8, '0')}`;
+      break;
+    } catch (e) {
+      refused = `checkpoint signature does not verify with key ${key.name}: ${(e as Error).message}`;
+    }
   }
+  if (!opened) return refused;
   if (opened.size !== p.size || opened.rootHash.toString('base64') !== p.root || opened.origin !== p.origin)
     return 'checkpoint entry fields differ from its signed note';
   if (opened.size > seq) return `checkpoint signs size ${opened.size}, but only ${seq} entries precede it`;
   const rebuilt = tree.root(opened.size);
   if (!rebuilt.equals(opened.rootHash))
     return `checkpoint signs root ${opened.rootHash.toString('hex')} for size ${opened.size}, but entries 0..${opened.size - 1} hash to ${rebuilt.toString('hex')}`;
+  const ownPrevious = sizeBySigner.get(signer);
+  if (ownPrevious !== undefined && opened.size < ownPrevious)
+    return `checkpoint size ${opened.size} is smaller than the previous ${ownPrevious}`;
   if (previous) {
-    if (opened.size < previous.size)
-      return `checkpoint size ${opened.size} is smaller than the previous ${previous.size}`;
-    if (opened.size > previous.size && previous.size > 0) {
+    if (opened.size < previous.size) {
+      // Another instance signed a larger tree first (both signed nearly at once): this one must be its prefix.
+      if (opened.size > 0)
+        try {
+          verifyConsistency(
+            opened.size,
+            previous.size,
+            tree.consistencyProof(opened.size, previous.size),
+            opened.rootHash,
+            previous.root,
+          );
+        } catch (e) {
+          return `checkpoint is not consistent with the larger one before it: ${(e as Error).message}`;
+        }
+    } else if (opened.size > previous.size && previous.size > 0) {
       try {
         verifyConsistency(
           previous.size,
@@ -329,7 +377,7 @@ function checkCheckpoint(
     } else if (!previous.root.equals(opened.rootHash))
       return 'two checkpoints of the same size sign different roots';
   }
-  return { size: opened.size, root: opened.rootHash };
+  return { size: opened.size, root: opened.rootHash, signer };
 }
 
 /** Reads the segment files of an audit directory, in order. */

@@ -1,7 +1,10 @@
-// `carapace audit verify|export|proof|verify-receipt`: everything an auditor needs, offline.
+// `carapace audit verify|export|proof|verify-receipt`: everything an auditor needs, offline. verify and
+// export also read a cluster's log from PostgreSQL (`--store postgres://…`), whose checkpoints are signed
+// by several instance keys: `--key` may be given once per instance.
 
 import { existsSync, statSync, writeFileSync } from 'node:fs';
-import { readBundle, writeBundle } from '../audit/bundle.js';
+import { readBundle, writeBundle, writeBundleOfSources } from '../audit/bundle.js';
+import { isPostgresUrl, readClusterLog } from '../audit/cluster_log.js';
 import { openCheckpoint } from '../audit/checkpoint.js';
 import { DEFAULT_ORIGIN, readDataDirLog, segmentsDir } from '../audit/log_files.js';
 import { buildReceipt, ProofError } from '../audit/proof.js';
@@ -20,48 +23,92 @@ function loadKey(keyOption: string): VerifierKey {
   }
 }
 
+/** A cluster's log, read from PostgreSQL; a store that cannot be read is a CLI failure, not a crash. */
+async function readCluster(url: string) {
+  try {
+    return await readClusterLog(url);
+  } catch (e) {
+    throw failure('E_STORE_UNAVAILABLE', 'cannot read the audit log from the store', (e as Error).message);
+  }
+}
+
 export async function auditVerifyCommand(
   path: string | undefined,
-  options: { key?: string; checkpoint?: string; origin?: string; maxUnsigned?: string },
+  options: {
+    key?: string | string[];
+    checkpoint?: string;
+    origin?: string;
+    maxUnsigned?: string;
+    store?: string;
+  },
 ): Promise<number> {
-  const target = path ?? resolveDataDir(undefined);
-  if (!existsSync(target))
-    throw failure('E_FILE_UNREADABLE', 'nothing to verify', `${target} does not exist`);
   let sources: LogSource[];
-  let ownKey: VerifierKey | null;
-  if (statSync(target).isDirectory()) {
-    const log = await readDataDirLog(target, options.origin ?? DEFAULT_ORIGIN);
-    sources = log.sources;
-    ownKey = log.vkey;
+  let ownKeys: VerifierKey[];
+  if (options.store !== undefined) {
+    if (!isPostgresUrl(options.store))
+      throw failure(
+        'E_ARG_INVALID',
+        'invalid --store',
+        'use postgres://user@host:port/database[?schema=name]',
+      );
+    if (path !== undefined)
+      throw failure('E_ARG_INVALID', 'two logs named', 'give a path or --store, not both');
+    const cluster = await readCluster(options.store);
+    sources = cluster.sources;
+    ownKeys = cluster.vkeys;
   } else {
-    const bundle = await readBundle(target).catch((e: Error) => {
-      throw failure('E_BUNDLE_MALFORMED', 'not an audit bundle', e.message);
-    });
-    sources = [bundle.source];
-    ownKey = parseVerifierKey(bundle.header.vkey);
+    const target = path ?? resolveDataDir(undefined);
+    if (!existsSync(target))
+      throw failure('E_FILE_UNREADABLE', 'nothing to verify', `${target} does not exist`);
+    if (statSync(target).isDirectory()) {
+      const log = await readDataDirLog(target, options.origin ?? DEFAULT_ORIGIN);
+      sources = log.sources;
+      ownKeys = log.vkey ? [log.vkey] : [];
+    } else {
+      const bundle = await readBundle(target).catch((e: Error) => {
+        throw failure('E_BUNDLE_MALFORMED', 'not an audit bundle', e.message);
+      });
+      sources = [bundle.source];
+      try {
+        ownKeys = (bundle.header.vkeys ?? [bundle.header.vkey]).map(parseVerifierKey);
+      } catch (e) {
+        throw failure('E_BUNDLE_MALFORMED', 'the bundle names a malformed key', (e as Error).message);
+      }
+    }
   }
-  const key = options.key ? loadKey(options.key) : ownKey;
+  const given = options.key === undefined ? [] : [options.key].flat();
+  const keys = given.length > 0 ? given.map(loadKey) : ownKeys;
+  const key = keys[0];
   if (!key) throw failure('E_KEY_MISSING', 'no verifier key', 'pass --key with the log public key (vkey)');
   let knownCheckpoint: { size: number; rootHash: Buffer } | undefined;
   if (options.checkpoint) {
-    try {
-      knownCheckpoint = openCheckpoint(readTextFile(options.checkpoint), key, key.name);
-    } catch (e) {
-      throw failure('E_CHECKPOINT_INVALID', 'the known checkpoint does not verify', (e as Error).message);
+    const text = readTextFile(options.checkpoint);
+    let problem = '';
+    for (const k of keys) {
+      try {
+        knownCheckpoint = openCheckpoint(text, k, k.name);
+        break;
+      } catch (e) {
+        problem = (e as Error).message;
+      }
     }
+    if (!knownCheckpoint)
+      throw failure('E_CHECKPOINT_INVALID', 'the known checkpoint does not verify', problem);
   }
 
   const maxUnsigned = options.maxUnsigned === undefined ? undefined : Number(options.maxUnsigned);
   if (maxUnsigned !== undefined && !(Number.isSafeInteger(maxUnsigned) && maxUnsigned >= 0))
     throw failure('E_ARG_INVALID', 'invalid --max-unsigned', '--max-unsigned must be an integer ≥ 0');
   const result = await verifyLogParallel(sources, {
-    key,
+    key: keys,
     ...(knownCheckpoint ? { knownCheckpoint } : {}),
     ...(maxUnsigned !== undefined ? { maxUncovered: maxUnsigned } : {}),
   });
-  const keyNote = options.key
-    ? `key ${formatVerifierKey(key)}`
-    : `key ${formatVerifierKey(key)} taken from the log itself (pass --key to check against a key you trust)`;
+  const named = `${keys.length === 1 ? 'key' : 'keys'} ${keys.map(formatVerifierKey).join(', ')}`;
+  const keyNote =
+    given.length > 0
+      ? named
+      : `${named} taken from the log itself (pass --key to check against a key you trust)`;
   if (result.ok) {
     const tail =
       result.uncovered > 0 ? `; ${result.uncovered} newest entries not yet under a checkpoint` : '';
@@ -78,7 +125,9 @@ export async function auditExportCommand(options: {
   dataDir?: string;
   out: string;
   origin?: string;
+  store?: string;
 }): Promise<number> {
+  if (options.store !== undefined) return exportCluster(options.store, options.out);
   const dataDir = resolveDataDir(options.dataDir);
   const log = await readDataDirLog(dataDir, options.origin ?? DEFAULT_ORIGIN);
   if (!log.vkey) throw failure('E_KEY_MISSING', 'no log key', `no public key for the log in ${dataDir}/keys`);
@@ -98,17 +147,51 @@ export async function auditExportCommand(options: {
   return 0;
 }
 
+/** A cluster's bundle: every committed row, and every instance key the store recorded (`vkeys`). */
+async function exportCluster(url: string, out: string): Promise<number> {
+  if (!isPostgresUrl(url))
+    throw failure('E_ARG_INVALID', 'invalid --store', 'use postgres://user@host:port/database[?schema=name]');
+  const cluster = await readCluster(url);
+  const first = cluster.vkeys[0];
+  if (!first)
+    throw failure('E_KEY_MISSING', 'no instance key', 'no instance has recorded its key in the store');
+  const vkeys = cluster.vkeys.map(formatVerifierKey);
+  const entries = await writeBundleOfSources(
+    out,
+    { origin: first.name, vkey: formatVerifierKey(first), vkeys },
+    cluster.sources,
+  ).catch((e: NodeJS.ErrnoException) => {
+    throw failure(
+      e.code === 'EEXIST' ? 'E_FILE_EXISTS' : 'E_FILE_UNWRITABLE',
+      'cannot write the bundle',
+      `${out}: ${e.code ?? e.message}`,
+    );
+  });
+  printJson({ bundle: out, entries, origin: first.name, vkey: formatVerifierKey(first), vkeys });
+  return 0;
+}
+
 export async function auditProofCommand(
   seqText: string,
-  options: { dataDir?: string; out?: string; origin?: string },
+  options: { dataDir?: string; out?: string; origin?: string; store?: string },
 ): Promise<number> {
   if (!/^(0|[1-9]\d{0,15})$/.test(seqText))
     throw failure('E_REQUEST_INVALID', 'invalid seq', `${seqText} is not an entry number`);
-  const dataDir = resolveDataDir(options.dataDir);
-  const log = await readDataDirLog(dataDir, options.origin ?? DEFAULT_ORIGIN);
+  let sources: LogSource[];
+  if (options.store !== undefined) {
+    if (!isPostgresUrl(options.store))
+      throw failure(
+        'E_ARG_INVALID',
+        'invalid --store',
+        'use postgres://user@host:port/database[?schema=name]',
+      );
+    sources = (await readCluster(options.store)).sources;
+  } else
+    sources = (await readDataDirLog(resolveDataDir(options.dataDir), options.origin ?? DEFAULT_ORIGIN))
+      .sources;
   let receipt;
   try {
-    receipt = buildReceipt(log.sources, Number(seqText));
+    receipt = buildReceipt(sources, Number(seqText));
   } catch (e) {
     if (e instanceof ProofError) throw failure(e.code, 'cannot make a receipt', e.message);
     throw e;
@@ -119,10 +202,20 @@ export async function auditProofCommand(
   return 0;
 }
 
-export function auditVerifyReceiptCommand(file: string, options: { key: string }): number {
-  const key = loadKey(options.key);
+export function auditVerifyReceiptCommand(file: string, options: { key: string | string[] }): number {
+  // A cluster's receipt is under a checkpoint of one instance: any of the instance keys given may sign it.
+  const keys = [options.key].flat().map(loadKey);
   const receipt = parseJson(readTextFile(file), 'receipt');
-  const result = verifyReceipt(receipt, key);
+  let result = verifyReceipt(receipt, keys[0] as VerifierKey);
+  let key = keys[0] as VerifierKey;
+  for (const other of keys.slice(1)) {
+    if (result.ok) break;
+    const again = verifyReceipt(receipt, other);
+    if (again.ok) {
+      result = again;
+      key = other;
+    }
+  }
   if (result.ok) {
     process.stdout.write(
       `OK: entry ${result.seq} (${result.kind}) is in log ${result.origin}, under a checkpoint of size ${result.size} signed by ${formatVerifierKey(key)}\n`,

@@ -103,6 +103,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
         out.event(`review ${review.id} is pending; the approver runs: carapace review approve ${review.id}`);
         const approved = await runCli(['review', 'approve', review.id, '--note', 'CHG-2211 window'], {
           CARAPACE_URL: gateway.url,
+          CARAPACE_CONTROL_URL: gateway.controlUrl,
           CARAPACE_API_KEY: approver,
         });
         out.event(

@@ -1,11 +1,14 @@
-// The CLI's connection to a running gateway: the URL from --url or $CARAPACE_URL, the API key from
+// The CLI's connection to a running gateway: the URL from --url, $CARAPACE_CONTROL_URL or $CARAPACE_URL
+// (the commands that use it are admin, approver and auditor ones: control plane), the API key from
 // $CARAPACE_API_KEY only (never argv), requests made by the gateway's own bounded client, and every
 // failure mapped to {error, code, detail} with exit 2.
 
 import { checkGatewayUrl, errorBodyOf, GatewayClientError, requestGateway } from '../gateway/http_client.js';
 import { failure, CliFailure } from './io.js';
 
-export const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:8787';
+/** The control plane of `carapace serve` (split planes, its default). With --planes single, use 8787. */
+export const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:8788';
+export const CONTROL_URL_ENV = 'CARAPACE_CONTROL_URL';
 export const KEY_ENV = 'CARAPACE_API_KEY';
 export const URL_ENV = 'CARAPACE_URL';
 const TIMEOUT_MS = 30_000;
@@ -34,7 +37,9 @@ export function resolveConnection(options: ConnectionOptions): GatewayConnection
       'the API key is not taken as a flag',
       `set $${KEY_ENV} instead: keys on the command line leak into shell history and ps`,
     );
-  const base = parseBaseUrl(options.url ?? process.env[URL_ENV] ?? DEFAULT_GATEWAY_URL);
+  const base = parseBaseUrl(
+    options.url ?? process.env[CONTROL_URL_ENV] ?? process.env[URL_ENV] ?? DEFAULT_GATEWAY_URL,
+  );
   const key = (process.env[KEY_ENV] ?? '').trim();
   if (key === '')
     throw failure('E_KEY_MISSING', 'no API key', `set $${KEY_ENV} to the API key of a principal`);

@@ -49,7 +49,10 @@ import {
   secretsRemoveCommand,
   secretsRotateCommand,
 } from './secrets_command.js';
+import { sealedPingCommand, type SealedServeOptions, sealedServeCommand } from './sealed_command.js';
 import { serveCommand } from './serve_command.js';
+import { doctorCommand } from './doctor_command.js';
+import { DEFAULT_CONTROL_PORT, type DeploymentFlags, SECURITY_LEVEL_ENV } from './deployment_options.js';
 import { type VerifyOutputOptions, verifyOutputCommand } from './verify_output_command.js';
 
 const program = new Command();
@@ -136,15 +139,23 @@ audit
   .argument('[path]', 'a data directory or an export bundle (default: the data directory)')
   .option(
     '-k, --key <vkey>',
-    'the log public key: a file or the vkey text (default: the key stored with the log)',
+    'the log public key: a file or the vkey text (default: the key stored with the log); repeat it for each instance of a cluster',
+    (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
   )
+  .option('--store <url>', "a cluster's log: postgres://user@host:port/db[?schema=name] instead of a path")
   .option('--checkpoint <file>', 'a signed checkpoint seen before: the log must still contain it')
   .option('--origin <name>', 'log origin', 'carapace.local/audit')
   .option('--max-unsigned <n>', 'most entries allowed after the newest checkpoint (default 2000)')
   .action(
     (
       path: string | undefined,
-      options: { key?: string; checkpoint?: string; origin?: string; maxUnsigned?: string },
+      options: {
+        key?: string[];
+        checkpoint?: string;
+        origin?: string;
+        maxUnsigned?: string;
+        store?: string;
+      },
     ) => runCommand(() => auditVerifyCommand(path, options)),
   );
 audit
@@ -152,22 +163,30 @@ audit
   .description('write a bundle (public key + every entry and checkpoint) that the verifier accepts')
   .requiredOption('-o, --out <file>', 'bundle file to create')
   .option('-d, --data-dir <dir>', 'data directory')
-  .action((options: { out: string; dataDir?: string }) => runCommand(() => auditExportCommand(options)));
+  .option('--store <url>', "a cluster's log: postgres://user@host:port/db[?schema=name]")
+  .action((options: { out: string; dataDir?: string; store?: string }) =>
+    runCommand(() => auditExportCommand(options)),
+  );
 audit
   .command('proof')
   .description('write a receipt for entry SEQ: the entry, its inclusion proof and the covering checkpoint')
   .argument('<seq>', 'entry number')
   .option('-d, --data-dir <dir>', 'data directory')
   .option('-o, --out <file>', 'write the receipt here instead of stdout')
-  .action((seq: string, options: { dataDir?: string; out?: string }) =>
+  .option('--store <url>', "a cluster's log: postgres://user@host:port/db[?schema=name]")
+  .action((seq: string, options: { dataDir?: string; out?: string; store?: string }) =>
     runCommand(() => auditProofCommand(seq, options)),
   );
 audit
   .command('verify-receipt')
   .description('check a receipt with nothing but the log public key')
   .argument('<file>', 'receipt file')
-  .requiredOption('-k, --key <vkey>', 'the log public key: a file or the vkey text')
-  .action((file: string, options: { key: string }) =>
+  .requiredOption(
+    '-k, --key <vkey>',
+    "the log public key: a file or the vkey text; repeat it for each of a cluster's instances",
+    (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+  )
+  .action((file: string, options: { key: string[] }) =>
     runCommand(() => auditVerifyReceiptCommand(file, options)),
   );
 
@@ -189,7 +208,39 @@ attest
   .option('--policy <file>', 'appraisal policy, YAML or JSON (default: no debug, UpToDate TCB only)')
   .action((options: AttestVerifyOptions) => runCommand(() => attestVerifyCommand(options)));
 
-program
+/** How the gateway is deployed: planes, listeners, TLS, security level (serve and doctor). */
+function deploymentFlags(command: Command): Command {
+  return command
+    .option(
+      '--planes <planes>',
+      'split: the control plane on its own listener; single: one listener for both',
+      'split',
+    )
+    .option(
+      '--control-port <port>',
+      `the control plane's port (with --planes split)`,
+      String(DEFAULT_CONTROL_PORT),
+    )
+    .option('--control-host <host>', `the control plane's address`, '127.0.0.1')
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate chain (PEM), on both planes')
+    .option('--tls-key <file>', "the certificate's private key (PEM)")
+    .option('--control-tls-cert <file>', 'another certificate for the control plane (default --tls-cert)')
+    .option('--control-tls-key <file>', 'its private key (PEM)')
+    .option(
+      '--control-client-ca <file>',
+      'require client certificates from this CA (PEM) on the control plane',
+    )
+    .option(
+      '--security-level <level>',
+      `refuse to start unless SH-1, SH-2 or SH-3 is met (default $${SECURITY_LEVEL_ENV}; docs/security-levels.md)`,
+    )
+    .option(
+      '--revocation-cache-ms <ms>',
+      'the longest an agent is served from memory (default: its tier SLA; 0 at SH-2+)',
+    );
+}
+
+const serve = program
   .command('serve')
   .description('run the gateway HTTP API')
   .option('-d, --data-dir <dir>', 'data directory (default $CARAPACE_DATA_DIR or ./.carapace)')
@@ -215,11 +266,22 @@ program
     '--broker',
     'run the credential broker: http.request with secrets from <data>/vault (docs/vault.md); adds the tool to the catalog',
   )
-  .action(
-    (options: {
+  .option(
+    '--store <url>',
+    'share the store with other instances: postgres://user@host:port/db[?schema=name] (default: <data>/carapace.db)',
+  )
+  .option(
+    '--token-key <file>',
+    "sign execution tokens with this private key file (mode 0600) instead of <data>/keys': give every instance of a cluster the same one",
+  )
+  .option(
+    '--sealed <endpoint>',
+    'with --broker: run http.request in the sealed process at tcp://127.0.0.1:PORT (carapace sealed serve) instead of this one',
+  );
+deploymentFlags(serve).action(
+  (
+    options: DeploymentFlags & {
       dataDir?: string;
-      port?: string;
-      host?: string;
       dev?: boolean;
       hall?: string;
       kubernetes?: boolean;
@@ -228,8 +290,58 @@ program
       upstreamApiKey?: string | boolean;
       mcpConfig?: string;
       broker?: boolean;
-    }) => runCommand(() => serveCommand(options)),
+      store?: string;
+      tokenKey?: string;
+      sealed?: string;
+    },
+  ) => runCommand(() => serveCommand(options)),
+);
+
+deploymentFlags(
+  program
+    .command('doctor')
+    .description('check the deployment serve would run with these flags against security levels SH-1..SH-3')
+    .option('-d, --data-dir <dir>', 'data directory (default $CARAPACE_DATA_DIR or ./.carapace)')
+    .option('-p, --port <port>', 'port', '8787')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--broker', 'the credential broker would run (secrets sealed in <data>/vault)')
+    .option('--level <level>', 'exit 1 unless this level (SH-1, SH-2, SH-3) is met')
+    .option('--json', 'print the checklist as JSON'),
+).action(
+  (options: DeploymentFlags & { dataDir?: string; broker?: boolean; level?: string; json?: boolean }) =>
+    runCommand(() => doctorCommand(options)),
+);
+
+const sealed = program
+  .command('sealed')
+  .description(
+    "the credential broker's sealed process: the vault and the output-signing key outside the gateway (docs/vault.md)",
   );
+sealed
+  .command('serve')
+  .description(
+    'hold the vault of a data directory and answer the sealed transport on a loopback port; act only on the gateway’s tokens',
+  )
+  .option('-d, --data-dir <dir>', 'its own data directory (default $CARAPACE_DATA_DIR or ./.carapace)')
+  .option('-p, --port <port>', 'port on loopback (0: any free port)', '8790')
+  .option('--host <host>', 'loopback address to listen on', '127.0.0.1')
+  .requiredOption(
+    '--token-key <vkey|file>',
+    "the gateway's execution-token verifier key (carapace keys show --origin carapace.local/exec)",
+  )
+  .option(
+    '--bootstrap <id>',
+    'first run: seal the value of --bootstrap-env as this secret; later runs load it sealed',
+  )
+  .option('--bootstrap-env <var>', 'the environment variable the first run reads')
+  .option('--bootstrap-policy <file>', 'the use policy the bootstrapped secret is sealed with')
+  .action((options: SealedServeOptions) => runCommand(() => sealedServeCommand(options)));
+sealed
+  .command('ping')
+  .description('ask a sealed process for its TEE status, signing key and secrets by id; exit 0 if it answers')
+  .option('--url <endpoint>', 'where it listens', 'tcp://127.0.0.1:8790')
+  .option('--timeout-ms <ms>', 'how long to wait for the connection', '5000')
+  .action((options: { url: string; timeoutMs?: string }) => runCommand(() => sealedPingCommand(options)));
 
 // Commands that talk to a running gateway. The API key comes from $CARAPACE_API_KEY only; --api-key is
 // declared (hidden) just so that it is refused with an explanation instead of echoed in a usage error.
@@ -237,7 +349,10 @@ function gatewayCommand(parent: Command, name: string, description: string): Com
   return parent
     .command(name)
     .description(description)
-    .option('--url <url>', `gateway URL (default $CARAPACE_URL or ${DEFAULT_GATEWAY_URL})`)
+    .option(
+      '--url <url>',
+      `the gateway's control-plane URL (default $CARAPACE_CONTROL_URL, $CARAPACE_URL or ${DEFAULT_GATEWAY_URL})`,
+    )
     .addOption(new Option('--api-key [key]', 'refused: set $CARAPACE_API_KEY').hideHelp());
 }
 type Conn = { url?: string; apiKey?: string | boolean };

@@ -6,7 +6,12 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerFactory,
+  LogController,
+} from 'fastify';
 import { adapterRoutes } from '../adapters/index.js';
 import { StoreError } from '../store/store_error.js';
 import { admitRequest } from './auth.js';
@@ -16,6 +21,7 @@ import { DemoRunner } from './demo_runner.js';
 import { GatewayError } from './gateway_error.js';
 import { METRICS_CONTENT_TYPE } from './metrics.js';
 import { openApiOptions } from './openapi.js';
+import { servedOnThisListener } from './planes.js';
 import { actionRoutes } from './routes_actions.js';
 import { adminRoutes } from './routes_admin.js';
 import { auditRoutes } from './routes_audit.js';
@@ -59,6 +65,13 @@ export function buildGateway(
     console?: ConsoleOptions;
     /** The console's built assets (default CONSOLE_ASSETS). */
     consoleAssets?: string;
+    /**
+     * Makes the server(s) the app is served on (listeners.ts): TLS, and split planes, where each
+     * listener marks its requests with its plane. Default: Fastify's own plain HTTP server.
+     */
+    serverFactory?: FastifyServerFactory;
+    /** Split planes: where a browser opening the data listener's `/` is sent (the console), or null. */
+    consoleUrl?: () => string | null;
   } = {},
 ): FastifyInstance {
   const app = Fastify({
@@ -67,6 +80,7 @@ export function buildGateway(
     // One line per request, written in onResponse below, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
     // Reject, never repair: no stripping of unknown fields, no type coercion, no defaults filled in.
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
@@ -74,6 +88,8 @@ export function buildGateway(
   }) as unknown as FastifyInstance;
 
   app.decorateRequest('principal', null);
+  // Split planes: a route of the other plane is not served on this listener (before any route's hooks).
+  app.addHook('onRequest', servedOnThisListener(options.consoleUrl ?? (() => null)));
 
   app.setErrorHandler((error, request, reply) => {
     const e = error as {
@@ -127,7 +143,7 @@ export function buildGateway(
   // Metrics by route pattern, so ids in paths never multiply the label set; unmatched paths share one
   // label. The log line has method, path without its query string (which could carry anything), status,
   // duration and the caller's principal id: never a header or a body.
-  const consoleContext = options.console ? createConsoleContext(options.console) : null;
+  const consoleContext = options.console ? createConsoleContext(options.console, ctx.audit) : null;
   app.addHook('onResponse', async (request, reply) => {
     const ms = reply.elapsedTime;
     // Content that came in is kept a while (credentials replaced) so the console can show its spans.

@@ -72,7 +72,8 @@ export class AuditReader {
     return this.refreshing;
   }
 
-  private async readNew(): Promise<number> {
+  /** Indexes the entries appended since the last call (PgAuditReader reads them from PostgreSQL). */
+  protected async readNew(): Promise<number> {
     const names = await listSegments(this.dir);
     for (const name of names.slice(this.segments.length)) {
       const firstSeq = Number(SEGMENT_PATTERN.exec(name)?.[1]);
@@ -115,7 +116,7 @@ export class AuditReader {
     }
   }
 
-  private indexLine(segment: number, offset: number, line: string): void {
+  protected indexLine(segment: number, offset: number, line: string): void {
     const entry = JSON.parse(line) as AuditEntry;
     if (entry.seq !== this.size)
       throw new Error(

@@ -13,6 +13,7 @@ import { IdentityError } from '../identity/errors.js';
 import type { Principal, PrincipalRole, Store } from '../store/store.js';
 import type { GatewayContext } from './context.js';
 import { GatewayError } from './gateway_error.js';
+import { refuseMachineOnControl } from './planes.js';
 
 const KEY_PREFIX = 'cpk_';
 const KEY_SHAPE = /^cpk_[A-Za-z0-9_-]{43}$/;
@@ -175,6 +176,7 @@ export async function admitRequest(
   roles: readonly PrincipalRole[],
 ): Promise<void> {
   const principal = await authenticateRequest(ctx, request);
+  await refuseMachineOnControl(ctx, request, principal);
   requireRole(principal, roles);
   request.principal = principal;
 }

@@ -1,10 +1,14 @@
 // What the console's routes share beside the gateway context: the audit log as read from its files, a
 // feed that notices when it grows, the open event streams, recent chunk texts, and the 03:14 scenario
-// runner when the gateway runs with a data hall. Made once per app by buildGateway.
+// runner when the gateway runs with a data hall. Made once per app by buildGateway. A gateway whose log
+// is a cluster's (PostgreSQL) reads it from there, so the console shows every instance's entries.
 
+import type { AuditLog } from '../audit/log.js';
 import { segmentsDir } from '../audit/log_files.js';
+import { PgAuditStore } from '../audit/pg_audit_store.js';
 import type { DataHall } from '../executors/netns/index.js';
 import { AuditReader } from './audit_reader.js';
+import { PgAuditReader } from './pg_audit_reader.js';
 import { ChunkTexts } from './chunk_texts.js';
 import { SseHub } from './sse.js';
 
@@ -57,17 +61,21 @@ export class AuditFeed {
 export interface ConsoleContext {
   dataDir: string;
   reader: AuditReader;
+  /** The cluster's shared log, when the gateway writes to one; null for the data directory's files. */
+  cluster: PgAuditStore | null;
   feed: AuditFeed;
   streams: SseHub;
   chunkTexts: ChunkTexts;
   hall: DataHall | null;
 }
 
-export function createConsoleContext(options: ConsoleOptions): ConsoleContext {
-  const reader = new AuditReader(segmentsDir(options.dataDir));
+export function createConsoleContext(options: ConsoleOptions, audit?: AuditLog): ConsoleContext {
+  const cluster = audit?.store instanceof PgAuditStore ? audit.store : null;
+  const reader = cluster ? new PgAuditReader(cluster) : new AuditReader(segmentsDir(options.dataDir));
   return {
     dataDir: options.dataDir,
     reader,
+    cluster,
     feed: new AuditFeed(reader, options.feedIntervalMs ?? 200),
     streams: new SseHub(),
     chunkTexts: new ChunkTexts(),

@@ -17,8 +17,9 @@ import {
 } from '../engine/index.js';
 import type { TokenGate } from '../executors/executor.js';
 import type { ExecutorRegistry } from '../executors/registry.js';
-import type { GatewayAttestation } from '../vault/attestation.js';
+import type { AttestationSource } from '../vault/attestation.js';
 import type { Vault } from '../vault/vault.js';
+import type { SecurityLevel } from './security_levels.js';
 import type { Principal, Store } from '../store/store.js';
 import { GatewayError } from './gateway_error.js';
 import type { JsonValue } from '../inspect/json_scan.js';
@@ -57,8 +58,13 @@ export interface GatewayContext {
   identity: IdentityServices;
   /** The credential broker's vault, when the broker is on (secrets referenced by id only). */
   vault?: Vault;
-  /** The attestation of the output-signing key (or its honest `tee: none`), when the broker is on. */
-  attestation?: GatewayAttestation;
+  /**
+   * The attestation of the output-signing key (or its honest `tee: none`), when the broker is on: the
+   * gateway's own, or the sealed process's asked over its transport.
+   */
+  attestation?: AttestationSource;
+  /** The security level the gateway was started at and keeps (docs/security-levels.md), if any. */
+  securityLevel?: SecurityLevel;
   /** The inspect stage's detectors; default inspectArguments and redactOutput (tests inject faults). */
   inspectors?: Inspectors;
 }

@@ -38,6 +38,11 @@ export interface IdentityOptions {
   alertWebhook?: string;
   monitor?: Partial<MonitorParams> | Record<string, unknown>;
   trust?: TrustParams;
+  /**
+   * The longest an agent may be served from memory, below its tier's revocation SLA (ms). 0: every call
+   * reads the store, so a revocation counts on the next action (security level SH-2 and above).
+   */
+  revocationCacheMaxMs?: number;
   /** The operator's appraisal policy for agents' evidence, how long a verified one counts, test roots. */
   attestation?: Parameters<typeof attestationSettings>[1];
 }
@@ -61,7 +66,7 @@ export function createIdentityServices(
     );
   const secret = derive('carapace dpop nonce v1');
   return {
-    principals: new PrincipalCache(store, now),
+    principals: new PrincipalCache(store, now, options.revocationCacheMaxMs),
     trust: new TrustLedger(store, options.trust),
     monitor: new BehaviourMonitor(store, monitorParams(options.monitor ?? {})),
     nonces: new DpopNonces(secret),

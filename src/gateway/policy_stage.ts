@@ -50,6 +50,7 @@ export class PolicyRuntime {
   private timer: NodeJS.Timeout | null = null;
   private reloading: Promise<ReloadOutcome> | null = null;
   private again = false;
+  private readonly loadedListeners = new Set<(hash: string) => void>();
   /** The policy file; null for a policy given compiled, which never changes. */
   readonly path: string | null;
 
@@ -126,7 +127,19 @@ export class PolicyRuntime {
       audit_seq: entry.seq,
     });
     this.loads.length = Math.min(this.loads.length, HISTORY);
+    for (const listener of this.loadedListeners)
+      try {
+        listener(policy.hash);
+      } catch {
+        // The policy is in force whatever a listener does with the news.
+      }
     return { outcome: 'loaded', hash: policy.hash, previous };
+  }
+
+  /** Calls `listener` each time a new policy takes effect (other instances are told: cluster.ts). */
+  onLoaded(listener: (hash: string) => void): () => void {
+    this.loadedListeners.add(listener);
+    return () => this.loadedListeners.delete(listener);
   }
 
   /**

@@ -2,6 +2,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import { PRINCIPAL_ROLES, TRUST_LEVELS, TRUST_TIERS } from '../store/store.js';
+import { requiresAgentDpop } from './security_levels.js';
 import { admit, generateApiKey, hashApiKey, principalOf } from './auth.js';
 import { boundedString, oneOf, strictBody } from './body.js';
 import { isReservedChannel } from './chunks.js';
@@ -65,6 +66,8 @@ export function adminRoutes(app: FastifyInstance, ctx: GatewayContext): void {
         api_key_hash: hashApiKey(key),
         ...(channel ? { channel } : {}),
         certified_tier: tier,
+        // From SH-2 an agent acts only with DPoP-bound tokens, from its first request.
+        ...(role === 'agent' && requiresAgentDpop(ctx.securityLevel) ? { dpop_required: true } : {}),
         created_at: new Date(ctx.now()).toISOString(),
       });
       await auditEvent(ctx, 'admin.principal_created', {

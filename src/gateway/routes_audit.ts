@@ -2,14 +2,16 @@
 // a receipt for an entry (the carapace.receipt/v1 file `carapace audit proof` writes, checked by
 // `carapace audit verify-receipt`), the log's verifier key, and "verify now", which runs the CLI's own
 // verification (readDataDirLog + verifyLogParallel, whose worker threads take the hashing off the event
-// loop for a large log) over the files as they are.
+// loop for a large log) over the files as they are. On a cluster's log (PostgreSQL) the pages read the
+// shared rows, and "verify now" verifies them with every instance's key recorded in the store.
 
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_ORIGIN, findKeyFiles, readDataDirLog } from '../audit/log_files.js';
 import type { CheckpointPayload } from '../audit/log.js';
 import { makeReceipt } from '../audit/receipt.js';
 import { type VerifyResult, verifyLogParallel } from '../audit/verify.js';
-import { formatVerifierKey } from '../crypto/signed_note.js';
+import type { PgAuditStore } from '../audit/pg_audit_store.js';
+import { formatVerifierKey, parseVerifierKey, type VerifierKey } from '../crypto/signed_note.js';
 import { admit } from './auth.js';
 import type { ConsoleContext } from './console_context.js';
 import type { GatewayContext } from './context.js';
@@ -119,13 +121,18 @@ export function auditRoutes(app: FastifyInstance, ctx: GatewayContext, console: 
   app.get('/v1/audit/key', { schema: auditKeySchema, onRequest: readers }, async () => {
     const found = findKeyFiles(console.dataDir, ctx.audit.origin);
     if (!found) throw new GatewayError(503, 'E_KEY_MISSING', 'the log key is not readable', ctx.audit.origin);
-    return { origin: found.vkey.name, vkey: formatVerifierKey(found.vkey) };
+    const own = { origin: found.vkey.name, vkey: formatVerifierKey(found.vkey) };
+    // A cluster's log: this instance's key signs its receipts; every instance's key signs checkpoints.
+    if (console.cluster) return { ...own, vkeys: (await console.cluster.keys()).map((k) => k.vkey) };
+    return own;
   });
 
   // One verification at a time: a second request while one runs gets the same result.
   let running: Promise<VerifyResult & { verified_at: string; vkey: string }> | null = null;
   app.post('/v1/audit/verify', { schema: auditVerifySchema, onRequest: auditors }, async () => {
-    running ??= verifyNow(console.dataDir, ctx.audit.origin).finally(() => {
+    running ??= (
+      console.cluster ? verifyCluster(console.cluster) : verifyNow(console.dataDir, ctx.audit.origin)
+    ).finally(() => {
       running = null;
     });
     return running;
@@ -141,6 +148,27 @@ async function verifyNow(dataDir: string, origin: string) {
   if (last) last.bytes = last.bytes.subarray(0, last.bytes.lastIndexOf(0x0a) + 1);
   const result = await verifyLogParallel(log.sources, { key: log.vkey });
   return { ...result, verified_at: new Date().toISOString(), vkey: formatVerifierKey(log.vkey) };
+}
+
+/** "Verify now" on a cluster's log: the committed rows, with every instance key the store recorded. */
+async function verifyCluster(store: PgAuditStore) {
+  const vkeys: VerifierKey[] = [];
+  for (const { vkey } of await store.keys()) {
+    try {
+      vkeys.push(parseVerifierKey(vkey));
+    } catch {
+      // A malformed row is no key: the checkpoints it would verify fail instead.
+    }
+  }
+  if (vkeys.length === 0)
+    throw new GatewayError(503, 'E_KEY_MISSING', 'no instance key is recorded', `schema ${store.schema}`);
+  const result = await verifyLogParallel(await store.readSources(), { key: vkeys });
+  return {
+    ...result,
+    verified_at: new Date().toISOString(),
+    vkey: vkeys.map(formatVerifierKey).join('\n'),
+    vkeys: vkeys.map(formatVerifierKey),
+  };
 }
 
 function noEntry(seq: number, size: number): GatewayError {

@@ -22,6 +22,7 @@ import {
 import { boundedString, oneOf, strictBody } from './body.js';
 import { auditEvent, type GatewayContext } from './context.js';
 import { GatewayError } from './gateway_error.js';
+import { requiresAgentDpop } from './security_levels.js';
 import {
   appraiseAgentEvidence,
   attestationNonce,
@@ -246,7 +247,14 @@ export function identityRoutes(app: FastifyInstance, ctx: GatewayContext): void 
       const required = strictBody(request.body, ['required'], []).required;
       if (typeof required !== 'boolean')
         throw new GatewayError(400, 'E_REQUEST_INVALID', 'invalid request', 'required: must be a boolean');
-      await principalOrNotFound(ctx, id);
+      const target = await principalOrNotFound(ctx, id);
+      if (!required && target.role === 'agent' && requiresAgentDpop(ctx.securityLevel))
+        throw new GatewayError(
+          409,
+          'E_SECURITY_LEVEL',
+          'agents must use DPoP at this security level',
+          `the gateway runs at ${ctx.securityLevel}, which requires DPoP of every agent`,
+        );
       const after = await ctx.store.setPrincipalDpopRequired(id, required);
       ctx.identity.principals.clear();
       await auditEvent(ctx, 'admin.dpop_required', { by: admin.id, principal: id, required });

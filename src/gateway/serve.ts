@@ -1,11 +1,13 @@
-// Opens a gateway on a data directory (the lock, the SQLite store, the audit log, the token key, the
-// executors, the policy, the channels) and serves it with the Fastify app; closes them in order on
-// shutdown so the audit log is flushed and checkpointed. The SDK's embedded gateway opens the same
-// context without the HTTP part.
+// Opens a gateway on a data directory (the lock; the store: the directory's SQLite file or a PostgreSQL
+// database shared by a cluster; the audit log: the directory's segment files or, with a PostgreSQL
+// store, the cluster's one shared log; the token key, the executors, the policy, the channels) and
+// serves it with the Fastify app; closes them in order on shutdown so the audit log is flushed and
+// checkpointed. The SDK's embedded gateway opens the same context without the HTTP part.
 
-import { join } from 'node:path';
+import { createPublicKey } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import type { AdapterOptions } from '../adapters/index.js';
+import { openGatewayAuditLog } from '../audit/cluster_log.js';
 import { findKeyFiles, generateLogKey, openDataDirLog } from '../audit/log_files.js';
 import { readSigningKey, type SigningKey } from '../crypto/ed25519_key.js';
 import { DEFAULT_ENGINE, DEFAULT_RULESET, type Engine } from '../engine/index.js';
@@ -14,8 +16,14 @@ import {
   type BrokeredHttpExecutorOptions,
   compileWithHttpTool,
   HTTP_REQUEST_TOOL,
+  StoreSecretRateLimiter,
 } from '../executors/http/index.js';
-import type { GatewayAttestation } from '../vault/attestation.js';
+import {
+  SealedHttpExecutor,
+  type SealedRequester,
+  SealedTransportError,
+} from '../executors/http/sealed/sealed_client.js';
+import { type AttestationAnswer, type AttestationSource, GatewayAttestation } from '../vault/attestation.js';
 import { type OutputSigner, publicKeyDigest } from '../vault/signed_output.js';
 import type { Vault } from '../vault/vault.js';
 import { createEchoExecutor } from '../executors/echo.js';
@@ -23,13 +31,14 @@ import type { Executor, TokenGate } from '../executors/executor.js';
 import type { DataHall } from '../executors/netns/index.js';
 import { ExecutorRegistry } from '../executors/registry.js';
 import type { PolicyError } from '../policy/index.js';
-import { openSqliteStore } from '../store/sqlite_store.js';
-import type { Store, TrustLevel } from '../store/store.js';
+import type { Principal, Store, TrustLevel } from '../store/store.js';
 import type { AuditStore } from '../audit/store.js';
+import type { TeeStatus } from '../vault/tee.js';
 import { buildGateway } from './app.js';
 import { admit, generateApiKey, hashApiKey } from './auth.js';
 import { GatewayError } from './gateway_error.js';
 import { ensureChannel, TOOL_OUTPUT_CHANNEL } from './chunks.js';
+import { fanOutPolicyReloads, openGatewayStore, sharedTokenKey } from './cluster.js';
 import { auditEvent, type GatewayContext, type Inspectors } from './context.js';
 import { lockDataDir } from './data_dir_lock.js';
 import { createIdentityServices, type IdentityOptions } from './identity.js';
@@ -37,6 +46,24 @@ import { createGatewayLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { type PolicySource, PolicyRuntime, pruneOldCounters } from './policy_stage.js';
 import { gatewayTokenGate } from './token_gate.js';
+import {
+  closeListener,
+  createListener,
+  type Listener,
+  type ListenerConfig,
+  listen,
+  listenerUrl,
+  type TlsFiles,
+} from './listeners.js';
+import {
+  assessDeployment,
+  type DeploymentFacts,
+  enforceSecurityLevel,
+  isLoopbackHost,
+  type ListenerFacts,
+  type SecurityCheck,
+  type SecurityLevel,
+} from './security_levels.js';
 
 /** The policy file given at start does not compile: the gateway does not start without it. */
 export class PolicyLoadError extends Error {
@@ -65,8 +92,26 @@ export const DEMO_CHANNELS: [name: string, trust: 'untrusted' | 'semi_trusted' |
   ['web', 'untrusted'],
 ];
 
-/** The credential broker (docs/vault.md): its vault, its output-signing key and their attestation. */
-export interface BrokerOptions {
+/**
+ * The credential broker (docs/vault.md): in this process (its vault, its output-signing key and their
+ * attestation), or in the sealed process, reached over its transport (SealedBrokerOptions).
+ */
+export type BrokerOptions = LocalBrokerOptions | SealedBrokerOptions;
+
+/**
+ * The broker in the sealed process: the gateway holds no secret and no output-signing key. It redeems
+ * each token at its own gate and hands the call on; `pong` is the sealed process's answer to the ping
+ * made at start (its secrets by id, its key, its TEE status), recorded in broker.opened.
+ */
+export interface SealedBrokerOptions {
+  sealed: SealedRequester;
+  /** Where the sealed process listens (tcp://127.0.0.1:PORT), for the audit entry. */
+  endpoint: string;
+  pong: Record<string, unknown>;
+}
+
+export interface LocalBrokerOptions {
+  sealed?: undefined;
   vault: Vault;
   signer: OutputSigner;
   attestation: GatewayAttestation;
@@ -82,6 +127,17 @@ export interface BrokerOptions {
 /** What a gateway is made of, with or without its HTTP API. */
 export interface GatewayContextOptions {
   dataDir: string;
+  /**
+   * The store: a postgres:// URL (`?schema=` optional) shared by every instance of a cluster, or none
+   * for the data directory's own SQLite file. Each instance keeps its own data directory all the same.
+   */
+  store?: string;
+  /**
+   * A private key file (PKCS#8 PEM, mode 0600) to sign and verify execution tokens with instead of the
+   * data directory's: every instance of a cluster is given the same one, so a token minted on one
+   * redeems on another. Ignored when `tokenKey` is given.
+   */
+  tokenKeyFile?: string;
   /** Epoch milliseconds; injected so tests control time. */
   now?: () => number;
   tokenTtlMs?: number;
@@ -126,10 +182,10 @@ export interface GatewayContextOptions {
    */
   broker?: BrokerOptions;
   /**
-   * The store, opened by the caller and closed with the gateway. Default: the SQLite store in the data
-   * directory (`carapace.db`). Tests wrap it to inject faults.
+   * A store opened by the caller (instead of `store`), closed with the gateway. Tests wrap one to
+   * inject faults.
    */
-  store?: Store;
+  openedStore?: Store;
   /** The audit log's store. Default: the segment files in the data directory. */
   auditStore?: AuditStore;
   /** The inspect stage's detectors (default: the built-in ones). */
@@ -161,12 +217,12 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
     lock.release();
   };
   try {
-    const store = options.store ?? (await openSqliteStore(join(options.dataDir, 'carapace.db')));
+    const store = options.openedStore ?? (await openGatewayStore(options.dataDir, options.store));
     opened.push(store);
-    const { log } = await openDataDirLog(
-      options.dataDir,
-      options.auditStore ? { store: options.auditStore } : {},
-    );
+    // A cluster's instances append to one log in the store's database, each signing with its own key.
+    const { log } = options.auditStore
+      ? await openDataDirLog(options.dataDir, { store: options.auditStore })
+      : await openGatewayAuditLog(options.dataDir, options.store);
     opened.push(log);
     const now = options.now ?? Date.now;
     const policy = options.policy ? new PolicyRuntime(options.policy, log, now) : null;
@@ -182,9 +238,17 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
       if (first.outcome === 'refused') throw new PolicyLoadError(policy.path, first.errors);
       if (options.watchPolicy !== false) policy.watch();
     }
+    const stopFanOut = fanOutPolicyReloads(store, policy);
+    opened.push({ close: async () => stopFanOut() });
     let gate: TokenGate = () => Promise.reject(new Error('the token gate is not ready'));
-    const tokenKey = options.tokenKey ?? dataDirTokenKey(options.dataDir);
+    const tokenKey =
+      options.tokenKey ??
+      (options.tokenKeyFile !== undefined
+        ? sharedTokenKey(options.tokenKeyFile, TOKEN_KEY_NAME)
+        : dataDirTokenKey(options.dataDir));
     const broker = options.broker;
+    const sealedBroker = broker?.sealed !== undefined ? (broker as SealedBrokerOptions) : null;
+    const localBroker = broker?.sealed === undefined ? (broker as LocalBrokerOptions | undefined) : undefined;
     const engine =
       options.engine ??
       (broker ? { ruleset: DEFAULT_RULESET, catalog: compileWithHttpTool() } : DEFAULT_ENGINE);
@@ -207,33 +271,54 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
       ...(options.executorTimeoutMs !== undefined ? { executorTimeoutMs: options.executorTimeoutMs } : {}),
       ...(options.ocrCommand !== undefined ? { ocrCommand: options.ocrCommand } : {}),
       ...(options.inspectors !== undefined ? { inspectors: options.inspectors } : {}),
-      ...(broker ? { vault: broker.vault, attestation: broker.attestation } : {}),
+      ...(localBroker ? { vault: localBroker.vault, attestation: localBroker.attestation } : {}),
+      ...(sealedBroker ? { attestation: sealedAttestation(sealedBroker.sealed) } : {}),
     };
     gate = gatewayTokenGate(ctx);
     for (const executor of options.executors?.(ctx.gate) ?? []) ctx.executors.add(executor);
-    if (broker) {
+    if (localBroker) {
       ctx.executors.add(
-        broker.executor?.(ctx.gate) ??
+        localBroker.executor?.(ctx.gate) ??
           new BrokeredHttpExecutor({
-            vault: broker.vault,
+            vault: localBroker.vault,
             gate: ctx.gate,
             now,
-            sign: (request, result) => broker.signer.sign(request, result, now()),
-            ...broker.http,
+            sign: (request, result) => localBroker.signer.sign(request, result, now()),
+            // Counted in the store, so instances sharing one store share each secret's rpm.
+            rateLimiter: new StoreSecretRateLimiter(store),
+            ...localBroker.http,
           }),
       );
       // What the broker holds at start, by id, version and policy hash (never a value), and whether
       // each still unseals; the signing key and the TEE status, said as they are.
       await auditEvent(ctx, 'broker.opened', {
         by: options.openedBy,
-        secrets: broker.vault.list().map((s) => ({
+        secrets: localBroker.vault.list().map((s) => ({
           id: s.id,
           version: s.version ?? null,
           policy_hash: s.policy_hash ?? null,
           sealed: s.sealed,
         })),
-        tee: broker.attestation.status.tee,
-        output_key_sha256: publicKeyDigest(broker.signer.publicKey).toString('hex'),
+        tee: localBroker.attestation.status.tee,
+        measurement: localBroker.signer.measurement,
+        output_key_sha256: publicKeyDigest(localBroker.signer.publicKey).toString('hex'),
+        catalog: engine.catalog.hash,
+      });
+    }
+    if (sealedBroker) {
+      ctx.executors.add(new SealedHttpExecutor(sealedBroker.sealed, ctx.gate));
+      // The same record, as the sealed process said it in its pong: the gateway holds none of it.
+      const pong = sealedBroker.pong;
+      await auditEvent(ctx, 'broker.opened', {
+        by: options.openedBy,
+        sealed: sealedBroker.endpoint,
+        secrets: Array.isArray(pong.secrets) ? pong.secrets : [],
+        tee: typeof pong.tee === 'string' ? pong.tee : 'unknown',
+        measurement: typeof pong.measurement === 'string' ? pong.measurement : 'none',
+        output_key_sha256:
+          typeof pong.public_key_pem === 'string'
+            ? publicKeyDigest(createPublicKey(pong.public_key_pem)).toString('hex')
+            : null,
         catalog: engine.catalog.hash,
       });
     }
@@ -246,6 +331,8 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
     const sweeper = setInterval(() => {
       const at = now();
       if (policy?.current) pruneOldCounters(store, policy.current, at).catch(() => {});
+      // Without a policy, only the broker's per-minute counters exist: two minutes are kept.
+      else if (localBroker) store.pruneCounters(new Date(at - 120_000).toISOString()).catch(() => {});
       store.pruneClientRuns(new Date(at - CLIENT_RUN_KEPT_MS).toISOString()).catch(() => {});
       // DPoP proof ids are kept past the age a proof is accepted at; execution-token ids are kept.
       store.pruneRedemptions(new Date(at - DPOP_JTI_KEPT_MS).toISOString(), 'dpop:').catch(() => {});
@@ -268,7 +355,12 @@ function dataDirTokenKey(dataDir: string): SigningKey {
 }
 
 export interface RunningGateway {
+  /** The data plane's URL (with a single listener, the only one). */
   url: string;
+  /** The control plane's URL: its own listener when the planes are split, else `url`. */
+  controlUrl: string;
+  /** The configuration checked against every security level at start (docs/security-levels.md). */
+  security: SecurityCheck[];
   ctx: GatewayContext;
   /** The dev admin's key, when `dev` created one (shown once). */
   devAdminKey: string | null;
@@ -293,11 +385,63 @@ export async function startGateway(
     policyFile?: string;
     /** The data hall the executors act on, for the console's Before/After page (none: the page says so). */
     hall?: DataHall | null;
+    /**
+     * 'split': the control plane (admin, approver and auditor routes, the console) on its own listener
+     * (controlHost:controlPort), where agent and service credentials are refused; the data plane on
+     * host:port. 'single' (default here, for embedding and tests): one listener serves both.
+     * `carapace serve` defaults to 'split'.
+     */
+    planes?: 'single' | 'split';
+    /** The control listener's port (default 8788) and address (default 127.0.0.1). */
+    controlPort?: number;
+    controlHost?: string;
+    /** HTTPS on the data listener (or the single one). */
+    tls?: TlsFiles;
+    /** HTTPS on the control listener; default `tls`. With clientCaFile, mutual TLS. */
+    controlTls?: TlsFiles;
+    /**
+     * Refuse to start unless every requirement of this level is met (SecurityLevelError names each unmet
+     * one). SH-2 and above also read principals on every call unless identity.revocationCacheMaxMs is set.
+     */
+    securityLevel?: SecurityLevel;
   },
 ): Promise<RunningGateway> {
-  const { policyFile, dev, port, host, logLevel, logStream, hall, ...contextOptions } = options;
+  const {
+    policyFile,
+    dev,
+    port,
+    host,
+    logLevel,
+    logStream,
+    hall,
+    planes,
+    controlPort,
+    controlHost,
+    tls,
+    controlTls,
+    securityLevel,
+    ...contextOptions
+  } = options;
+  const strictRevocation =
+    securityLevel !== undefined &&
+    securityLevel !== 'SH-1' &&
+    contextOptions.identity?.revocationCacheMaxMs === undefined;
+  const split = planes === 'split';
+  const dataListener: ListenerConfig = {
+    host: host ?? '127.0.0.1',
+    port: port ?? 8787,
+    ...(tls ? { tls } : {}),
+  };
+  const controlListener: ListenerConfig | null = split
+    ? {
+        host: controlHost ?? '127.0.0.1',
+        port: controlPort ?? 8788,
+        ...((controlTls ?? tls) ? { tls: (controlTls ?? tls) as TlsFiles } : {}),
+      }
+    : null;
   const opened = await openGatewayContext({
     ...contextOptions,
+    ...(strictRevocation ? { identity: { ...contextOptions.identity, revocationCacheMaxMs: 0 } } : {}),
     ...(policyFile !== undefined ? { policy: { file: policyFile } } : {}),
     // The demo data hall's ingestion channels, each with its fixed trust level.
     ...(dev ? { channels: Object.fromEntries(DEMO_CHANNELS) } : {}),
@@ -306,7 +450,16 @@ export async function startGateway(
   const { ctx } = opened;
   let devAdminKey: string | null = null;
   let app: ReturnType<typeof buildGateway> | null = null;
+  let control: Listener | null = null;
   try {
+    const facts = await deploymentFacts(ctx, dataListener, controlListener);
+    const security = assessDeployment(facts);
+    // Before anything is created or served: a level not met stops the start, naming what is missing.
+    if (securityLevel !== undefined) {
+      enforceSecurityLevel(securityLevel, facts);
+      // Kept while running: from SH-2 new agents require DPoP and none may stop (routes_admin, routes_identity).
+      ctx.securityLevel = securityLevel;
+    }
     if (dev) {
       devAdminKey = generateApiKey();
       const name = `dev-admin-${Date.now().toString(36)}`;
@@ -327,25 +480,130 @@ export async function startGateway(
       ...(logLevel !== undefined ? { level: logLevel } : {}),
       ...(logStream !== undefined ? { stream: logStream } : {}),
     });
-    app = buildGateway(ctx, { logger, console: { dataDir: options.dataDir, hall: hall ?? null } });
+    // One router; each listener marks its requests with its plane (listeners.ts, planes.ts).
+    const custom = split || tls !== undefined;
+    const router: { handler: Parameters<typeof createListener>[2] | null } = { handler: null };
+    // Both listeners on loopback (`npm start`): a browser opening the data listener's / is sent to the
+    // console. Otherwise the data listener does not say where the control plane is.
+    let consoleUrl: string | null = null;
+    app = buildGateway(ctx, {
+      logger,
+      console: { dataDir: options.dataDir, hall: hall ?? null },
+      consoleUrl: () => consoleUrl,
+      ...(custom
+        ? {
+            serverFactory: (h) => {
+              router.handler = h;
+              return createListener(split ? 'data' : null, tls, h);
+            },
+          }
+        : {}),
+    });
     if (ctx.attestation) attestationRoute(app, ctx, ctx.attestation);
-    const url = await app.listen({ port: port ?? 8787, host: host ?? '127.0.0.1' });
+    const listened = await app.listen({ port: dataListener.port, host: dataListener.host });
+    // Fastify does not know a server it did not make speaks TLS: the URL is read from the server.
+    const url = custom ? listenerUrl(app.server as Listener, dataListener) : listened;
+    let controlUrl = url;
+    if (controlListener && router.handler) {
+      control = createListener('control', controlListener.tls, router.handler);
+      controlUrl = await listen(control, controlListener);
+      if (isLoopbackHost(dataListener.host) && isLoopbackHost(controlListener.host)) consoleUrl = controlUrl;
+    }
     const listening = app;
+    const controlServer = control;
     return {
       url,
+      controlUrl,
       ctx,
       devAdminKey,
+      security,
       async close() {
-        await listening.close();
+        // The app's preClose ends the console's streams first; then both listeners close.
+        const closing = listening.close();
+        if (controlServer) await closeListener(controlServer);
+        await closing;
         await opened.close();
       },
     };
   } catch (e) {
     // A port in use (or any failure to start): leave the data directory as it was found, unlocked.
+    if (control) await closeListener(control).catch(() => {});
     await app?.close().catch(() => {});
     await opened.close();
     throw e;
   }
+}
+
+/** The facts the security levels are checked against, read from the gateway as it is configured. */
+export async function deploymentFacts(
+  ctx: GatewayContext,
+  data: ListenerConfig,
+  control: ListenerConfig | null,
+): Promise<DeploymentFacts> {
+  return deploymentFactsOf({
+    data,
+    control,
+    tokenKeyName: ctx.tokenKey.name,
+    vault: ctx.vault ?? null,
+    revocationCacheMaxMs: ctx.identity.principals.maxTtlMs,
+    principals: await ctx.store.listPrincipals().catch(() => null),
+    // The gateway appraises only its own TEE status; a sealed process's report is not checked here.
+    tee: ctx.attestation instanceof GatewayAttestation ? ctx.attestation.status : null,
+  });
+}
+
+/** The same facts from their parts, for `carapace doctor`, which reads them without starting a gateway. */
+export function deploymentFactsOf(parts: {
+  data: ListenerConfig;
+  control: ListenerConfig | null;
+  tokenKeyName: string | null;
+  vault: Pick<Vault, 'rootInfo'> | null;
+  revocationCacheMaxMs: number;
+  principals: readonly Principal[] | null;
+  tee: TeeStatus | null;
+}): DeploymentFacts {
+  const listener = (plane: ListenerFacts['plane'], l: ListenerConfig): ListenerFacts => ({
+    plane,
+    host: l.host,
+    port: l.port,
+    tls: l.tls !== undefined,
+    clientCerts: l.tls?.clientCaFile !== undefined,
+  });
+  let root = 'unknown';
+  try {
+    root = parts.vault ? parts.vault.rootInfo(false).source : root;
+  } catch {
+    // No root key yet (no secret stored): the vault makes one with the first secret.
+  }
+  const { data, control, tee } = parts;
+  return {
+    planes: control ? 'split' : 'single',
+    listeners: control ? [listener('data', data), listener('control', control)] : [listener('both', data)],
+    tokenSigning: parts.tokenKeyName ? { algorithm: 'EdDSA', keyName: parts.tokenKeyName } : null,
+    vault: parts.vault ? { root } : null,
+    revocationCacheMaxMs: parts.revocationCacheMaxMs,
+    agents:
+      parts.principals
+        ?.filter((p) => p.role === 'agent' && !p.disabled && p.revoked_at === undefined)
+        .map((p) => ({ id: p.id, dpop_required: p.dpop_required, api_key_hash: p.api_key_hash })) ?? null,
+    tee: tee ? { tee: tee.tee, ...(tee.tee === 'none' ? { reason: tee.reason } : {}) } : null,
+  };
+}
+
+/** The sealed process's attestation, asked over its transport; any failure is an error (a 503 above). */
+function sealedAttestation(sealed: SealedRequester): AttestationSource {
+  return {
+    async attest(nonce: Buffer): Promise<AttestationAnswer> {
+      const answer = await sealed.request({ type: 'attest', nonce: nonce.toString('hex') });
+      if (answer.type !== 'attestation' || answer.status !== 'ok')
+        throw new SealedTransportError(
+          typeof answer.code === 'string' ? answer.code : 'E_SEALED_ERROR',
+          typeof answer.message === 'string' ? answer.message : 'the sealed process gave no attestation',
+        );
+      const { type: _type, status: _status, ...rest } = answer;
+      return rest as unknown as AttestationAnswer;
+    },
+  };
 }
 
 /**
@@ -355,7 +613,7 @@ export async function startGateway(
 function attestationRoute(
   app: ReturnType<typeof buildGateway>,
   ctx: GatewayContext,
-  attestation: GatewayAttestation,
+  attestation: AttestationSource,
 ): void {
   app.get(
     '/v1/attestation',
@@ -376,7 +634,7 @@ function attestationRoute(
     async (request) => {
       const { nonce } = request.query as { nonce: string };
       try {
-        return attestation.attest(Buffer.from(nonce, 'hex'));
+        return await attestation.attest(Buffer.from(nonce, 'hex'));
       } catch (e) {
         throw new GatewayError(
           503,

@@ -16,7 +16,7 @@ export type StoreErrorCode =
   | 'E_STORE_OPEN'
   /** The store was closed. */
   | 'E_STORE_CLOSED'
-  /** The database is unreachable or failed the operation (stopped, disk full, I/O error). */
+  /** A shared store's server cannot be reached or dropped the connection (PostgreSQL); retry later. */
   | 'E_STORE_UNAVAILABLE';
 
 export class StoreError extends Error {

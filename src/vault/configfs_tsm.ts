@@ -1,8 +1,10 @@
 // A TEE attestation report through Linux configfs-tsm (Documentation/ABI/testing/configfs-tsm): make a
 // report directory, write the 64-byte report_data to `inblob`, read `outblob` (the report, e.g. an
 // SEV-SNP or TDX report as the platform's provider produced it), and read `generation` before and after
-// to know no other writer changed the request in between. This machine has no configfs-tsm, so this
-// path has not run here against hardware; detectTee() says `tee: none` and nothing calls it.
+// to know no other writer changed the request in between. An item may be named and kept (configfs-tsm
+// allows one item to be reused: each write to inblob makes a new report and moves generation). This
+// machine has no configfs-tsm, so this path has not run here against hardware, only against a
+// simulated directory tree in the tests; detectTee() says `tee: none` here.
 
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
@@ -20,13 +22,23 @@ export class TsmReportError extends Error {
   readonly code = 'E_TSM_REPORT';
 }
 
-export function requestTsmReport(reportDir: string, reportData: Buffer): TsmReport {
+export function requestTsmReport(
+  reportDir: string,
+  reportData: Buffer,
+  options: { item?: string } = {},
+): TsmReport {
   if (reportData.length !== 64) throw new TsmReportError('report_data is 64 bytes');
-  const dir = join(reportDir, `carapace-${randomBytes(8).toString('hex')}`);
+  if (options.item !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(options.item))
+    throw new TsmReportError('a report item is named with letters, digits, dot, dash and underscore');
+  const dir = join(reportDir, options.item ?? `carapace-${randomBytes(8).toString('hex')}`);
+  let made = false;
   try {
     mkdirSync(dir);
+    made = true;
   } catch (e) {
-    throw new TsmReportError(`cannot create ${dir}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (!(options.item !== undefined && code === 'EEXIST'))
+      throw new TsmReportError(`cannot create ${dir}: ${code ?? 'error'}`);
   }
   try {
     writeFileSync(join(dir, 'inblob'), reportData);
@@ -43,7 +55,7 @@ export function requestTsmReport(reportDir: string, reportData: Buffer): TsmRepo
     throw new TsmReportError(`configfs-tsm: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
   } finally {
     try {
-      rmdirSync(dir);
+      if (made) rmdirSync(dir);
     } catch {
       // configfs removes the item's attributes with it; a failure here leaves one empty item behind.
     }

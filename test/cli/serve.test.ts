@@ -18,6 +18,7 @@ const BIN = fileURLToPath(new URL('../../bin/carapace.js', import.meta.url));
 interface Served {
   child: ChildProcessWithoutNullStreams;
   url: string;
+  controlUrl: string;
   adminKey: string;
   hallLine: string;
   output: () => string;
@@ -26,7 +27,7 @@ interface Served {
 async function serve(dataDir: string, hall: string): Promise<Served> {
   const child = spawn(
     process.execPath,
-    [BIN, 'serve', '--dev', '--hall', hall, '--port', '0', '--data-dir', dataDir],
+    [BIN, 'serve', '--dev', '--hall', hall, '--port', '0', '--control-port', '0', '--data-dir', dataDir],
     {
       env: { ...process.env, CARAPACE_LOG_LEVEL: 'silent' },
     },
@@ -41,7 +42,8 @@ async function serve(dataDir: string, hall: string): Promise<Served> {
   }
   return {
     child,
-    url: /listening on (http:\/\/\S+)/.exec(out)?.[1] as string,
+    url: /gateway listening on (http:\/\/\S+)/.exec(out)?.[1] as string,
+    controlUrl: /control plane listening on (http:\/\/\S+)/.exec(out)?.[1] as string,
     adminKey: /dev admin API key[^\n]*: (cpk_\S+)/.exec(out)?.[1] as string,
     hallLine: /^data hall: (.*)$/m.exec(out)?.[1] ?? '',
     output: () => out,
@@ -54,8 +56,10 @@ async function stop(served: Served): Promise<number | null> {
 }
 
 async function allowedRestart(served: Served): Promise<Record<string, unknown>> {
+  // Admin routes are on the control plane's listener, agent routes on the data plane's.
   const call = async (path: string, key: string, body: unknown) => {
-    const r = await fetch(`${served.url}${path}`, {
+    const base = path.startsWith('/v1/admin/') ? served.controlUrl : served.url;
+    const r = await fetch(`${base}${path}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
@@ -173,6 +177,8 @@ test('`serve --policy` enforces a policy that compiles and refuses to start on o
       '--hall',
       'none',
       '--port',
+      '0',
+      '--control-port',
       '0',
       '--data-dir',
       tempDir(),

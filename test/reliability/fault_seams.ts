@@ -90,8 +90,10 @@ export async function startFaultGateway(options: {
   executors?: (gate: TokenGate) => Executor[];
   executorTimeoutMs?: number;
 }): Promise<FaultGateway> {
+  const { store, ...rest } = options;
   const gateway = await startGateway({
-    ...options,
+    ...rest,
+    ...(store ? { openedStore: store } : {}),
     port: 0,
     dev: true,
     logLevel: 'silent',

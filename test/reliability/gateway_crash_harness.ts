@@ -77,7 +77,20 @@ function startGatewayProcess(dataDir: string, serveArgs: readonly string[]): Pro
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [BIN, 'serve', '--dev', '--hall', 'none', '--port', '0', '--data-dir', dataDir, ...serveArgs],
+      [
+        BIN,
+        'serve',
+        '--dev',
+        '--hall',
+        'none',
+        '--planes',
+        'single',
+        '--port',
+        '0',
+        '--data-dir',
+        dataDir,
+        ...serveArgs,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CARAPACE_LOG_LEVEL: 'silent' } },
     );
     let out = '';

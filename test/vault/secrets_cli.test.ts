@@ -138,6 +138,8 @@ test(
             '--broker',
             '--port',
             '0',
+            '--control-port',
+            '0',
             '--data-dir',
             dataDir,
             '--upstream-url',

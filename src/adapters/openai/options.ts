@@ -5,6 +5,12 @@
 import type { Channel } from '../../store/store.js';
 import { TOOL_OUTPUT_CHANNEL } from '../../gateway/chunks.js';
 import { NAME } from '../../gateway/schemas.js';
+import {
+  plainUpstreamKey,
+  type UpstreamKeySource,
+  type UpstreamKeyVault,
+  vaultUpstreamKey,
+} from './upstream_key.js';
 
 export interface OpenAIProxyOptions {
   /**
@@ -18,6 +24,11 @@ export interface OpenAIProxyOptions {
    * Authorization header is its Carapace key and is never forwarded. Never logged, never returned.
    */
   upstreamApiKey?: string;
+  /**
+   * The upstream key sealed in the credential broker's vault (`serve --broker`), instead of
+   * upstreamApiKey: unsealed for each upstream request only (vault.use), never held between requests.
+   */
+  upstreamSecret?: { vault: UpstreamKeyVault; id: string };
   /**
    * How long the upstream may take to answer with headers and, for a non-streamed answer, with its
    * whole body; for a streamed answer, the longest silence between two reads. Default 120 000 ms.
@@ -66,7 +77,11 @@ export const DEFAULT_ROLE_CHANNELS: Record<RoleChannel, Pick<Channel, 'name' | '
 
 export interface ProxySettings {
   upstream: URL;
-  upstreamApiKey: string | null;
+  /**
+   * The key lent to each upstream request, with the stripper of its forms for that request's answer
+   * (streamed or not, errors included): the agent never sees the key. Null: no key is sent.
+   */
+  upstreamKey: UpstreamKeySource | null;
   upstreamTimeoutMs: number;
   maxRequestBytes: number;
   maxMessages: number;
@@ -94,6 +109,14 @@ export function proxySettings(options: OpenAIProxyOptions): ProxySettings {
   const key = options.upstreamApiKey ?? null;
   if (key !== null && (key.length === 0 || /[\r\n\0]/.test(key)))
     throw new Error('openai proxy: upstreamApiKey is empty or holds a line break');
+  if (key !== null && options.upstreamSecret !== undefined)
+    throw new Error('openai proxy: give upstreamApiKey or upstreamSecret, not both');
+  const upstreamKey =
+    options.upstreamSecret !== undefined
+      ? vaultUpstreamKey(options.upstreamSecret.vault, options.upstreamSecret.id)
+      : key !== null
+        ? plainUpstreamKey(key)
+        : null;
   const positive = (value: number | undefined, fallback: number, what: string) => {
     const v = value ?? fallback;
     if (!Number.isSafeInteger(v) || v <= 0)
@@ -111,7 +134,7 @@ export function proxySettings(options: OpenAIProxyOptions): ProxySettings {
   if (own !== 'fold' && own !== 'off') throw new Error('openai proxy: ownLobstertrap must be fold or off');
   return {
     upstream,
-    upstreamApiKey: key,
+    upstreamKey,
     upstreamTimeoutMs: positive(options.upstreamTimeoutMs, 120_000, 'upstreamTimeoutMs'),
     maxRequestBytes: positive(options.maxRequestBytes, 4 * 1024 * 1024, 'maxRequestBytes'),
     maxMessages: positive(options.maxMessages, 256, 'maxMessages'),

@@ -24,6 +24,7 @@ import { prepareProxyChannels } from './proxy_channels.js';
 import { type DecideStreamedCalls, relayChatStream } from './stream_relay.js';
 import { gateToolCalls } from './tool_call_gate.js';
 import { upstreamInvalid, UpstreamClient } from './upstream_client.js';
+import type { SecretStripper } from '../../executors/http/secret_stripper.js';
 
 export type { OpenAIProxyOptions } from './options.js';
 
@@ -157,7 +158,10 @@ export function openaiProxyRoutes(
 
         if (chat.stream && answer.mediaType === 'text/event-stream') {
           const out = new PassThrough();
-          void relayChatStream(answer, out, decide, settings);
+          void relayChatStream(answer, out, decide, {
+            maxResponseBytes: settings.maxResponseBytes,
+            stripper: answer.stripper,
+          });
           return reply
             .header('content-type', 'text/event-stream; charset=utf-8')
             .header('cache-control', 'no-cache')
@@ -171,7 +175,8 @@ export function openaiProxyRoutes(
             `content-type ${answer.mediaType || '(none)'} where a chat completion was expected`,
           );
         }
-        const text = await client.readAll(answer.body);
+        // Every form of Carapace's upstream key is stripped before the body is read as JSON.
+        const text = stripAnswer(await client.readAll(answer.body), answer.stripper);
         let completion: unknown;
         try {
           completion = JSON.parse(text.toString('utf8'));
@@ -206,7 +211,7 @@ export function openaiProxyRoutes(
       });
       const answer = await client.open('GET', 'models', null, 'application/json', (c) => (cancel = c));
       if (answer.status < 200 || answer.status > 299) throw await client.failure(answer);
-      const body = await client.readAll(answer.body, MODELS_BODY_BYTES);
+      const body = stripAnswer(await client.readAll(answer.body, MODELS_BODY_BYTES), answer.stripper);
       try {
         JSON.parse(body.toString('utf8'));
       } catch {
@@ -215,6 +220,11 @@ export function openaiProxyRoutes(
       return reply.type('application/json; charset=utf-8').send(body);
     });
   });
+}
+
+/** The answer's bytes without any form of the upstream key (each replaced by the vault marker). */
+function stripAnswer(body: Buffer, stripper: SecretStripper | null): Buffer {
+  return stripper ? stripper.stripBytes(body).bytes : body;
 }
 
 function upstreamSummary(upstream: UpstreamConversationLayer): Record<string, unknown> {

@@ -2,7 +2,10 @@
 // call deltas are held until the upstream's stream is complete, then the whole calls are decided and
 // only the allowed ones are sent (in one delta each), the removed ones as explanatory text, then the
 // held finish, the `_carapace` block and [DONE]. A stream that breaks off ends with an error event and
-// its unfinished calls are never sent.
+// its unfinished calls are never sent. Every form of Carapace's upstream key is stripped: from each
+// whole event (so a read boundary inside an event splits nothing), from streamed text across events
+// (the end of a delta that could begin a form is held back until the next one), and from each call's
+// whole arguments before they are decided.
 
 import type { Writable } from 'node:stream';
 import { isPlainObject } from '../../engine/index.js';
@@ -11,6 +14,7 @@ import { type UpstreamConversationLayer, upstreamConversationLayer } from './con
 import { SseParser, SseTooLarge } from './sse_parser.js';
 import type { GatedToolCall, ProposedToolCall } from './tool_call_gate.js';
 import { asUpstreamError, type UpstreamAnswer } from './upstream_client.js';
+import type { SecretStripper, StreamingStripper } from '../../executors/http/secret_stripper.js';
 
 /** What the relay asks of the route once the stream is complete: decide these calls. */
 export type DecideStreamedCalls = (
@@ -25,6 +29,8 @@ const MAX_CALL_ARGUMENT_CHARS = 256 * 1024;
 const MAX_CALLS_PER_CHOICE = 128;
 /** The assistant text kept per choice for the calls' justification. */
 const JUSTIFICATION_CHARS = 4096;
+/** Delta fields holding text a model streams in pieces: stripped across events. */
+const STREAMED_TEXT_FIELDS = ['content', 'refusal', 'reasoning_content', 'reasoning'] as const;
 
 interface BufferedCall {
   id: unknown;
@@ -40,6 +46,8 @@ interface ChoiceState {
   calls: Map<number, BufferedCall>;
   /** The finish_reason held back while the choice's calls wait for their decisions. */
   finish: string | null;
+  /** Per streamed text field, the stripper holding back a tail that could begin a form of the key. */
+  strippers: Map<string, StreamingStripper>;
 }
 
 export function sseData(value: unknown): string {
@@ -58,8 +66,9 @@ export async function relayChatStream(
   answer: UpstreamAnswer,
   out: Writable,
   decide: DecideStreamedCalls,
-  limits: { maxResponseBytes: number },
+  limits: { maxResponseBytes: number; stripper?: SecretStripper | null },
 ): Promise<void> {
+  const stripper = limits.stripper ?? null;
   const parser = new SseParser(limits.maxResponseBytes);
   const choices = new Map<number, ChoiceState>();
   const tail: string[] = [];
@@ -73,7 +82,7 @@ export async function relayChatStream(
   const choice = (index: number): ChoiceState => {
     let state = choices.get(index);
     if (!state) {
-      state = { text: '', sentText: false, calls: new Map(), finish: null };
+      state = { text: '', sentText: false, calls: new Map(), finish: null, strippers: new Map() };
       choices.set(index, state);
     }
     return state;
@@ -91,7 +100,8 @@ export async function relayChatStream(
           'the upstream answer is too large',
           `more than ${limits.maxResponseBytes} bytes`,
         );
-      for (const event of parser.push(buffer)) {
+      for (const parsed of parser.push(buffer)) {
+        const event = stripper ? { data: stripper.stripText(parsed.data).text } : parsed;
         if (event.data === '[DONE]') {
           done = true;
           break reading;
@@ -138,6 +148,10 @@ export async function relayChatStream(
           const index = Number.isSafeInteger(item.index) ? (item.index as number) : 0;
           const state = choice(index);
           const delta = isPlainObject(item.delta) ? item.delta : {};
+          if (stripper && holdBackSplitForms(state, delta, stripper, item.finish_reason)) {
+            if (!isPlainObject(item.delta)) item.delta = delta;
+            changed = true;
+          }
           if (typeof delta.content === 'string' && delta.content !== '') {
             state.sentText = true;
             if (state.text.length < JUSTIFICATION_CHARS) state.text += delta.content;
@@ -188,6 +202,13 @@ export async function relayChatStream(
         if (kept.length > 0 || extra) write(sseData({ ...chunk, choices: kept }));
       }
     }
+    // Text still held back (no finish_reason came for its choice) goes out before the decided calls.
+    for (const [index, state] of [...choices.entries()].sort((a, b) => a[0] - b[0])) {
+      const rest: Record<string, string> = {};
+      for (const [field, held] of state.strippers) if (held.holding) rest[field] = held.flush();
+      if (Object.keys(rest).length > 0)
+        write(sseData({ ...meta, choices: [{ index, delta: rest, finish_reason: null }] }));
+    }
     if (!done) {
       // No [DONE]: complete only if nothing was half-read and every choice with calls finished.
       const unfinished = [...choices.values()].some((c) => c.calls.size > 0 && c.finish === null);
@@ -223,8 +244,9 @@ export async function relayChatStream(
         choice: index,
         id: c.id,
         type: c.type,
-        name: c.name,
-        arguments: c.arguments,
+        name: stripper && typeof c.name === 'string' ? stripper.stripText(c.name).text : c.name,
+        // Whole, after the last delta: a form split across argument deltas is found here.
+        arguments: stripper ? stripper.stripText(c.arguments).text : c.arguments,
         ...(c.defect ? { defect: c.defect } : {}),
       });
   }
@@ -285,6 +307,39 @@ export async function relayChatStream(
   write(sseData({ ...meta, choices: [], ...decided.trailer }));
   write('data: [DONE]\n\n');
   out.end();
+}
+
+/**
+ * Streams each text field of `delta` through its choice's stripper (what could begin a form of the key
+ * is held back), and at the choice's finish_reason gives back what is held. True when the delta changed.
+ */
+function holdBackSplitForms(
+  state: ChoiceState,
+  delta: Record<string, unknown>,
+  stripper: SecretStripper,
+  finish: unknown,
+): boolean {
+  let changed = false;
+  for (const field of STREAMED_TEXT_FIELDS) {
+    const piece = delta[field];
+    let held = state.strippers.get(field);
+    if (typeof piece === 'string' && piece !== '') {
+      if (!held) {
+        held = stripper.stream();
+        state.strippers.set(field, held);
+      }
+      const now = held.push(piece);
+      if (now !== piece) {
+        delta[field] = now;
+        changed = true;
+      }
+    }
+    if (finish !== undefined && finish !== null && held?.holding) {
+      delta[field] = `${typeof delta[field] === 'string' ? (delta[field] as string) : ''}${held.flush()}`;
+      changed = true;
+    }
+  }
+  return changed;
 }
 
 function bufferToolCalls(state: ChoiceState, deltas: unknown): void {

@@ -9,7 +9,9 @@ import zlib from 'node:zlib';
 import { isPlainObject } from '../../engine/index.js';
 import { GatewayError } from '../../gateway/gateway_error.js';
 import { redactSecrets } from '../../inspect/secrets/index.js';
+import type { SecretStripper } from '../../executors/http/secret_stripper.js';
 import type { ProxySettings } from './options.js';
+import type { LentUpstreamKey } from './upstream_key.js';
 
 export interface UpstreamAnswer {
   status: number;
@@ -17,6 +19,8 @@ export interface UpstreamAnswer {
   mediaType: string;
   /** The body, decoded when the upstream compressed it anyway. */
   body: Readable;
+  /** Strips every form of the key this request was sent with from its answer; null when none was. */
+  stripper: SecretStripper | null;
 }
 
 /** What an upstream error says, at most this long, is passed on (with the key and credentials removed). */
@@ -83,8 +87,22 @@ export class UpstreamClient {
       headers['content-type'] = 'application/json';
       headers['content-length'] = String(body.length);
     }
-    if (this.settings.upstreamApiKey !== null)
-      headers.authorization = `Bearer ${this.settings.upstreamApiKey}`;
+    // Lent for this request only: under the broker, unsealed now and zeroed in the vault at once.
+    let lent: LentUpstreamKey | null;
+    try {
+      lent = this.settings.upstreamKey?.lend() ?? null;
+    } catch (e) {
+      return Promise.reject(
+        new GatewayError(
+          502,
+          'E_UPSTREAM_KEY',
+          "Carapace's upstream key cannot be used",
+          `vault secret ${this.settings.upstreamKey?.id ?? ''}: ${(e as { code?: string }).code ?? 'error'}`,
+        ),
+      );
+    }
+    if (lent !== null) headers.authorization = lent.authorization;
+    const stripper = lent?.stripper ?? null;
     const target = this.#target(path);
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -112,6 +130,7 @@ export class UpstreamClient {
           status: response.statusCode ?? 0,
           mediaType: (response.headers['content-type'] ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '',
           body: decoded,
+          stripper,
         });
       });
       // One idle timer on the socket covers the wait for headers and every gap in the body.
@@ -200,7 +219,7 @@ export class UpstreamClient {
     } catch {
       answer.body.destroy();
     }
-    const said = this.scrub(upstreamMessage(text));
+    const said = this.scrub(upstreamMessage(text), answer.stripper);
     const detail = `HTTP ${answer.status}${said ? `: ${said}` : ''}`;
     if (answer.status === 401 || answer.status === 403)
       return new GatewayError(
@@ -221,10 +240,8 @@ export class UpstreamClient {
   }
 
   /** Text from the upstream, without Carapace's key or anything that looks like a credential, bounded. */
-  scrub(text: string): string {
-    let out = text;
-    const key = this.settings.upstreamApiKey;
-    if (key !== null) out = out.split(key).join('[redacted]');
+  scrub(text: string, stripper: SecretStripper | null): string {
+    let out = stripper ? stripper.stripText(text).text : text;
     out = redactSecrets(out).text;
     return out.length > ERROR_DETAIL_CHARS ? `${out.slice(0, ERROR_DETAIL_CHARS)}…` : out;
   }

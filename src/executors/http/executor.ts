@@ -12,7 +12,7 @@ import { SECRET_PLACEHOLDER } from '../../vault/secret_policy.js';
 import { HttpBrokerError } from './errors.js';
 import { HTTP_REQUEST_TOOL } from './http_catalog.js';
 import { checkAgainstPolicy, planRequest } from './request_plan.js';
-import { SecretRateLimiter } from './rate_limit.js';
+import { type SecretRateGate, SecretRateLimiter } from './rate_limit.js';
 import { type HostResolver, resolvePinned, systemResolver } from './resolve_once.js';
 import { SecretStripper } from './secret_stripper.js';
 import { type PinnedResponse, sendPinned } from './send_pinned.js';
@@ -26,7 +26,7 @@ export interface BrokeredHttpExecutorOptions {
   resolve?: HostResolver;
   /** Certificates trusted instead of the system roots (a private PKI, a test CA). */
   ca?: readonly (string | Buffer)[];
-  rateLimiter?: SecretRateLimiter;
+  rateLimiter?: SecretRateGate;
   /** Signs each outcome's request and response, when configured (signed outputs). */
   sign?: (request: unknown, result: unknown) => unknown;
 }
@@ -48,7 +48,7 @@ export class BrokeredHttpExecutor implements Executor {
   readonly tools = [HTTP_REQUEST_TOOL] as const;
   private readonly now: () => number;
   private readonly resolver: HostResolver;
-  private readonly limiter: SecretRateLimiter;
+  private readonly limiter: SecretRateGate;
 
   constructor(private readonly options: BrokeredHttpExecutorOptions) {
     this.now = options.now ?? Date.now;
@@ -75,7 +75,16 @@ export class BrokeredHttpExecutor implements Executor {
       before.policy.limits.timeout_ms,
       plan.host,
     );
-    if (!this.limiter.take(before.id, before.policy.limits.rpm, this.now()))
+    let allowed: boolean;
+    try {
+      allowed = await this.limiter.take(before.id, before.policy.limits.rpm, this.now());
+    } catch {
+      throw new HttpBrokerError(
+        'E_HTTP_RATE_LIMITED',
+        `secret ${before.id}: its rate counters could not be read, so the request is refused`,
+      );
+    }
+    if (!allowed)
       throw new HttpBrokerError(
         'E_HTTP_RATE_LIMITED',
         `secret ${before.id}: its policy allows ${before.policy.limits.rpm} requests a minute`,

@@ -4,5 +4,11 @@ export { BrokeredHttpExecutor, type BrokeredHttpExecutorOptions, type BrokeredRe
 export { HttpBrokerError, type HttpBrokerErrorCode } from './errors.js';
 export { compileWithHttpTool, HTTP_CATALOG_YAML, HTTP_REQUEST_TOOL, withHttpTool } from './http_catalog.js';
 export { type HostResolver, type ResolvedAddress, systemResolver } from './resolve_once.js';
-export { SecretRateLimiter } from './rate_limit.js';
+export {
+  type SecretRateGate,
+  SecretRateLimiter,
+  secretRateKey,
+  StoreSecretRateLimiter,
+  type WindowedCounters,
+} from './rate_limit.js';
 export { SecretStripper, strippedMarker } from './secret_stripper.js';

@@ -73,8 +73,13 @@ function alternation(forms: string[]): string {
 export class SecretStripper {
   private readonly exact: RegExp | null;
   private readonly anyCase: RegExp | null;
-  private readonly everyFormAnyCase: RegExp | null;
+  /** Made on first use (header names only): most strippers never need it. */
+  private everyFormAnyCase: RegExp | null | undefined;
+  private readonly everyForm: string[];
   private readonly marker: string;
+  /** Every form, lower-cased: what a held-back tail of streamed text is compared with. */
+  private readonly lowered: string[];
+  private readonly longest: number;
 
   constructor(secretId: string, values: readonly string[]) {
     const exact = new Set<string>();
@@ -86,8 +91,27 @@ export class SecretStripper {
     }
     this.exact = exact.size ? new RegExp(alternation([...exact]), 'g') : null;
     this.anyCase = anyCase.size ? new RegExp(alternation([...anyCase]), 'gi') : null;
-    this.everyFormAnyCase = this.exact ? new RegExp(alternation([...exact, ...anyCase]), 'gi') : null;
+    this.everyForm = this.exact ? [...exact, ...anyCase] : [];
     this.marker = strippedMarker(secretId);
+    this.lowered = [...new Set([...exact, ...anyCase].map((f) => f.toLowerCase()))];
+    this.longest = Math.max(0, ...this.lowered.map((f) => f.length));
+  }
+
+  /**
+   * The length of the longest end of `text` that begins some form (in any letter case) without holding
+   * all of it: what a stream must hold back until the next piece shows whether the form completes.
+   */
+  heldTail(text: string): number {
+    for (let i = Math.max(0, text.length - this.longest + 1); i < text.length; i++) {
+      const tail = text.slice(i).toLowerCase();
+      if (this.lowered.some((f) => f.length > tail.length && f.startsWith(tail))) return text.length - i;
+    }
+    return 0;
+  }
+
+  /** A stripper for text that arrives in pieces, where a piece boundary may split a form. */
+  stream(): StreamingStripper {
+    return new StreamingStripper(this);
   }
 
   /**
@@ -97,7 +121,9 @@ export class SecretStripper {
   stripText(text: string, anyCase = false): { text: string; count: number } {
     let count = 0;
     let out = text;
-    for (const re of anyCase ? [this.everyFormAnyCase] : [this.exact, this.anyCase]) {
+    if (anyCase && this.everyFormAnyCase === undefined)
+      this.everyFormAnyCase = this.everyForm.length ? new RegExp(alternation(this.everyForm), 'gi') : null;
+    for (const re of anyCase ? [this.everyFormAnyCase ?? null] : [this.exact, this.anyCase]) {
       if (!re) continue;
       out = out.replace(re, () => {
         count++;
@@ -111,5 +137,39 @@ export class SecretStripper {
   stripBytes(bytes: Buffer): { bytes: Buffer; count: number } {
     const { text, count } = this.stripText(bytes.toString('latin1'));
     return { bytes: count === 0 ? bytes : Buffer.from(text, 'latin1'), count };
+  }
+}
+
+/**
+ * Strips text that arrives in pieces (streamed deltas): each piece is stripped together with what was
+ * held back, and the end that could still be the beginning of a form is held back in turn, so no form
+ * ever leaves split across two pieces. What is held is at most one form's length less one character,
+ * and usually nothing; flush() gives it at the end of the stream.
+ */
+export class StreamingStripper {
+  private pending = '';
+  /** How many forms were replaced so far. */
+  count = 0;
+
+  constructor(private readonly stripper: SecretStripper) {}
+
+  /** The text that may be sent now. */
+  push(piece: string): string {
+    const { text, count } = this.stripper.stripText(this.pending + piece);
+    this.count += count;
+    const hold = this.stripper.heldTail(text);
+    this.pending = text.slice(text.length - hold);
+    return text.slice(0, text.length - hold);
+  }
+
+  /** What is held back (no whole form is: it was stripped), at the end of the stream. */
+  flush(): string {
+    const out = this.pending;
+    this.pending = '';
+    return out;
+  }
+
+  get holding(): boolean {
+    return this.pending !== '';
   }
 }

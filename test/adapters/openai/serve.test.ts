@@ -36,7 +36,7 @@ test('serve with CARAPACE_UPSTREAM_URL proxies chat completions with the key fro
   const dataDir = mkdtempSync(join(tmpdir(), 'carapace-serve-openai-'));
   const child = spawn(
     process.execPath,
-    [BIN, 'serve', '--dev', '--hall', 'none', '--port', '0', '--data-dir', dataDir],
+    [BIN, 'serve', '--dev', '--hall', 'none', '--port', '0', '--control-port', '0', '--data-dir', dataDir],
     {
       env: {
         ...process.env,
@@ -55,13 +55,14 @@ test('serve with CARAPACE_UPSTREAM_URL proxies chat completions with the key fro
       if (child.exitCode !== null || Date.now() > deadline) assert.fail(`serve did not start: ${out}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    const url = /listening on (http:\/\/\S+)/.exec(out)?.[1] as string;
+    const url = /gateway listening on (http:\/\/\S+)/.exec(out)?.[1] as string;
+    const controlUrl = /control plane listening on (http:\/\/\S+)/.exec(out)?.[1] as string;
     const adminKey = /dev admin API key[^\n]*: (cpk_\S+)/.exec(out)?.[1] as string;
     assert.match(
       out,
       /openai proxy: POST http:\/\/\S+\/v1\/chat\/completions -> http:\/\/127\.0\.0\.1:\d+ \(upstream key from CARAPACE_UPSTREAM_API_KEY\)/,
     );
-    const created = await fetch(`${url}/v1/admin/principals`, {
+    const created = await fetch(`${controlUrl}/v1/admin/principals`, {
       method: 'POST',
       headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'ops-agent', role: 'agent' }),

@@ -212,3 +212,29 @@ test('bootstrap: later runs load the key sealed (the variable unset or ignored);
   );
   assert.deepEqual(leaksIn(dataDir, CANARY), []);
 });
+
+test('a sealed process that does not answer: the channel gives up, drops the connection and makes a new one', async () => {
+  const { createServer } = await import('node:net');
+  const { SealedChannel, parseSealedEndpoint } =
+    await import('../../../src/executors/http/sealed/sealed_client.js');
+  let connections = 0;
+  const silent = createServer((socket) => {
+    connections++;
+    socket.on('error', () => {});
+    socket.resume(); // reads and never answers
+  });
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+  const port = (silent.address() as { port: number }).port;
+  const channel = new SealedChannel(parseSealedEndpoint(`tcp://127.0.0.1:${port}`), 2000, 150);
+  for (let i = 0; i < 2; i++)
+    await assert.rejects(
+      channel.request({ type: 'ping' }),
+      (e: unknown) => (e as { code?: string }).code === 'E_SEALED_TIMEOUT',
+    );
+  assert.equal(connections, 2);
+  channel.close();
+  await new Promise<void>((r) => silent.close(() => r()));
+  assert.throws(() => parseSealedEndpoint('tcp://192.0.2.1:8790'), /loopback/);
+  assert.throws(() => parseSealedEndpoint('http://127.0.0.1:8790'), /tcp:/);
+  assert.deepEqual(parseSealedEndpoint('tcp://[::1]:8790'), { host: '::1', port: 8790 });
+});

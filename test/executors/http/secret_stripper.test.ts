@@ -93,3 +93,39 @@ test('bytes: the secret among non-UTF-8 bytes is stripped and the other bytes ar
     Buffer.concat([Buffer.from([0xff, 0x00]), Buffer.from('[REDACTED:vault:gh]'), Buffer.from([0x80])]),
   );
 });
+
+test('streamed in pieces cut anywhere, a secret in any form never leaves, and clean text leaves whole', () => {
+  fc.assert(
+    fc.property(
+      printable,
+      printable,
+      secretArb,
+      fc.constantFrom(...Object.keys(encoders)),
+      fc.array(fc.nat(), { maxLength: 8 }),
+      (before, after, secret, name, cuts) => {
+        const stripper = new SecretStripper('s', [secret]);
+        const encoded = (encoders[name] as Encoder)(secret, '');
+        const whole = `${before}${encoded}${after}`;
+        const points = [...new Set(cuts.map((c) => c % (whole.length + 1)))].sort((a, b) => a - b);
+        const pieces: string[] = [];
+        let from = 0;
+        for (const p of [...points, whole.length]) {
+          pieces.push(whole.slice(from, p));
+          from = p;
+        }
+        const stream = stripper.stream();
+        const sent = pieces.map((p) => stream.push(p));
+        sent.push(stream.flush());
+        // No piece sent, nor what they make together, holds the form that went in.
+        const joined = sent.join('');
+        assert.ok(!joined.includes(encoded), `${name} form left in ${JSON.stringify(joined)}`);
+        assert.ok(joined.includes(strippedMarker('s')));
+        // Text without the secret: everything arrives, in order, unchanged.
+        const clean = stripper.stream();
+        const cleanSent = [before, after].map((p) => clean.push(p)).join('') + clean.flush();
+        if (stripper.stripText(`${before}${after}`).count === 0) assert.equal(cleanSent, `${before}${after}`);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});

@@ -1,6 +1,6 @@
 // The sealed process (after the confidential agent, origins.md §4): it alone holds the vault and the
 // output-signing key, and answers over the length-prefixed JSON transport on a local TCP port. `ping`
-// answers with its public key and its attestation (or `tee: none`); `attest` with a report for the
+// answers with its public key, its attestation (or `tee: none`) and its secrets by id (never a value); `attest` with a report for the
 // caller's nonce; `action` runs a brokered HTTP request, but only with an execution token minted by the
 // gateway's key, redeemed once more here, and answers with the outcome and its signed output. An
 // oversized or malformed frame gets an error frame and the connection is closed.
@@ -73,6 +73,14 @@ export async function startSealedServer(options: SealedServerOptions): Promise<S
           tee: startup.tee,
           public_key_pem: options.signer.publicKeyPem,
           evidence: startup.evidence,
+          measurement: options.signer.measurement,
+          // What the gateway records in broker.opened: ids, versions, policy hashes, never a value.
+          secrets: options.vault.list().map((s) => ({
+            id: s.id,
+            version: s.version ?? null,
+            policy_hash: s.policy_hash ?? null,
+            sealed: s.sealed,
+          })),
         };
       case 'attest': {
         if (typeof message.nonce !== 'string' || !/^[0-9a-f]{64}$/.test(message.nonce))

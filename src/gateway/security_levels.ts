@@ -1,0 +1,256 @@
+// Security levels SH-1..SH-3 (docs/security-levels.md) as checks of a deployment's actual configuration,
+// not as claims: each requirement is one check over facts read from the running configuration, with the
+// evidence it saw and how to fix it. A requirement Carapace has no implementation for is unmet, and says
+// so. Pure: the facts are gathered by the caller (startGateway, `carapace doctor`).
+
+export const SECURITY_LEVELS = ['SH-1', 'SH-2', 'SH-3'] as const;
+export type SecurityLevel = (typeof SECURITY_LEVELS)[number];
+
+export function isSecurityLevel(value: unknown): value is SecurityLevel {
+  return typeof value === 'string' && (SECURITY_LEVELS as readonly string[]).includes(value);
+}
+
+/** One listener as configured. */
+export interface ListenerFacts {
+  plane: 'data' | 'control' | 'both';
+  host: string;
+  port: number;
+  tls: boolean;
+  /** The listener requires a client certificate signed by the configured CA (mutual TLS). */
+  clientCerts: boolean;
+}
+
+/** What the checks read: everything comes from the configuration the gateway runs (or would run) with. */
+export interface DeploymentFacts {
+  planes: 'single' | 'split';
+  listeners: readonly ListenerFacts[];
+  /** The key execution and access tokens are signed with, or null when tokens would be unsigned. */
+  tokenSigning: { algorithm: string; keyName: string } | null;
+  /** The credential broker's vault (secrets sealed), with where its root key comes from; null when off. */
+  vault: { root: string } | null;
+  /** The longest a principal may be served from memory before revocation is read again (ms). */
+  revocationCacheMaxMs: number;
+  /** The active (not revoked, not disabled) agent principals, or null when the store could not be read. */
+  agents: readonly { id: string; dpop_required: boolean; api_key_hash: string }[] | null;
+  /** The gateway's own TEE, as detected for its output-signing key; null when the broker is off. */
+  tee: { tee: string; reason?: string } | null;
+}
+
+export interface SecurityCheck {
+  id: string;
+  level: SecurityLevel;
+  requirement: string;
+  pass: boolean;
+  /** What was seen (never a secret). */
+  evidence: string;
+  /** How to meet it; empty when met. */
+  fix: string;
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '::1', '[::1]', '::ffff:127.0.0.1']);
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+function levelIndex(level: SecurityLevel): number {
+  return SECURITY_LEVELS.indexOf(level);
+}
+
+function check(
+  id: string,
+  level: SecurityLevel,
+  requirement: string,
+  pass: boolean,
+  evidence: string,
+  fix: string,
+): SecurityCheck {
+  return { id, level, requirement, pass, evidence, fix: pass ? '' : fix };
+}
+
+const describe = (l: ListenerFacts) => `${l.plane} ${l.host}:${l.port} ${l.tls ? 'https' : 'http'}`;
+
+/** Every check of every level, in level order. */
+export function assessDeployment(facts: DeploymentFacts): SecurityCheck[] {
+  const exposed = facts.listeners.filter((l) => !isLoopbackHost(l.host));
+  const plaintext = exposed.filter((l) => !l.tls);
+  const agents = facts.agents;
+  const withoutDpop = agents?.filter((a) => !a.dpop_required) ?? [];
+  const keyUses = new Map<string, number>();
+  for (const a of agents ?? []) keyUses.set(a.api_key_hash, (keyUses.get(a.api_key_hash) ?? 0) + 1);
+  const shared = [...keyUses.values()].filter((n) => n > 1).length;
+  const control = facts.listeners.find((l) => l.plane === 'control');
+  const revocation =
+    facts.revocationCacheMaxMs === Number.POSITIVE_INFINITY
+      ? "principals are cached up to their tier's revocation SLA (up to 5 min for T0)"
+      : `principals are cached at most ${facts.revocationCacheMaxMs} ms`;
+  return [
+    check(
+      'tls-non-loopback',
+      'SH-1',
+      'TLS on every listener that is not loopback-only',
+      plaintext.length === 0,
+      exposed.length === 0
+        ? `every listener is loopback-only (${facts.listeners.map(describe).join(', ')}); TLS is optional there`
+        : `${plaintext.length === 0 ? 'TLS on' : 'plain HTTP on'} ${(plaintext.length ? plaintext : exposed).map(describe).join(', ')}`,
+      'give --tls-cert and --tls-key (and --control-tls-cert/--control-tls-key for a separate control certificate), or listen on 127.0.0.1 only',
+    ),
+    check(
+      'signed-tokens',
+      'SH-1',
+      'execution and access tokens are signed',
+      facts.tokenSigning !== null,
+      facts.tokenSigning
+        ? `tokens signed ${facts.tokenSigning.algorithm} with key ${facts.tokenSigning.keyName}`
+        : 'no token signing key',
+      'the data directory needs its token key (keys/); it is created on first start',
+    ),
+    check(
+      'keys-sealed',
+      'SH-1',
+      'credentials the gateway holds are stored sealed',
+      facts.vault !== null,
+      facts.vault
+        ? `secrets sealed in the vault (AES-256-GCM), root key from ${facts.vault.root}; API keys stored as SHA-256 only`
+        : 'the credential broker is off: no vault, an upstream key would be held from the environment in the clear',
+      'run with --broker (secrets sealed in <data>/vault); set CARAPACE_MASTER_KEY or use a TEE to keep the root key off the data disk',
+    ),
+    check(
+      'dpop-agents',
+      'SH-2',
+      'agents must use DPoP-bound tokens',
+      agents !== null && withoutDpop.length === 0,
+      agents === null
+        ? 'the store could not be read: agents unknown'
+        : agents.length === 0
+          ? 'no active agents yet'
+          : withoutDpop.length === 0
+            ? `all ${agents.length} active agent(s) require DPoP`
+            : `${withoutDpop.length} of ${agents.length} active agent(s) may act with a bare API key: ${withoutDpop
+                .slice(0, 5)
+                .map((a) => a.id)
+                .join(', ')}${withoutDpop.length > 5 ? ', …' : ''}`,
+      'require DPoP for each agent: POST /v1/admin/principals/:id/dpop {"required": true} (carapace agents dpop <id> on)',
+    ),
+    check(
+      'revocation-every-action',
+      'SH-2',
+      'revocation is checked on every action',
+      facts.revocationCacheMaxMs === 0,
+      revocation,
+      'run with --security-level SH-2 or higher (it reads principals on every call), or --revocation-cache-ms 0',
+    ),
+    check(
+      'distinct-agent-keys',
+      'SH-2',
+      'every agent has its own key',
+      agents !== null && shared === 0,
+      agents === null
+        ? 'the store could not be read: agents unknown'
+        : shared === 0
+          ? `${agents.length} active agent(s), no key shared (each key is random, shown once, stored as its hash)`
+          : `${shared} key(s) shared between agents`,
+      'rotate the shared keys: create one agent principal per agent, revoke the others',
+    ),
+    check(
+      'control-plane-split',
+      'SH-2',
+      'the control plane is on its own listener, loopback-only or behind client certificates',
+      facts.planes === 'split' &&
+        control !== undefined &&
+        (isLoopbackHost(control.host) || control.clientCerts),
+      facts.planes === 'single'
+        ? 'one listener serves both planes'
+        : control
+          ? `control plane on ${describe(control)}${control.clientCerts ? ' with client certificates' : ''}`
+          : 'no control listener',
+      'run with --planes split (the default of carapace serve); keep --control-host loopback or give --control-client-ca',
+    ),
+    check(
+      'tee-present',
+      'SH-3',
+      "the gateway's own keys are bound to a TEE (attestation present)",
+      facts.tee !== null && facts.tee.tee !== 'none',
+      facts.tee === null
+        ? 'the credential broker is off: no gateway attestation'
+        : facts.tee.tee === 'none'
+          ? `no TEE: ${facts.tee.reason ?? 'none detected'}`
+          : `TEE ${facts.tee.tee}`,
+      'run with --broker on a confidential VM exposing configfs-tsm (SEV-SNP, TDX)',
+    ),
+    check(
+      'tee-verified',
+      'SH-3',
+      "the gateway's own attestation is verified",
+      false,
+      "not implemented: src/attest appraises agents' evidence; the gateway does not yet appraise its own report (its signed outputs say measurement none)",
+      'needs an implementation: appraise the startup report against the expected measurement (issue 14)',
+    ),
+    check(
+      'revocation-1s',
+      'SH-3',
+      'a revocation takes effect within 1 s',
+      facts.revocationCacheMaxMs <= 1000,
+      revocation,
+      'run with --security-level SH-2 or higher, or --revocation-cache-ms of at most 1000',
+    ),
+    check(
+      'delegation-verification',
+      'SH-3',
+      'delegations are verified',
+      true,
+      "a delegate's tools are a subset of its parent's, its tier at most its parent's, the chain no deeper than the tier allows (src/identity/delegation.ts); revoking an agent revokes its delegates",
+      '',
+    ),
+    check(
+      'audit-witness',
+      'SH-3',
+      'every audit checkpoint is cosigned by or exported to a witness',
+      false,
+      'not implemented: checkpoints are signed by the gateway only; there is no witness cosigning or export',
+      'needs an implementation: a witness client that submits each checkpoint and keeps the cosignature',
+    ),
+  ];
+}
+
+/** Whether a gateway at `level` (or none) must keep agents on DPoP: SH-2 and above. */
+export function requiresAgentDpop(level: SecurityLevel | undefined): boolean {
+  return level !== undefined && levelIndex(level) >= levelIndex('SH-2');
+}
+
+/** The checks a level requires (its own and every lower level's). */
+export function checksFor(checks: readonly SecurityCheck[], level: SecurityLevel): SecurityCheck[] {
+  return checks.filter((c) => levelIndex(c.level) <= levelIndex(level));
+}
+
+/** The highest level whose every check passes, or null. */
+export function levelMet(checks: readonly SecurityCheck[]): SecurityLevel | null {
+  let met: SecurityLevel | null = null;
+  for (const level of SECURITY_LEVELS) {
+    if (checksFor(checks, level).every((c) => c.pass)) met = level;
+    else break;
+  }
+  return met;
+}
+
+/** The gateway does not start at a level whose requirements are not met; names each unmet one. */
+export class SecurityLevelError extends Error {
+  readonly code = 'E_SECURITY_LEVEL';
+  constructor(
+    readonly level: SecurityLevel,
+    readonly unmet: readonly SecurityCheck[],
+  ) {
+    super(
+      `${level} is not met: ${unmet.map((c) => `${c.id} (${c.requirement}: ${c.evidence}; fix: ${c.fix})`).join('; ')}`,
+    );
+    this.name = 'SecurityLevelError';
+  }
+}
+
+/** Throws SecurityLevelError when any requirement of `level` fails. */
+export function enforceSecurityLevel(level: SecurityLevel, facts: DeploymentFacts): SecurityCheck[] {
+  const checks = checksFor(assessDeployment(facts), level);
+  const unmet = checks.filter((c) => !c.pass);
+  if (unmet.length > 0) throw new SecurityLevelError(level, unmet);
+  return checks;
+}
