@@ -99,9 +99,10 @@ export class AuditLog {
     if (recovery) {
       await log.append('recovery', recovery);
       await log.checkpoint();
-    } else {
+    } else if (!log.shared) {
       // Entries a crash left unsigned are signed now, not a second later: the log verifies from the
-      // moment it is open. A signer that fails here leaves that to the timer.
+      // moment it is open. A signer that fails here leaves that to the timer. (A shared log's other
+      // instances sign what they wrote.)
       await log.checkpoint().catch(() => {});
     }
     const interval = options.checkpointIntervalMs ?? 1000;
