@@ -20,6 +20,11 @@ export interface AuditLogOptions {
   /** …or once the oldest uncovered durable entry is this old. */
   checkpointIntervalMs?: number;
   clock?: () => Date;
+  /**
+   * After the store failed, how long appends are refused before the log tries again to reopen the store
+   * (default 1000 ms): a fault that clears (a full disk freed, a database back) ends the outage.
+   */
+  retryMs?: number;
 }
 
 export interface CheckpointPayload {
@@ -52,13 +57,16 @@ interface Pending {
 }
 
 export class AuditLog {
-  readonly tree = new MerkleTree();
+  #tree = new MerkleTree();
   private nextSeq = 0;
   private lastHash = GENESIS_PREV;
   private durable = 0;
   private pending: Pending[] = [];
   private flushing: Promise<void> | null = null;
   private failure: Error | null = null;
+  /** When the last attempt to reopen a failed store ended (epoch ms), and the attempt under way. */
+  private lastRetry = 0;
+  private reopening: Promise<void> | null = null;
   private closed = false;
   private latest: (CheckpointPayload & { seq: number }) | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -87,16 +95,86 @@ export class AuditLog {
   /** Opens the store, rebuilds the tree, and records (durably) any tail the store had to cut. */
   static async open(options: AuditLogOptions): Promise<{ log: AuditLog; recovery: RecoveryReport | null }> {
     const log = new AuditLog(options);
-    const recovery = await options.store.open((entry, leafHash) => log.adopt(entry, leafHash));
-    log.durable = log.nextSeq;
+    const recovery = await log.readStore();
     if (recovery) {
       await log.append('recovery', recovery);
       await log.checkpoint();
+    } else if (!log.shared) {
+      // Entries a crash left unsigned are signed now, not a second later: the log verifies from the
+      // moment it is open. A signer that fails here leaves that to the timer. (A shared log's other
+      // instances sign what they wrote.)
+      await log.checkpoint().catch(() => {});
     }
     const interval = options.checkpointIntervalMs ?? 1000;
     log.timer = setInterval(() => void log.checkpointIfDue(true).catch(() => {}), interval);
     log.timer.unref();
     return { log, recovery };
+  }
+
+  /** Reads what the store holds durably into a fresh tree, sequence and chain head. */
+  private async readStore(): Promise<RecoveryReport | null> {
+    this.#tree = new MerkleTree();
+    this.nextSeq = 0;
+    this.lastHash = GENESIS_PREV;
+    this.latest = null;
+    const recovery = await this.options.store.open((entry, leafHash) => this.adopt(entry, leafHash));
+    this.durable = this.nextSeq;
+    return recovery;
+  }
+
+  /**
+   * After a failed append: closes the store and opens it again, so the sequence, the chain and the tree
+   * are what is durable (a torn tail cut and recorded as `recovery`), then records `audit.resumed`. At
+   * most one attempt per retryMs.
+   */
+  private reopen(): Promise<void> {
+    if (this.reopening) return this.reopening;
+    const failure = this.failure as Error;
+    if (Date.now() - this.lastRetry < (this.options.retryMs ?? 1000))
+      return Promise.reject(
+        new AuditLogError('E_AUDIT_UNAVAILABLE', `the audit log is unavailable: ${failure.message}`),
+      );
+    const attempt = async (): Promise<void> => {
+      let recovery: RecoveryReport | null;
+      try {
+        await this.options.store.close().catch(() => {});
+        recovery = await this.readStore();
+      } catch (e) {
+        throw new AuditLogError(
+          'E_AUDIT_UNAVAILABLE',
+          `the audit log is unavailable: ${failure.message}; reopening failed: ${(e as Error).message}`,
+        );
+      } finally {
+        this.lastRetry = Date.now();
+        this.reopening = null;
+      }
+      this.failure = null;
+      if (recovery) await this.append('recovery', recovery);
+      // Proves the store takes appends again (else the failure is back and this rejects), and records
+      // that appends were refused until now, and why.
+      await this.append('audit.resumed', { failure: failure.message });
+    };
+    this.reopening = attempt();
+    return this.reopening;
+  }
+
+  /** The tree over every sealed entry (durable or queued). */
+  get tree(): MerkleTree {
+    return this.#tree;
+  }
+  /** True while the store is failing and appends are refused. */
+  get failing(): boolean {
+    return this.failure !== null;
+  }
+
+  /**
+   * Whether appends are accepted; while the store is failing, first tries to reopen it (at most once
+   * per retryMs), so a readiness probe ends an outage even when no request arrives to append.
+   */
+  async ready(): Promise<boolean> {
+    if (this.closed) return false;
+    if (this.failure || this.reopening) await this.reopen().catch(() => {});
+    return this.failure === null;
   }
 
   /** Where the entries are kept (a PgAuditStore when the log is a cluster's). */
@@ -121,10 +199,9 @@ export class AuditLog {
   /** Appends one entry; resolves when it is durable. Fails closed once the store has failed. */
   append(kind: string, payload: unknown): Promise<AuditEntry> {
     if (this.closed) return Promise.reject(new AuditLogError('E_AUDIT_CLOSED', 'the audit log is closed'));
-    if (this.failure)
-      return Promise.reject(
-        new AuditLogError('E_AUDIT_UNAVAILABLE', `the audit log is unavailable: ${this.failure.message}`),
-      );
+    // The store failed: the sequence and the tree may be past what is durable. Nothing is appended
+    // until the store has been read again (see reopen). A shared store never fails the log this way.
+    if (this.failure || this.reopening) return this.reopen().then(() => this.append(kind, payload));
     const ts = this.clock().toISOString();
     let sealed: SealedEntry;
     try {
@@ -142,7 +219,7 @@ export class AuditLog {
     }
     this.nextSeq++;
     this.lastHash = sealed.entry.hash;
-    this.tree.append(sealed.leafHash);
+    this.#tree.append(sealed.leafHash);
     return new Promise((resolve, reject) => {
       this.pending.push({ sealed, ts, kind, payload, resolve, reject });
       this.flushing ??= this.flush();
@@ -223,7 +300,7 @@ export class AuditLog {
       (this.latest && this.latest.seq + 1 === size)
     )
       return this.latest;
-    const root = this.tree.root(size);
+    const root = this.#tree.root(size);
     const note = signCheckpoint({ origin: this.origin, size, rootHash: root }, this.options.key);
     const payload: CheckpointPayload = { origin: this.origin, size, root: root.toString('base64'), note };
     if (!this.shared) {
@@ -246,8 +323,10 @@ export class AuditLog {
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.timer) clearInterval(this.timer);
+    await this.reopening?.catch(() => {});
     await this.flushing;
-    if (!this.failure) await this.checkpoint();
+    // A signer that fails now costs the final checkpoint, never the entries or the store's closing.
+    if (!this.failure) await this.checkpoint().catch(() => {});
     await this.flushing;
     this.closed = true;
     await this.options.store.close();

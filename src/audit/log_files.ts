@@ -66,10 +66,19 @@ export function dataDirLogKey(
 /** Opens (creating if needed) the embedded log of a data directory. */
 export async function openDataDirLog(
   dataDir: string,
-  options: Omit<AuditLogOptions, 'store' | 'key'> & { origin?: string } = {},
+  options: Omit<AuditLogOptions, 'store' | 'key'> & {
+    origin?: string;
+    /** Default: the segment files in <data>/audit/segments/. */
+    store?: AuditLogOptions['store'];
+  } = {},
 ): Promise<{ log: AuditLog; keyCreated: boolean } & Awaited<ReturnType<typeof AuditLog.open>>> {
   const { key, keyCreated } = dataDirLogKey(dataDir, options.origin ?? DEFAULT_ORIGIN);
-  const opened = await AuditLog.open({ ...options, key, store: new SegmentStore(segmentsDir(dataDir)) });
+  const { store, ...logOptions } = options;
+  const opened = await AuditLog.open({
+    ...logOptions,
+    key,
+    store: store ?? new SegmentStore(segmentsDir(dataDir)),
+  });
   return { ...opened, keyCreated };
 }
 

@@ -52,6 +52,12 @@ export class SegmentStore implements AuditStore {
   ) {}
 
   async open(onEntry: Parameters<AuditStore['open']>[0]): Promise<RecoveryReport | null> {
+    // Opened again after close (the log reopens after a failed write): read everything afresh.
+    await this.file?.close().catch(() => {});
+    this.file = null;
+    this.fileBytes = 0;
+    this.nextSeq = 0;
+    this.closed = false;
     await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
     const segments = await listSegments(this.dir);
     let prev = GENESIS_PREV;

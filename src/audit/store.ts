@@ -19,7 +19,10 @@ export interface RecoveryReport {
 }
 
 export interface AuditStore {
-  /** Reads every durable entry in order (calling onEntry for each), cutting a torn or corrupt tail. */
+  /**
+   * Reads every durable entry in order (calling onEntry for each), cutting a torn or corrupt tail. May be
+   * called again after close: the log reopens its store this way after a failed append.
+   */
   open(onEntry: (entry: AuditEntry, leafHash: Buffer) => void): Promise<RecoveryReport | null>;
   /** Appends entries in order; resolves once they are durable. */
   append(entries: readonly SealedEntry[]): Promise<void>;

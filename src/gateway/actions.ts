@@ -31,7 +31,7 @@ import { correlationVerdict } from './correlation.js';
 import { observeAction, recordTrust } from './identity.js';
 import { describeFailure, redactOutput, safeFailure } from './inspection.js';
 import { policySummary } from './policy_stage.js';
-import { executeGated } from './token_gate.js';
+import { executeGated, tokenRefusalStatus } from './token_gate.js';
 
 /**
  * What proposing an action gave: 200 with a token (ALLOW) or without (DENY, QUARANTINE), or 202 with a
@@ -111,6 +111,14 @@ export async function proposeAction(
       ttlMs: ctx.tokenTtlMs,
       // An agent that proved a DPoP key gets a token only that key can redeem.
       ...(agent.dpop_jkt !== undefined ? { jkt: agent.dpop_jkt } : {}),
+    }).catch((e: Error) => {
+      // The decision is recorded; without a token nothing can act on it. The agent may propose again.
+      throw new GatewayError(
+        503,
+        'E_SIGNER_UNAVAILABLE',
+        'the execution token could not be signed',
+        `decision ${entry.hash} is recorded as ALLOW but no token was issued: ${e.message}`,
+      );
     });
     return send(200, { ...answer, token, token_expires_at: new Date(claims.exp_ms).toISOString() });
   }
@@ -205,7 +213,7 @@ export async function executeAction(
   if (!run.ok) {
     const { error } = run;
     if (error instanceof TokenError)
-      throw new GatewayError(403, error.code, 'execution refused', error.message);
+      throw new GatewayError(tokenRefusalStatus(error), error.code, 'execution refused', error.message);
     if (error instanceof GatewayError) throw error;
     const failure = describeFailure(error, 'E_EXECUTOR');
     if (!run.reachedGate) {
@@ -302,7 +310,24 @@ export async function recordOutcome(
     policyRedact = out.redact;
   }
   // Secrets and PII leave the output before the agent, the chunk store or the audit log see it.
-  const redacted = redactOutput(json.value, [...policyRedact, ...(outcome.redact ?? [])]);
+  let redacted: ReturnType<typeof redactOutput>;
+  try {
+    redacted = (ctx.inspectors?.output ?? redactOutput)(json.value, [
+      ...policyRedact,
+      ...(outcome.redact ?? []),
+    ]);
+  } catch (e) {
+    // An output the detectors cannot scan may hold anything: the action ran, its output is withheld.
+    return withhold(
+      {
+        code: 'E_OUTPUT_WITHHELD',
+        reason: `the output could not be inspected: ${(e as Error).message}`,
+        policy_hash: null,
+        fired: [],
+      },
+      { output_hash: sha256(json.text), output_bytes: Buffer.byteLength(json.text) },
+    );
+  }
   const result = redacted.value;
   const text = canonical(result);
   if (text === null) throw new Error('a redacted output is not canonical JSON');

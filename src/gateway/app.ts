@@ -128,6 +128,13 @@ export function buildGateway(
         .code(status)
         .send({ error: 'request refused by the store', code: error.code, detail: error.message });
     }
+    // The database itself failed (disk full, I/O error, handle gone): an outage, not a bug.
+    if (error instanceof Error && error.name === 'SqliteError')
+      return reply.code(503).send({
+        error: 'the store is unavailable',
+        code: 'E_STORE_UNAVAILABLE',
+        detail: `${e.code ?? 'SQLITE_ERROR'}: the request was not carried out`,
+      });
     if (e.statusCode === 413 || e.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
       return reply.code(413).send({
         error: 'body too large',
@@ -178,7 +185,8 @@ export function buildGateway(
   app.register(async (api) => {
     api.get('/healthz', { schema: healthSchema }, async () => ({ status: 'ok' }));
     api.get('/readyz', { schema: readySchema }, async (_request, reply) => {
-      const ready = ctx.audit.durableSize >= 0;
+      // Not ready while the audit log cannot append (its store failed and has not come back).
+      const ready = await ctx.audit.ready();
       return reply
         .code(ready ? 200 : 503)
         .send({ status: ready ? 'ready' : 'not ready', audit_entries: ctx.audit.size });

@@ -10,7 +10,7 @@ import { auditRef, catalogToolName, type RecordedOutcome, recordFailure, recordO
 import type { GatewayContext } from './context.js';
 import { GatewayError } from './gateway_error.js';
 import { REVIEW_ID } from './reviews.js';
-import { DEFAULT_EXECUTOR_TIMEOUT_MS, peekToken } from './token_gate.js';
+import { DEFAULT_EXECUTOR_TIMEOUT_MS, peekToken, tokenRefusalStatus } from './token_gate.js';
 
 /** Who ran a tool whose result came to POST /v1/results, in the audit log. */
 export const CLIENT_EXECUTOR = 'client';
@@ -57,7 +57,8 @@ export async function redeemForClient(
     // Verified for exactly this call, spent once, and `execution` durable in the log.
     jti = (await ctx.gate(body.token, call)).jti;
   } catch (e) {
-    if (e instanceof TokenError) throw new GatewayError(403, e.code, 'redemption refused', e.message);
+    if (e instanceof TokenError)
+      throw new GatewayError(tokenRefusalStatus(e), e.code, 'redemption refused', e.message);
     throw e;
   }
   const now = ctx.now();

@@ -24,7 +24,7 @@ import type { Principal, Store } from '../store/store.js';
 import { GatewayError } from './gateway_error.js';
 import type { JsonValue } from '../inspect/json_scan.js';
 import { redactSecretsInJson } from '../inspect/secrets/index.js';
-import { type InputInspection, inspectArguments, redactTypes } from './inspection.js';
+import { type InputInspection, inspectArguments, type OutputRedaction, redactTypes } from './inspection.js';
 import type { Metrics } from './metrics.js';
 import { evaluatePolicyStage, type PolicyRuntime, type PolicyStage, spendCounters } from './policy_stage.js';
 import type { EffectiveTier } from '../identity/trust_score.js';
@@ -70,6 +70,31 @@ export interface GatewayContext {
   instructionIntegrity?: { required: boolean };
   /** Cross-agent correlation: how many agents, within which window (defaults when absent). */
   correlation?: Partial<CorrelationParams>;
+  /** The inspect stage's detectors; default inspectArguments and redactOutput (tests inject faults). */
+  inspectors?: Inspectors;
+}
+
+/** The detectors the inspect stages run: on a proposed action's arguments, and on a tool's output. */
+export interface Inspectors {
+  arguments: (args: unknown) => InputInspection;
+  output: (output: unknown, more?: readonly string[]) => OutputRedaction;
+}
+
+/**
+ * The inspect stage's verdict on the arguments; a detector that throws denies the action (arguments
+ * that cannot be scanned are not let through).
+ */
+export function inspectProposed(ctx: GatewayContext, args: unknown): InputInspection {
+  try {
+    return (ctx.inspectors?.arguments ?? inspectArguments)(args);
+  } catch (e) {
+    return {
+      decision: 'DENY',
+      rule: 'inspect.unscannable_arguments',
+      explanation: `Denied (inspect): the arguments could not be scanned (${(e as Error).message}).`,
+      secrets: [],
+    };
+  }
 }
 
 /**
@@ -187,7 +212,7 @@ export async function decideForAgent(
   }
   const decided = decide(parsed.value, ctx.engine);
   const proposed = decided.request.envelope.args as Record<string, unknown>;
-  const inspect = inspectArguments(proposed);
+  const inspect = inspectProposed(ctx, proposed);
   const tier = await agentTier(ctx, agent);
   const policy = ctx.policy?.current
     ? await evaluatePolicyStage(

@@ -328,7 +328,7 @@ export const metricsSchema = {
 
 export const healthSchema = { summary: 'Liveness', tags: ['meta'], security: open } as const;
 export const readySchema = {
-  summary: 'Readiness: the audit log is open',
+  summary: 'Readiness: the audit log is open and accepts appends',
   tags: ['meta'],
   security: open,
 } as const;

@@ -8,7 +8,7 @@ import { createPublicKey } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import type { AdapterOptions } from '../adapters/index.js';
 import { openGatewayAuditLog } from '../audit/cluster_log.js';
-import { findKeyFiles, generateLogKey } from '../audit/log_files.js';
+import { findKeyFiles, generateLogKey, openDataDirLog } from '../audit/log_files.js';
 import { readSigningKey, type SigningKey } from '../crypto/ed25519_key.js';
 import { DEFAULT_ENGINE, DEFAULT_RULESET, type Engine } from '../engine/index.js';
 import {
@@ -31,14 +31,15 @@ import type { Executor, TokenGate } from '../executors/executor.js';
 import type { DataHall } from '../executors/netns/index.js';
 import { ExecutorRegistry } from '../executors/registry.js';
 import type { PolicyError } from '../policy/index.js';
-import type { Principal, TrustLevel } from '../store/store.js';
+import type { Principal, Store, TrustLevel } from '../store/store.js';
+import type { AuditStore } from '../audit/store.js';
 import type { TeeStatus } from '../vault/tee.js';
 import { buildGateway } from './app.js';
 import { admit, generateApiKey, hashApiKey } from './auth.js';
 import { GatewayError } from './gateway_error.js';
 import { ensureChannel, TOOL_OUTPUT_CHANNEL } from './chunks.js';
 import { fanOutPolicyReloads, openGatewayStore, sharedTokenKey } from './cluster.js';
-import { auditEvent, type GatewayContext } from './context.js';
+import { auditEvent, type GatewayContext, type Inspectors } from './context.js';
 import { lockDataDir } from './data_dir_lock.js';
 import { createIdentityServices, type IdentityOptions } from './identity.js';
 import { type CorrelationParams, correlationParams } from '../monitor/cross_agent.js';
@@ -185,6 +186,15 @@ export interface GatewayContextOptions {
    * becomes the demo catalog with it; a given engine without it stops the opening.
    */
   broker?: BrokerOptions;
+  /**
+   * A store opened by the caller (instead of `store`), closed with the gateway. Tests wrap one to
+   * inject faults.
+   */
+  openedStore?: Store;
+  /** The audit log's store. Default: the segment files in the data directory. */
+  auditStore?: AuditStore;
+  /** The inspect stage's detectors (default: the built-in ones). */
+  inspectors?: Inspectors;
 }
 
 export interface OpenedGatewayContext {
@@ -212,10 +222,12 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
     lock.release();
   };
   try {
-    const store = await openGatewayStore(options.dataDir, options.store);
+    const store = options.openedStore ?? (await openGatewayStore(options.dataDir, options.store));
     opened.push(store);
     // A cluster's instances append to one log in the store's database, each signing with its own key.
-    const { log } = await openGatewayAuditLog(options.dataDir, options.store);
+    const { log } = options.auditStore
+      ? await openDataDirLog(options.dataDir, { store: options.auditStore })
+      : await openGatewayAuditLog(options.dataDir, options.store);
     opened.push(log);
     const now = options.now ?? Date.now;
     const policy = options.policy ? new PolicyRuntime(options.policy, log, now) : null;
@@ -267,6 +279,7 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
         ? { instructionIntegrity: options.instructionIntegrity }
         : {}),
       ...(options.correlation !== undefined ? { correlation: correlationParams(options.correlation) } : {}),
+      ...(options.inspectors !== undefined ? { inspectors: options.inspectors } : {}),
       ...(localBroker ? { vault: localBroker.vault, attestation: localBroker.attestation } : {}),
       ...(sealedBroker ? { attestation: sealedAttestation(sealedBroker.sealed) } : {}),
     };

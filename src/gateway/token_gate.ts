@@ -61,6 +61,14 @@ export async function executeGated(
   }
 }
 
+/**
+ * The status of a refused token: 503 when the redemption ledger (the store) failed, so the token is
+ * unspent and may be presented again once the store is back; else 403.
+ */
+export function tokenRefusalStatus(error: TokenError): 403 | 503 {
+  return error.code === 'E_TOKEN_LEDGER' ? 503 : 403;
+}
+
 /** How long an executor may take before its action is recorded as failed with an unknown effect. */
 export const DEFAULT_EXECUTOR_TIMEOUT_MS = 30_000;
 
