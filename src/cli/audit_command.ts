@@ -45,12 +45,7 @@ export async function auditVerifyCommand(
   let sources: LogSource[];
   let ownKeys: VerifierKey[];
   if (options.store !== undefined) {
-    if (!isPostgresUrl(options.store))
-      throw failure(
-        'E_ARG_INVALID',
-        'invalid --store',
-        'use postgres://user@host:port/database[?schema=name]',
-      );
+    checkStoreUrl(options.store);
     if (path !== undefined)
       throw failure('E_ARG_INVALID', 'two logs named', 'give a path or --store, not both');
     const cluster = await readCluster(options.store);
@@ -179,12 +174,7 @@ export async function auditProofCommand(
     throw failure('E_REQUEST_INVALID', 'invalid seq', `${seqText} is not an entry number`);
   let sources: LogSource[];
   if (options.store !== undefined) {
-    if (!isPostgresUrl(options.store))
-      throw failure(
-        'E_ARG_INVALID',
-        'invalid --store',
-        'use postgres://user@host:port/database[?schema=name]',
-      );
+    checkStoreUrl(options.store);
     sources = (await readCluster(options.store)).sources;
   } else
     sources = (await readDataDirLog(resolveDataDir(options.dataDir), options.origin ?? DEFAULT_ORIGIN))
@@ -228,4 +218,10 @@ export function auditVerifyReceiptCommand(file: string, options: { key: string |
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
+}
+
+/** `--store` names a PostgreSQL cluster log; anything else is refused before a connection is tried. */
+function checkStoreUrl(url: string): void {
+  if (!isPostgresUrl(url))
+    throw failure('E_ARG_INVALID', 'invalid --store', 'use postgres://user@host:port/database[?schema=name]');
 }

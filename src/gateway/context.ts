@@ -24,7 +24,13 @@ import type { Principal, Store } from '../store/store.js';
 import { GatewayError } from './gateway_error.js';
 import type { JsonValue } from '../inspect/json_scan.js';
 import { redactSecretsInJson } from '../inspect/secrets/index.js';
-import { type InputInspection, inspectArguments, type OutputRedaction, redactTypes } from './inspection.js';
+import {
+  type InputInspection,
+  inspectArguments,
+  type OutputRedaction,
+  redactTypes,
+  unscannableArguments,
+} from './inspection.js';
 import type { Metrics } from './metrics.js';
 import { evaluatePolicyStage, type PolicyRuntime, type PolicyStage, spendCounters } from './policy_stage.js';
 import type { EffectiveTier } from '../identity/trust_score.js';
@@ -88,12 +94,7 @@ export function inspectProposed(ctx: GatewayContext, args: unknown): InputInspec
   try {
     return (ctx.inspectors?.arguments ?? inspectArguments)(args);
   } catch (e) {
-    return {
-      decision: 'DENY',
-      rule: 'inspect.unscannable_arguments',
-      explanation: `Denied (inspect): the arguments could not be scanned (${(e as Error).message}).`,
-      secrets: [],
-    };
+    return unscannableArguments(e);
   }
 }
 

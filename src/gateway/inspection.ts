@@ -16,18 +16,22 @@ export interface InputInspection {
   secrets: string[];
 }
 
+/** Fail closed: arguments that cannot be scanned (or whose scanner fails) are not let through. */
+export function unscannableArguments(error: unknown): InputInspection {
+  return {
+    decision: 'DENY',
+    rule: 'inspect.unscannable_arguments',
+    explanation: `Denied (inspect): the arguments could not be scanned (${(error as Error).message}).`,
+    secrets: [],
+  };
+}
+
 export function inspectArguments(args: unknown): InputInspection {
   let kinds: string[];
   try {
     kinds = unique(detectSecretsInJson(args as JsonValue).map((f) => f.type));
   } catch (e) {
-    // Fail closed: arguments that cannot be scanned are not let through.
-    return {
-      decision: 'DENY',
-      rule: 'inspect.unscannable_arguments',
-      explanation: `Denied (inspect): the arguments could not be scanned (${(e as Error).message}).`,
-      secrets: [],
-    };
+    return unscannableArguments(e);
   }
   if (kinds.length === 0) return { decision: 'ALLOW', rule: null, explanation: null, secrets: [] };
   return {
