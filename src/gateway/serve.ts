@@ -331,6 +331,8 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
         secrets: Array.isArray(pong.secrets) ? pong.secrets : [],
         tee: typeof pong.tee === 'string' ? pong.tee : 'unknown',
         measurement: typeof pong.measurement === 'string' ? pong.measurement : 'none',
+        tee_appraisal:
+          typeof pong.tee_appraisal === 'object' && pong.tee_appraisal !== null ? pong.tee_appraisal : null,
         output_key_sha256:
           typeof pong.public_key_pem === 'string'
             ? publicKeyDigest(createPublicKey(pong.public_key_pem)).toString('hex')
