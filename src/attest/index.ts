@@ -17,4 +17,11 @@ export { type AppraisalPolicy, AppraisalPolicySchema, parseAppraisalPolicy } fro
 export { AMD_ARK_SHA256, AWS_NITRO_ROOT_SHA256, INTEL_SGX_ROOT_SHA256 } from './roots.js';
 export { readCertificateFile } from './pem.js';
 export { appraiseOutputEvidence, type OutputEvidenceAppraisal } from './output_evidence.js';
-export { readOwnReport, type OwnReportFacts } from './own_report.js';
+export {
+  appraiseOwnReport,
+  type OwnReportAppraisal,
+  type OwnReportAppraisalOptions,
+  readOwnReport,
+  type OwnReportFacts,
+} from './own_report.js';
+export { buildSevCertTable, parseSevCertTable } from './sev_snp/cert_table.js';

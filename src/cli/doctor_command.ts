@@ -15,14 +15,19 @@ import {
 } from '../gateway/security_levels.js';
 import { openSqliteStore } from '../store/sqlite_store.js';
 import type { Principal } from '../store/store.js';
-import { detectTee } from '../vault/tee.js';
+import { readOwnReport } from '../attest/index.js';
+import { GatewayAttestation, type SelfAppraisal } from '../vault/attestation.js';
+import { OutputSigner } from '../vault/signed_output.js';
+import { detectTee, type TeeStatus } from '../vault/tee.js';
+import { type TeeAppraisalFlags, teeAppraiser } from './tee_appraiser.js';
 import { Vault } from '../vault/vault.js';
 import { resolveDataDir } from './data_dir.js';
 import { type DeploymentFlags, parseDeployment } from './deployment_options.js';
 import { failure } from './io.js';
 
 export async function doctorCommand(
-  options: DeploymentFlags & { dataDir?: string; broker?: boolean; level?: string; json?: boolean },
+  options: DeploymentFlags &
+    TeeAppraisalFlags & { dataDir?: string; broker?: boolean; level?: string; json?: boolean },
 ): Promise<number> {
   if (options.level !== undefined && !isSecurityLevel(options.level))
     throw failure(
@@ -40,7 +45,7 @@ export async function doctorCommand(
     vault: options.broker ? new Vault(dataDir) : null,
     revocationCacheMaxMs: deployment.revocationCacheMaxMs ?? Number.POSITIVE_INFINITY,
     principals: await principalsOf(dataDir),
-    tee: options.broker ? detectTee() : null,
+    ...(options.broker ? ownTee(dataDir, options) : { tee: null }),
   });
   const checks = assessDeployment(facts);
   const met = levelMet(checks);
@@ -66,6 +71,36 @@ export async function doctorCommand(
 
 function line(c: SecurityCheck): string {
   return `  ${c.pass ? 'PASS' : 'FAIL'}  ${c.id}: ${c.requirement}\n        ${c.evidence}\n${c.pass ? '' : `        fix: ${c.fix}\n`}`;
+}
+
+/**
+ * The TEE as `serve --broker` would see it: with configfs-tsm present, a report is asked for the vault's
+ * output-signing key and appraised as at start, so SH-3's check reads a real self-appraisal; without
+ * it, `tee: none` and nothing is created.
+ */
+function ownTee(dataDir: string, flags: TeeAppraisalFlags): { tee: TeeStatus; teeAppraisal?: SelfAppraisal } {
+  const tee = detectTee();
+  if (tee.tee === 'none') return { tee };
+  const appraiseReport = teeAppraiser(flags);
+  try {
+    const attestation = new GatewayAttestation(OutputSigner.fromVault(new Vault(dataDir)), undefined, {
+      readReport: readOwnReport,
+      appraiseReport,
+    });
+    attestation.attachStartupEvidence();
+    return { tee, teeAppraisal: attestation.selfAppraisal };
+  } catch (e) {
+    return {
+      tee,
+      teeAppraisal: {
+        status: 'failed',
+        obtained: false,
+        signature: 'not_available',
+        binding: 'not_checked',
+        reason: `the TEE gave no usable report: ${(e as Error).message}`,
+      },
+    };
+  }
 }
 
 /** The data directory's principals, read without taking its lock; none when it has no store yet. */

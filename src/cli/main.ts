@@ -61,6 +61,7 @@ import {
 import { sealedPingCommand, type SealedServeOptions, sealedServeCommand } from './sealed_command.js';
 import { serveCommand } from './serve_command.js';
 import { doctorCommand } from './doctor_command.js';
+import type { TeeAppraisalFlags } from './tee_appraiser.js';
 import { DEFAULT_CONTROL_PORT, type DeploymentFlags, SECURITY_LEVEL_ENV } from './deployment_options.js';
 import { type VerifyOutputOptions, verifyOutputCommand } from './verify_output_command.js';
 
@@ -286,6 +287,14 @@ const serve = program
   .option(
     '--sealed <endpoint>',
     'with --broker: run http.request in the sealed process at tcp://127.0.0.1:PORT (carapace sealed serve) instead of this one',
+  )
+  .option(
+    '--tee-certs <file...>',
+    "with --broker on SEV-SNP: the VCEK (and ASK, ARK) to verify the gateway's own report with, when configfs-tsm gives no certificate table",
+  )
+  .option(
+    '--tee-collateral <file>',
+    "with --broker on TDX: the DCAP collateral JSON to verify the gateway's own quote with",
   );
 deploymentFlags(serve).action(
   (
@@ -302,6 +311,8 @@ deploymentFlags(serve).action(
       store?: string;
       tokenKey?: string;
       sealed?: string;
+      teeCerts?: string[];
+      teeCollateral?: string;
     },
   ) => runCommand(() => serveCommand(options)),
 );
@@ -315,10 +326,14 @@ deploymentFlags(
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--broker', 'the credential broker would run (secrets sealed in <data>/vault)')
     .option('--level <level>', 'exit 1 unless this level (SH-1, SH-2, SH-3) is met')
-    .option('--json', 'print the checklist as JSON'),
+    .option('--json', 'print the checklist as JSON')
+    .option('--tee-certs <file...>', "SEV-SNP: the VCEK (and ASK, ARK) for the gateway's own report")
+    .option('--tee-collateral <file>', "TDX: the DCAP collateral JSON for the gateway's own quote"),
 ).action(
-  (options: DeploymentFlags & { dataDir?: string; broker?: boolean; level?: string; json?: boolean }) =>
-    runCommand(() => doctorCommand(options)),
+  (
+    options: DeploymentFlags &
+      TeeAppraisalFlags & { dataDir?: string; broker?: boolean; level?: string; json?: boolean },
+  ) => runCommand(() => doctorCommand(options)),
 );
 
 const sealed = program

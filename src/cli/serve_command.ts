@@ -33,6 +33,7 @@ import {
   SealedTransportError,
 } from '../executors/http/sealed/sealed_client.js';
 import { readOwnReport } from '../attest/index.js';
+import { type TeeAppraisalFlags, teeAppraiser } from './tee_appraiser.js';
 import { GatewayAttestation, TsmReportError } from '../vault/attestation.js';
 import { bootstrapSecret } from '../vault/bootstrap.js';
 import { VaultError } from '../vault/errors.js';
@@ -64,7 +65,7 @@ export async function serveCommand(
     /** The execution-token key file every instance of a cluster shares. */
     tokenKey?: string;
     sealed?: string;
-  },
+  } & TeeAppraisalFlags,
 ): Promise<number> {
   const deployment = parseDeployment(options);
   const openai = openaiProxyOptions(options);
@@ -80,7 +81,7 @@ export async function serveCommand(
   const broker = options.broker
     ? options.sealed !== undefined
       ? await openSealedBroker(options.sealed)
-      : openBroker(dataDir)
+      : openBroker(dataDir, options)
     : null;
   // The proxy's upstream key is sealed in this gateway's own vault (also when the broker is sealed).
   const upstreamVault = broker ? (broker.sealed === undefined ? broker.vault : new Vault(dataDir)) : null;
@@ -267,13 +268,21 @@ async function kubeconfigCluster() {
 }
 
 /** The vault, its output-signing key and their attestation (or tee: none), for --broker. */
-function openBroker(dataDir: string): LocalBrokerOptions {
+function openBroker(dataDir: string, tee: TeeAppraisalFlags): LocalBrokerOptions {
+  const appraiseReport = teeAppraiser(tee);
   try {
     const vault = new Vault(dataDir);
     const signer = OutputSigner.fromVault(vault);
-    // Inside a TEE, the report's measurement is read back (src/attest) and signed with every output.
-    const attestation = new GatewayAttestation(signer, undefined, { readReport: readOwnReport });
+    // Inside a TEE, the report's measurement is read back (src/attest) and signed with every output,
+    // and the report is appraised against the vendor's chain (the self-appraisal SH-3 requires).
+    const attestation = new GatewayAttestation(signer, undefined, {
+      readReport: readOwnReport,
+      appraiseReport,
+    });
     attestation.attachStartupEvidence();
+    // A report that does not bind the key asked for is not this gateway's: it does not start on it.
+    if (attestation.selfAppraisal.binding === 'not_bound')
+      throw new TsmReportError(attestation.selfAppraisal.reason);
     return { vault, signer, attestation };
   } catch (e) {
     if (e instanceof VaultError)

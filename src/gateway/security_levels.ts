@@ -32,8 +32,20 @@ export interface DeploymentFacts {
   revocationCacheMaxMs: number;
   /** The active (not revoked, not disabled) agent principals, or null when the store could not be read. */
   agents: readonly { id: string; dpop_required: boolean; api_key_hash: string }[] | null;
-  /** The gateway's own TEE, as detected for its output-signing key; null when the broker is off. */
-  tee: { tee: string; reason?: string } | null;
+  /**
+   * The gateway's own TEE, as detected for its output-signing key, with the gateway's appraisal of the
+   * report it obtained (none: never appraised); null when the broker is off.
+   */
+  tee: { tee: string; reason?: string; appraisal?: TeeSelfAppraisal } | null;
+}
+
+/** The gateway's appraisal of its own report (src/vault/attestation.ts SelfAppraisal), as facts. */
+export interface TeeSelfAppraisal {
+  obtained: boolean;
+  signature: 'verified' | 'failed' | 'not_available';
+  binding: 'bound' | 'not_bound' | 'not_checked';
+  reason: string;
+  chain?: string;
 }
 
 export interface SecurityCheck {
@@ -181,10 +193,10 @@ export function assessDeployment(facts: DeploymentFacts): SecurityCheck[] {
     check(
       'tee-verified',
       'SH-3',
-      "the gateway's own attestation is verified",
-      false,
-      "not implemented: src/attest appraises agents' evidence; the gateway does not yet appraise its own report (its signed outputs say measurement none)",
-      'needs an implementation: appraise the startup report against the expected measurement (issue 14)',
+      "the gateway's own attestation is verified: report obtained, signature verified to the vendor's pinned root, report_data binds the gateway's output-signing key",
+      teeVerified(facts.tee),
+      teeVerifiedEvidence(facts.tee),
+      'run on SEV-SNP with configfs-tsm giving the certificate table (auxblob) or give --tee-certs <VCEK/ASK/ARK PEM>; on TDX give --tee-collateral <DCAP collateral JSON>; the report must be the one asked for at start (binding the key)',
     ),
     check(
       'revocation-1s',
@@ -211,6 +223,41 @@ export function assessDeployment(facts: DeploymentFacts): SecurityCheck[] {
       'needs an implementation: a witness client that submits each checkpoint and keeps the cosignature',
     ),
   ];
+}
+
+function teeVerified(tee: DeploymentFacts['tee']): boolean {
+  const a = tee?.appraisal;
+  return (
+    tee !== null &&
+    tee.tee !== 'none' &&
+    a !== undefined &&
+    a.obtained &&
+    a.signature === 'verified' &&
+    a.binding === 'bound'
+  );
+}
+
+/** Names each part of the self-appraisal that is missing: the report, the signature, the binding. */
+function teeVerifiedEvidence(tee: DeploymentFacts['tee']): string {
+  if (tee === null) return 'the credential broker is off: no gateway attestation';
+  if (tee.tee === 'none') return `no TEE report obtained: ${tee.reason ?? 'none detected'}`;
+  const a = tee.appraisal;
+  if (a === undefined || !a.obtained)
+    return `TEE ${tee.tee} but no report obtained and appraised${a ? `: ${a.reason}` : ''}`;
+  const parts = [
+    'report obtained',
+    a.signature === 'verified'
+      ? `signature verified (chain from ${a.chain ?? 'unknown'})`
+      : a.signature === 'failed'
+        ? 'signature FAILED'
+        : 'signature NOT CHECKED (no chain available)',
+    a.binding === 'bound'
+      ? "binds the gateway's key"
+      : a.binding === 'not_bound'
+        ? "binding FAILED (report_data does not bind the gateway's key)"
+        : 'binding NOT CHECKED (report unreadable for its provider)',
+  ];
+  return `TEE ${tee.tee}: ${parts.join(', ')}${a.reason ? ` — ${a.reason}` : ''}`;
 }
 
 /** Whether a gateway at `level` (or none) must keep agents on DPoP: SH-2 and above. */

@@ -23,7 +23,12 @@ import {
   type SealedRequester,
   SealedTransportError,
 } from '../executors/http/sealed/sealed_client.js';
-import { type AttestationAnswer, type AttestationSource, GatewayAttestation } from '../vault/attestation.js';
+import {
+  type AttestationAnswer,
+  type AttestationSource,
+  GatewayAttestation,
+  type SelfAppraisal,
+} from '../vault/attestation.js';
 import { type OutputSigner, publicKeyDigest } from '../vault/signed_output.js';
 import type { Vault } from '../vault/vault.js';
 import { createEchoExecutor } from '../executors/echo.js';
@@ -309,6 +314,8 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
           sealed: s.sealed,
         })),
         tee: localBroker.attestation.status.tee,
+        // The gateway's appraisal of its own report: obtained, signature, binding, each with its reason.
+        tee_appraisal: localBroker.attestation.selfAppraisal,
         measurement: localBroker.signer.measurement,
         output_key_sha256: publicKeyDigest(localBroker.signer.publicKey).toString('hex'),
         catalog: engine.catalog.hash,
@@ -324,6 +331,8 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
         secrets: Array.isArray(pong.secrets) ? pong.secrets : [],
         tee: typeof pong.tee === 'string' ? pong.tee : 'unknown',
         measurement: typeof pong.measurement === 'string' ? pong.measurement : 'none',
+        tee_appraisal:
+          typeof pong.tee_appraisal === 'object' && pong.tee_appraisal !== null ? pong.tee_appraisal : null,
         output_key_sha256:
           typeof pong.public_key_pem === 'string'
             ? publicKeyDigest(createPublicKey(pong.public_key_pem)).toString('hex')
@@ -556,8 +565,9 @@ export async function deploymentFacts(
     vault: ctx.vault ?? null,
     revocationCacheMaxMs: ctx.identity.principals.maxTtlMs,
     principals: await ctx.store.listPrincipals().catch(() => null),
-    // The gateway appraises only its own TEE status; a sealed process's report is not checked here.
+    // The gateway appraises only its own report; a sealed process's report is not checked here.
     tee: ctx.attestation instanceof GatewayAttestation ? ctx.attestation.status : null,
+    teeAppraisal: ctx.attestation instanceof GatewayAttestation ? ctx.attestation.selfAppraisal : null,
   });
 }
 
@@ -570,6 +580,8 @@ export function deploymentFactsOf(parts: {
   revocationCacheMaxMs: number;
   principals: readonly Principal[] | null;
   tee: TeeStatus | null;
+  /** The gateway's appraisal of its own report (GatewayAttestation.selfAppraisal), when it made one. */
+  teeAppraisal?: SelfAppraisal | null;
 }): DeploymentFacts {
   const listener = (plane: ListenerFacts['plane'], l: ListenerConfig): ListenerFacts => ({
     plane,
@@ -595,7 +607,13 @@ export function deploymentFactsOf(parts: {
       parts.principals
         ?.filter((p) => p.role === 'agent' && !p.disabled && p.revoked_at === undefined)
         .map((p) => ({ id: p.id, dpop_required: p.dpop_required, api_key_hash: p.api_key_hash })) ?? null,
-    tee: tee ? { tee: tee.tee, ...(tee.tee === 'none' ? { reason: tee.reason } : {}) } : null,
+    tee: tee
+      ? {
+          tee: tee.tee,
+          ...(tee.tee === 'none' ? { reason: tee.reason } : {}),
+          ...(parts.teeAppraisal ? { appraisal: parts.teeAppraisal } : {}),
+        }
+      : null,
   };
 }
 

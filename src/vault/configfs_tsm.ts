@@ -15,6 +15,11 @@ export interface TsmReport {
   provider: string;
   /** The report bytes. */
   outblob: Buffer;
+  /**
+   * The provider's auxiliary blob when it gives one (sev_guest: the host's certificate table with the
+   * VCEK, ASK and ARK), else null.
+   */
+  auxblob: Buffer | null;
   generation: number;
 }
 
@@ -45,11 +50,12 @@ export function requestTsmReport(
     const generation = Number(readFileSync(join(dir, 'generation'), 'utf8').trim());
     const outblob = readFileSync(join(dir, 'outblob'));
     const provider = readFileSync(join(dir, 'provider'), 'utf8').trim();
+    const auxblob = readOptional(join(dir, 'auxblob'));
     const after = Number(readFileSync(join(dir, 'generation'), 'utf8').trim());
     if (!Number.isInteger(generation) || generation !== after)
       throw new TsmReportError('the report request was changed while it was read (generation moved)');
     if (outblob.length === 0) throw new TsmReportError('the provider returned an empty report');
-    return { provider, outblob, generation };
+    return { provider, outblob, auxblob: auxblob && auxblob.length > 0 ? auxblob : null, generation };
   } catch (e) {
     if (e instanceof TsmReportError) throw e;
     throw new TsmReportError(`configfs-tsm: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
@@ -59,5 +65,15 @@ export function requestTsmReport(
     } catch {
       // configfs removes the item's attributes with it; a failure here leaves one empty item behind.
     }
+  }
+}
+
+/** An attribute a provider may not have (auxblob): null when absent, an error otherwise. */
+function readOptional(path: string): Buffer | null {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
   }
 }

@@ -91,11 +91,24 @@ test('SH-2 needs DPoP for every agent, distinct keys, revocation read on every c
   assert.equal(byId({ ...base, planes: 'single' }).get('control-plane-split')?.pass, false);
 });
 
-test('SH-3 requirements without an implementation are unmet and say so, even with a TEE', () => {
+test('SH-3: a TEE without a verified, bound self-appraisal is unmet, naming the missing part; unbuilt requirements say so', () => {
   const checks = byId({ ...embedded, tee: { tee: 'configfs-tsm' }, revocationCacheMaxMs: 0 });
   assert.equal(checks.get('tee-present')?.pass, true);
   assert.equal(checks.get('tee-verified')?.pass, false);
-  assert.match(checks.get('tee-verified')?.evidence ?? '', /not implemented/);
+  assert.match(checks.get('tee-verified')?.evidence ?? '', /no report obtained and appraised/);
+  const appraised = (signature: 'verified' | 'failed' | 'not_available', binding: 'bound' | 'not_bound') =>
+    byId({
+      ...embedded,
+      tee: {
+        tee: 'configfs-tsm',
+        appraisal: { obtained: true, signature, binding, reason: '', chain: 'auxblob' },
+      },
+    }).get('tee-verified');
+  assert.equal(appraised('verified', 'bound')?.pass, true);
+  assert.match(appraised('verified', 'not_bound')?.evidence ?? '', /binding FAILED/);
+  assert.match(appraised('failed', 'bound')?.evidence ?? '', /signature FAILED/);
+  assert.match(appraised('not_available', 'bound')?.evidence ?? '', /signature NOT CHECKED/);
+  assert.equal(appraised('failed', 'not_bound')?.pass, false);
   assert.equal(checks.get('audit-witness')?.pass, false);
   assert.match(checks.get('audit-witness')?.evidence ?? '', /not implemented/);
   assert.equal(checks.get('revocation-1s')?.pass, true);
@@ -123,6 +136,7 @@ test('SH-3 start is refused without TEE evidence, naming each unmet requirement;
       for (const id of ['tee-present', 'tee-verified', 'audit-witness', 'control-plane-split'])
         assert.ok(unmet.includes(id), `${id} in ${unmet.join(', ')}`);
       assert.match(e.message, /tee-present \(.*no TEE/);
+      assert.match(e.message, /tee-verified \(.*no TEE report obtained/);
       return true;
     },
   );

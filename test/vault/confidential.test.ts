@@ -5,7 +5,8 @@
 // covers them, so no verifier accepts this report, which the test also shows). The gateway reads the
 // measurement out of its own report and signs it with every output; GET /v1/attestation answers with
 // the report binding the signing key and the verifier's nonce. A report that binds anything else
-// (the vector as it is) is refused: the gateway does not start on it, and the route answers 503.
+// (the vector as it is) is not attached to outputs and is recorded as not binding (`carapace serve`
+// does not start on it), and the route answers 503.
 
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -126,15 +127,18 @@ test('GET /v1/attestation answers with the report binding the signing key and th
   }
 });
 
-test('a report that does not bind what was asked (the vector as it is) is refused at start', () => {
+test('a report that does not bind what was asked (the vector as it is) is not attached at start, recorded as binding failed, and refused for a verifier', () => {
   const signer = OutputSigner.generate();
   const tsm = simulatedConfigfsTsm(VECTOR);
   const attestation = new GatewayAttestation(signer, tsm.reportDir, {
     readReport: readOwnReport,
     tsmItem: tsm.item,
   });
+  attestation.attachStartupEvidence();
+  assert.equal(attestation.selfAppraisal.binding, 'not_bound');
+  assert.equal(attestation.selfAppraisal.status, 'failed');
   assert.throws(
-    () => attestation.attachStartupEvidence(),
+    () => attestation.attest(NONCE),
     (e: unknown) => e instanceof TsmReportError && /other report_data/.test(e.message),
   );
   assert.equal(signer.measurement, 'none');

@@ -9,7 +9,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { KeyObject } from 'node:crypto';
 import type { ActionCall, TokenGate } from '../../executor.js';
 import { redeemExecutionToken } from '../../../tokens/index.js';
-import type { GatewayAttestation } from '../../../vault/attestation.js';
+import { type GatewayAttestation, TsmReportError } from '../../../vault/attestation.js';
 import type { OutputSigner } from '../../../vault/signed_output.js';
 import type { Vault } from '../../../vault/vault.js';
 import { BrokeredHttpExecutor, type BrokeredHttpExecutorOptions } from '../executor.js';
@@ -63,6 +63,8 @@ export async function startSealedServer(options: SealedServerOptions): Promise<S
     ...options.broker,
   });
   const startup = options.attestation.attachStartupEvidence();
+  // A report that does not bind the key asked for is not this process's: it does not start on it.
+  if (startup.appraisal?.binding === 'not_bound') throw new TsmReportError(startup.appraisal.reason);
 
   const answer = async (message: Record<string, unknown>): Promise<Record<string, unknown>> => {
     switch (message.type) {
@@ -74,6 +76,7 @@ export async function startSealedServer(options: SealedServerOptions): Promise<S
           public_key_pem: options.signer.publicKeyPem,
           evidence: startup.evidence,
           measurement: options.signer.measurement,
+          tee_appraisal: options.attestation.selfAppraisal,
           // What the gateway records in broker.opened: ids, versions, policy hashes, never a value.
           secrets: options.vault.list().map((s) => ({
             id: s.id,
