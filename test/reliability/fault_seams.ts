@@ -85,15 +85,18 @@ export interface FaultGateway {
 export async function startFaultGateway(options: {
   dataDir: string;
   store?: Store;
+  /** A store URL as `serve --store` takes it (postgres://…: the store and the audit log in PostgreSQL). */
+  storeUrl?: string;
   auditStore?: AuditStore;
   inspectors?: Inspectors;
   executors?: (gate: TokenGate) => Executor[];
   executorTimeoutMs?: number;
 }): Promise<FaultGateway> {
-  const { store, ...rest } = options;
+  const { store, storeUrl, ...rest } = options;
   const gateway = await startGateway({
     ...rest,
     ...(store ? { openedStore: store } : {}),
+    ...(storeUrl ? { store: storeUrl } : {}),
     port: 0,
     dev: true,
     logLevel: 'silent',
