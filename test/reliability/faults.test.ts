@@ -28,6 +28,9 @@ import {
   stoppableStore,
   tempDir,
 } from './fault_seams.js';
+import { pgSkip } from '../store/pg_helpers.js';
+
+const pgUnavailable = STORE_ENGINES.some((e) => e.postgres) ? await pgSkip() : false;
 
 /** Every audit entry of a data directory, parsed (complete lines only). */
 async function auditEntries(
@@ -97,7 +100,8 @@ function countingExecutor(runs: string[], upstream?: { hang: boolean }): (gate: 
 }
 
 for (const engine of STORE_ENGINES) {
-  test(`[${engine.name}] the database stops: 503 E_STORE_UNAVAILABLE, nothing runs, a token minted before is honoured after`, async () => {
+  const skip = engine.postgres ? pgUnavailable : false;
+  test(`[${engine.name}] the database stops: 503 E_STORE_UNAVAILABLE, nothing runs, a token minted before is honoured after`, { skip }, async () => {
     const dataDir = tempDir();
     const fault: Fault = { on: false };
     const runs: string[] = [];
@@ -137,7 +141,7 @@ for (const engine of STORE_ENGINES) {
     await verifies(dataDir);
   });
 
-  test(`[${engine.name}] the audit disk fails (EIO): 503 E_AUDIT_UNAVAILABLE, no token without a record, recovery`, async () => {
+  test(`[${engine.name}] the audit disk fails (EIO): 503 E_AUDIT_UNAVAILABLE, no token without a record, recovery`, { skip }, async () => {
     const dataDir = tempDir();
     const fault: Fault = { on: false };
     const runs: string[] = [];
