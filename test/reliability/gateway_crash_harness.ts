@@ -182,7 +182,7 @@ type LogEntry = { seq: number; hash: string; kind: string; payload: { jti?: stri
  */
 interface LogReader {
   /** The complete entries, indexed by seq. */
-  entries(): Promise<(LogEntry | undefined)[]>;
+  entries(): Promise<LogEntry[]>;
   /** Verifies the log as it is now (the gateway may be appending). */
   verify(): Promise<{ ok: boolean; detail: string; entries: number }>;
 }
@@ -203,7 +203,8 @@ function logReader(dataDir: string, serveArgs: readonly string[]): LogReader {
         for (const line of source.bytes.toString('utf8').split('\n'))
           if (line) {
             const e = JSON.parse(line) as LogEntry;
-            entries[e.seq] = e;
+            assert.equal(e.seq, entries.length, 'the cluster log has no gap');
+            entries.push(e);
           }
       return entries;
     },

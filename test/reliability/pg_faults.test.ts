@@ -100,7 +100,11 @@ test(
         return reply;
       };
       const execute = async (i: number, token: string) => {
-        const reply = await gw.call('/v1/execute', agents[i]!.key, { token, tool: 'migrate_vm', args: MIGRATE });
+        const reply = await gw.call('/v1/execute', agents[i]!.key, {
+          token,
+          tool: 'migrate_vm',
+          args: MIGRATE,
+        });
         if (reply.status === 200) acknowledged.push({ ...(reply.body.audit as Entry), what: 'execution' });
         return reply;
       };
@@ -159,7 +163,10 @@ test(
       await load;
       t.diagnostic(`replies under load: ${JSON.stringify(Object.fromEntries(statuses))}`);
       assert.ok(statuses.get('200'), 'the load was answered before and after the outage');
-      assert.ok([...statuses.keys()].some((k) => k.startsWith('503')), 'the outage was seen under load');
+      assert.ok(
+        [...statuses.keys()].some((k) => k.startsWith('503')),
+        'the outage was seen under load',
+      );
       assert.equal((await gw.call('/readyz', null)).status, 200);
       const run = await execute(0, again.body.token as string);
       assert.equal(run.status, 200, JSON.stringify(run.body));
@@ -179,7 +186,8 @@ test(
         assert.equal(entries.get(a.seq)?.hash, a.hash, `${a.what} ${a.seq} answered 200 but not in the log`);
       const executed = [...entries.values()].filter((e) => e.kind === 'execution').map((e) => e.payload.jti);
       assert.equal(new Set(executed).size, executed.length, 'no token executed twice');
-      for (const jti of runs) assert.ok(executed.includes(jti), `action ${jti} ran without an execution entry`);
+      for (const jti of runs)
+        assert.ok(executed.includes(jti), `action ${jti} ran without an execution entry`);
       assert.equal(new Set(runs).size, runs.length);
       assert.ok(runs.includes(jtiOf(heldToken)));
     } finally {
