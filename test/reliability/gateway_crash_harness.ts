@@ -3,8 +3,10 @@
 // from several agents, SIGKILLs it at a random moment, restarts it on the same data directory, and
 // checks: every decision answered 200 is in the audit log with the hash it was answered with, every
 // execution answered 200 too; no token's jti has two `execution` entries, and no token succeeds twice;
-// a token redeemed before the kill is refused after it; the audit log verifies. Used by
-// test/reliability/crash.test.ts (20 kills) and `npm run stress -- gateway-crash` (100 or more).
+// a token redeemed before the kill is refused after it; the audit log verifies. With `--store
+// postgres://…` among the serve arguments the log is read back from the database instead of the
+// segment files. Used by test/reliability/crash.test.ts (20 kills; 10 on PostgreSQL) and `npm run
+// stress -- gateway-crash` (100 or more).
 
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';

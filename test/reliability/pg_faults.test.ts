@@ -35,7 +35,8 @@ async function clusterLog(schema: string): Promise<{ entries: Map<number, Entry>
   return { entries, verified: result.ok ? 'ok' : JSON.stringify(result) };
 }
 
-function countingExecutor(runs: string[]): (gate: TokenGate) => Executor[] {
+/** An executor for migrate_vm that passes the gate and records each action it ran: jti, decision hash. */
+function countingExecutor(runs: string[], decisions: string[]): (gate: TokenGate) => Executor[] {
   return (gate) => [
     {
       name: 'test-hall',
@@ -44,6 +45,7 @@ function countingExecutor(runs: string[]): (gate: TokenGate) => Executor[] {
       async execute(token, call) {
         const claims = await gate(token, call);
         runs.push(claims.jti);
+        decisions.push(claims.dec);
         return {
           executor: 'test-hall',
           simulated: true,
@@ -80,6 +82,7 @@ test(
     const proxy = await pgProxy();
     const schema = freshSchema('faults');
     const runs: string[] = [];
+    const ranOn: string[] = [];
     let g: FaultGateway | null = null;
     // Every reply answered 200 with an audit reference, to be found in the log afterwards.
     const acknowledged: { seq: number; hash: string; what: string }[] = [];
@@ -87,7 +90,7 @@ test(
       g = await startFaultGateway({
         dataDir: tempDir(),
         storeUrl: proxy.url(schema),
-        executors: countingExecutor(runs),
+        executors: countingExecutor(runs, ranOn),
       });
       const gw = g;
       const agents = await Promise.all(
@@ -189,6 +192,9 @@ test(
       for (const jti of runs)
         assert.ok(executed.includes(jti), `action ${jti} ran without an execution entry`);
       assert.equal(new Set(runs).size, runs.length);
+      const decided = new Set([...entries.values()].filter((e) => e.kind === 'decision').map((e) => e.hash));
+      for (const dec of ranOn)
+        assert.ok(decided.has(dec), `an action ran on decision ${dec}, not in the log`);
       assert.ok(runs.includes(jtiOf(heldToken)));
     } finally {
       await g?.close().catch(() => {});
