@@ -2,7 +2,9 @@
 //   audit-crash    SIGKILLs of an appending audit writer (default 1000 kills)
 //   gateway-crash  SIGKILLs of the whole gateway process under load (default 100 kills; needs
 //                  `npm run build`); `--serve-arg <arg>` (repeatable) passes an argument to `carapace
-//                  serve`, e.g. another store engine.
+//                  serve`, e.g. another store engine; `--store postgres://…` is short for
+//                  `--serve-arg --store --serve-arg postgres://…` (the audit log is then read back
+//                  from the database and verified as `carapace audit verify --store` does).
 //   fuzz           hostile input on every route and CLI JSON input (scripts/stress_fuzz.ts; `--runs N`).
 
 import { DEFAULT_ORIGIN, findKeyFiles } from '../src/audit/log_files.js';
@@ -42,7 +44,7 @@ if (which === 'audit-crash') {
 // gateway-crash: the harness throws on the first broken invariant.
 const stats = await crashGatewayRepeatedly(dataDir, {
   kills,
-  serveArgs: valueOf('--serve-arg'),
+  serveArgs: [...valueOf('--serve-arg'), ...valueOf('--store').flatMap((url) => ['--store', url])],
   log: (line) => {
     if (/^kill \d*0:/.test(line)) console.log(`${seconds()} s ${line}`);
   },
@@ -52,5 +54,5 @@ console.log(
   `${stats.kills} SIGKILLs of the gateway in ${seconds()} s: ${stats.decisions} decisions and ${stats.executions} executions acknowledged, all in the log; ` +
     `${stats.replaysRefused + stats.expiredRefused} redeemed tokens presented again after a kill, all refused (${stats.replaysRefused} as replayed, ${stats.expiredRefused} as expired); ` +
     `${stats.redeemedAfterRestart} tokens minted before a kill ran after it, none twice; ${stats.cut} requests cut by kills; ` +
-    `restart median ${restart[restart.length >> 1]} ms, max ${restart.at(-1)} ms; log verifies after every restart (${stats.auditEntries} entries) in ${dataDir}`,
+    `restart median ${restart[restart.length >> 1]} ms, max ${restart.at(-1)} ms; log verifies after every restart (${stats.auditEntries} entries) in ${valueOf('--store')[0]?.replace(/\/\/[^@/]*@/, '//') ?? dataDir}`,
 );

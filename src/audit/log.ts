@@ -169,12 +169,14 @@ export class AuditLog {
 
   /**
    * Whether appends are accepted; while the store is failing, first tries to reopen it (at most once
-   * per retryMs), so a readiness probe ends an outage even when no request arrives to append.
+   * per retryMs), so a readiness probe ends an outage even when no request arrives to append. A store
+   * behind a network (the cluster's PostgreSQL) must also answer now.
    */
   async ready(): Promise<boolean> {
     if (this.closed) return false;
     if (this.failure || this.reopening) await this.reopen().catch(() => {});
-    return this.failure === null;
+    if (this.failure !== null) return false;
+    return this.options.store.reachable ? await this.options.store.reachable().catch(() => false) : true;
   }
 
   /** Where the entries are kept (a PgAuditStore when the log is a cluster's). */

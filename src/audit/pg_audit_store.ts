@@ -301,6 +301,13 @@ export class PgAuditStore implements AuditStore {
     return sources;
   }
 
+  /** Whether the database answers (a readiness probe: one round trip on a pooled connection). */
+  async reachable(): Promise<boolean> {
+    if (this.closed) return false;
+    await this.pool.query('SELECT 1');
+    return true;
+  }
+
   /** Lines of the entries from seq `from` on, at most `limit`, in order. */
   async linesFrom(from: number, limit: number): Promise<string[]> {
     const { rows } = await this.pool.query<{ line: string }>(

@@ -34,6 +34,12 @@ export interface AuditStore {
    * into the log (entries handed to catchUp were durable before and stay so).
    */
   appendShared?(batch: SharedBatch): Promise<readonly SealedEntry[]>;
+  /**
+   * Present on a store behind a network (a database): whether it answers now. A shared store fails
+   * only the batch whose transaction failed, so the log has no failure to report while the database is
+   * down and idle; readiness asks this instead.
+   */
+  reachable?(): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -11,9 +11,11 @@ import type { AuditStore } from '../../src/audit/store.js';
 import type { Executor, TokenGate } from '../../src/executors/executor.js';
 import type { Inspectors } from '../../src/gateway/context.js';
 import { type RunningGateway, startGateway } from '../../src/gateway/serve.js';
+import { openPgStore } from '../../src/store/pg_store.js';
 import { openSqliteStore } from '../../src/store/sqlite_store.js';
 import type { Store } from '../../src/store/store.js';
 import { StoreError } from '../../src/store/store_error.js';
+import { freshSchema, PG_URL } from '../store/pg_helpers.js';
 
 /** A switch a test flips to start and stop a fault. */
 export interface Fault {
@@ -24,11 +26,18 @@ export interface Fault {
 export interface StoreEngine {
   name: string;
   open(dataDir: string): Promise<Store>;
+  /** Needs the machine's PostgreSQL (a suite skips it, with pgSkip's reason, when unreachable). */
+  postgres?: true;
 }
 
-/** The engines available here. PostgreSQL joins this list when its engine is merged. */
+/** The engines the suites run on: SQLite, and PostgreSQL in a fresh schema per test (dropped after). */
 export const STORE_ENGINES: StoreEngine[] = [
   { name: 'sqlite', open: (dataDir) => openSqliteStore(join(dataDir, 'carapace.db')) },
+  {
+    name: 'postgres',
+    postgres: true,
+    open: () => openPgStore({ url: PG_URL, schema: freshSchema('faults'), listen: false }),
+  },
 ];
 
 /**
@@ -85,15 +94,18 @@ export interface FaultGateway {
 export async function startFaultGateway(options: {
   dataDir: string;
   store?: Store;
+  /** A store URL as `serve --store` takes it (postgres://…: the store and the audit log in PostgreSQL). */
+  storeUrl?: string;
   auditStore?: AuditStore;
   inspectors?: Inspectors;
   executors?: (gate: TokenGate) => Executor[];
   executorTimeoutMs?: number;
 }): Promise<FaultGateway> {
-  const { store, ...rest } = options;
+  const { store, storeUrl, ...rest } = options;
   const gateway = await startGateway({
     ...rest,
     ...(store ? { openedStore: store } : {}),
+    ...(storeUrl ? { store: storeUrl } : {}),
     port: 0,
     dev: true,
     logLevel: 'silent',

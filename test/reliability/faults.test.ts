@@ -28,6 +28,9 @@ import {
   stoppableStore,
   tempDir,
 } from './fault_seams.js';
+import { pgSkip } from '../store/pg_helpers.js';
+
+const pgUnavailable = STORE_ENGINES.some((e) => e.postgres) ? await pgSkip() : false;
 
 /** Every audit entry of a data directory, parsed (complete lines only). */
 async function auditEntries(
@@ -97,103 +100,112 @@ function countingExecutor(runs: string[], upstream?: { hang: boolean }): (gate: 
 }
 
 for (const engine of STORE_ENGINES) {
-  test(`[${engine.name}] the database stops: 503 E_STORE_UNAVAILABLE, nothing runs, a token minted before is honoured after`, async () => {
-    const dataDir = tempDir();
-    const fault: Fault = { on: false };
-    const runs: string[] = [];
-    const g = await startFaultGateway({
-      dataDir,
-      store: stoppableStore(await engine.open(dataDir), fault),
-      executors: countingExecutor(runs),
-    });
-    try {
-      const { key, envelope } = await agentWithTelemetry(g, 'db-agent', 's-db');
-      const before = await g.call('/v1/actions', key, { envelope });
-      assert.equal(before.status, 200, JSON.stringify(before.body));
-      const token = before.body.token as string;
-
-      fault.on = true;
-      const propose = await g.call('/v1/actions', key, { envelope });
-      assert.equal(propose.status, 503);
-      isError(propose.body, 'E_STORE_UNAVAILABLE');
-      const execute = await g.call('/v1/execute', key, { token, tool: 'migrate_vm', args: MIGRATE });
-      assert.equal(execute.status, 503);
-      assert.ok(['E_STORE_UNAVAILABLE', 'E_TOKEN_LEDGER'].includes(execute.body.code as string));
-      assert.deepEqual(runs, [], 'nothing ran while the database was down');
-      const kinds = (await auditEntries(dataDir)).map((e) => e.kind);
-      assert.equal(kinds.filter((k) => k === 'execution').length, 0);
-
-      fault.on = false;
-      // The token was never redeemed: it runs once the database is back, and only once.
-      const after = await g.call('/v1/execute', key, { token, tool: 'migrate_vm', args: MIGRATE });
-      assert.equal(after.status, 200, JSON.stringify(after.body));
-      assert.equal(runs.length, 1);
-      const replay = await g.call('/v1/execute', key, { token, tool: 'migrate_vm', args: MIGRATE });
-      assert.deepEqual([replay.status, replay.body.code], [403, 'E_TOKEN_REPLAYED']);
-      assert.equal((await g.call('/v1/actions', key, { envelope })).status, 200);
-    } finally {
-      await g.close();
-    }
-    await verifies(dataDir);
-  });
-
-  test(`[${engine.name}] the audit disk fails (EIO): 503 E_AUDIT_UNAVAILABLE, no token without a record, recovery`, async () => {
-    const dataDir = tempDir();
-    const fault: Fault = { on: false };
-    const runs: string[] = [];
-    const g = await startFaultGateway({
-      dataDir,
-      store: await engine.open(dataDir),
-      auditStore: failingAuditStore(dataDir, fault),
-      executors: countingExecutor(runs),
-    });
-    try {
-      const { key, envelope } = await agentWithTelemetry(g, 'audit-agent', 's-audit');
-      const minted = await g.call('/v1/actions', key, { envelope });
-      assert.equal(minted.status, 200);
-
-      fault.on = true;
-      const propose = await g.call('/v1/actions', key, { envelope });
-      assert.equal(propose.status, 503);
-      isError(propose.body, 'E_AUDIT_UNAVAILABLE');
-      assert.equal(propose.body.token, undefined);
-      assert.equal((await g.call('/readyz', null)).status, 503, 'not ready while the audit log fails');
-      // The gate redeems, then cannot record the execution: the executor never acts (the token is
-      // spent: fail closed).
-      const execute = await g.call('/v1/execute', key, {
-        token: minted.body.token,
-        tool: 'migrate_vm',
-        args: MIGRATE,
+  const skip = engine.postgres ? pgUnavailable : false;
+  test(
+    `[${engine.name}] the database stops: 503 E_STORE_UNAVAILABLE, nothing runs, a token minted before is honoured after`,
+    { skip },
+    async () => {
+      const dataDir = tempDir();
+      const fault: Fault = { on: false };
+      const runs: string[] = [];
+      const g = await startFaultGateway({
+        dataDir,
+        store: stoppableStore(await engine.open(dataDir), fault),
+        executors: countingExecutor(runs),
       });
-      assert.equal(execute.status, 503);
-      isError(execute.body, 'E_AUDIT_UNAVAILABLE');
-      assert.deepEqual(runs, []);
+      try {
+        const { key, envelope } = await agentWithTelemetry(g, 'db-agent', 's-db');
+        const before = await g.call('/v1/actions', key, { envelope });
+        assert.equal(before.status, 200, JSON.stringify(before.body));
+        const token = before.body.token as string;
 
-      fault.on = false;
-      // The readiness probe alone reopens the log (a balancer sends no traffic to an unready gateway).
-      assert.equal((await eventually(() => g.call('/readyz', null), 200)).status, 200);
-      const again = await g.call('/v1/actions', key, { envelope });
-      assert.equal(again.status, 200, JSON.stringify(again.body));
-      const run = await g.call('/v1/execute', key, {
-        token: again.body.token,
-        tool: 'migrate_vm',
-        args: MIGRATE,
-      });
-      assert.equal(run.status, 200, JSON.stringify(run.body));
-      assert.equal(runs.length, 1);
-      // Every answered decision is in the log; the decision answered 503 is not claimed anywhere.
-      const entries = await auditEntries(dataDir);
-      for (const answered of [minted, again]) {
-        const { seq, hash } = answered.body.audit as { seq: number; hash: string };
-        assert.equal(entries[seq]?.hash, hash);
+        fault.on = true;
+        const propose = await g.call('/v1/actions', key, { envelope });
+        assert.equal(propose.status, 503);
+        isError(propose.body, 'E_STORE_UNAVAILABLE');
+        const execute = await g.call('/v1/execute', key, { token, tool: 'migrate_vm', args: MIGRATE });
+        assert.equal(execute.status, 503);
+        assert.ok(['E_STORE_UNAVAILABLE', 'E_TOKEN_LEDGER'].includes(execute.body.code as string));
+        assert.deepEqual(runs, [], 'nothing ran while the database was down');
+        const kinds = (await auditEntries(dataDir)).map((e) => e.kind);
+        assert.equal(kinds.filter((k) => k === 'execution').length, 0);
+
+        fault.on = false;
+        // The token was never redeemed: it runs once the database is back, and only once.
+        const after = await g.call('/v1/execute', key, { token, tool: 'migrate_vm', args: MIGRATE });
+        assert.equal(after.status, 200, JSON.stringify(after.body));
+        assert.equal(runs.length, 1);
+        const replay = await g.call('/v1/execute', key, { token, tool: 'migrate_vm', args: MIGRATE });
+        assert.deepEqual([replay.status, replay.body.code], [403, 'E_TOKEN_REPLAYED']);
+        assert.equal((await g.call('/v1/actions', key, { envelope })).status, 200);
+      } finally {
+        await g.close();
       }
-      const executed = entries.filter((e) => e.kind === 'execution').map((e) => e.payload.jti);
-      assert.deepEqual(executed, runs, 'every action that ran has its execution entry');
-    } finally {
-      await g.close();
-    }
-    await verifies(dataDir);
-  });
+      await verifies(dataDir);
+    },
+  );
+
+  test(
+    `[${engine.name}] the audit disk fails (EIO): 503 E_AUDIT_UNAVAILABLE, no token without a record, recovery`,
+    { skip },
+    async () => {
+      const dataDir = tempDir();
+      const fault: Fault = { on: false };
+      const runs: string[] = [];
+      const g = await startFaultGateway({
+        dataDir,
+        store: await engine.open(dataDir),
+        auditStore: failingAuditStore(dataDir, fault),
+        executors: countingExecutor(runs),
+      });
+      try {
+        const { key, envelope } = await agentWithTelemetry(g, 'audit-agent', 's-audit');
+        const minted = await g.call('/v1/actions', key, { envelope });
+        assert.equal(minted.status, 200);
+
+        fault.on = true;
+        const propose = await g.call('/v1/actions', key, { envelope });
+        assert.equal(propose.status, 503);
+        isError(propose.body, 'E_AUDIT_UNAVAILABLE');
+        assert.equal(propose.body.token, undefined);
+        assert.equal((await g.call('/readyz', null)).status, 503, 'not ready while the audit log fails');
+        // The gate redeems, then cannot record the execution: the executor never acts (the token is
+        // spent: fail closed).
+        const execute = await g.call('/v1/execute', key, {
+          token: minted.body.token,
+          tool: 'migrate_vm',
+          args: MIGRATE,
+        });
+        assert.equal(execute.status, 503);
+        isError(execute.body, 'E_AUDIT_UNAVAILABLE');
+        assert.deepEqual(runs, []);
+
+        fault.on = false;
+        // The readiness probe alone reopens the log (a balancer sends no traffic to an unready gateway).
+        assert.equal((await eventually(() => g.call('/readyz', null), 200)).status, 200);
+        const again = await g.call('/v1/actions', key, { envelope });
+        assert.equal(again.status, 200, JSON.stringify(again.body));
+        const run = await g.call('/v1/execute', key, {
+          token: again.body.token,
+          tool: 'migrate_vm',
+          args: MIGRATE,
+        });
+        assert.equal(run.status, 200, JSON.stringify(run.body));
+        assert.equal(runs.length, 1);
+        // Every answered decision is in the log; the decision answered 503 is not claimed anywhere.
+        const entries = await auditEntries(dataDir);
+        for (const answered of [minted, again]) {
+          const { seq, hash } = answered.body.audit as { seq: number; hash: string };
+          assert.equal(entries[seq]?.hash, hash);
+        }
+        const executed = entries.filter((e) => e.kind === 'execution').map((e) => e.payload.jti);
+        assert.deepEqual(executed, runs, 'every action that ran has its execution entry');
+      } finally {
+        await g.close();
+      }
+      await verifies(dataDir);
+    },
+  );
 }
 
 test('SQLite itself fails (SQLITE_FULL, SQLITE_IOERR): 503 E_STORE_UNAVAILABLE, never a 500; then normal', async () => {

@@ -3,8 +3,10 @@
 // from several agents, SIGKILLs it at a random moment, restarts it on the same data directory, and
 // checks: every decision answered 200 is in the audit log with the hash it was answered with, every
 // execution answered 200 too; no token's jti has two `execution` entries, and no token succeeds twice;
-// a token redeemed before the kill is refused after it; the audit log verifies. Used by
-// test/reliability/crash.test.ts (20 kills) and `npm run stress -- gateway-crash` (100 or more).
+// a token redeemed before the kill is refused after it; the audit log verifies. With `--store
+// postgres://…` among the serve arguments the log is read back from the database instead of the
+// segment files. Used by test/reliability/crash.test.ts (20 kills; 10 on PostgreSQL) and `npm run
+// stress -- gateway-crash` (100 or more).
 
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -20,8 +22,10 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isPostgresUrl, readClusterLog } from '../../src/audit/cluster_log.js';
 import { DEFAULT_ORIGIN, findKeyFiles, keysDir, segmentsDir } from '../../src/audit/log_files.js';
 import { listSegments } from '../../src/audit/segment_store.js';
+import { verifyLog } from '../../src/audit/verify.js';
 import { verifyDataDir } from '../audit/helpers.js';
 import { MIGRATE, TELEMETRY } from './fault_seams.js';
 
@@ -151,7 +155,7 @@ function auditEntries(
 }
 
 /** Verifies a copy of the log taken while the gateway runs (complete lines only). */
-async function verifySnapshot(dataDir: string): Promise<{ ok: boolean; detail: string }> {
+async function verifySnapshot(dataDir: string): Promise<{ ok: boolean; detail: string; entries: number }> {
   const copy = mkdtempSync(join(tmpdir(), 'carapace-crash-verify-'));
   try {
     mkdirSync(segmentsDir(copy), { recursive: true });
@@ -163,12 +167,63 @@ async function verifySnapshot(dataDir: string): Promise<{ ok: boolean; detail: s
       writeFileSync(join(segmentsDir(copy), name), bytes.subarray(0, bytes.lastIndexOf(0x0a) + 1));
     }
     const key = findKeyFiles(copy, DEFAULT_ORIGIN);
-    if (!key) return { ok: false, detail: 'no log key' };
+    if (!key) return { ok: false, detail: 'no log key', entries: 0 };
     const result = await verifyDataDir(copy, key.vkey);
-    return { ok: result.ok, detail: JSON.stringify(result).slice(0, 500) };
+    return { ok: result.ok, detail: JSON.stringify(result).slice(0, 500), entries: result.entries };
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }
+}
+
+type LogEntry = { seq: number; hash: string; kind: string; payload: { jti?: string; code?: string } };
+
+/**
+ * Where the gateway's audit log lives: the data directory's segment files, or, with `--store
+ * postgres://…` among the serve arguments, the cluster log in PostgreSQL (read back as `carapace audit
+ * verify --store` reads it, verified against the keys the instances recorded).
+ */
+interface LogReader {
+  /** The complete entries, indexed by seq. */
+  entries(): Promise<LogEntry[]>;
+  /** Verifies the log as it is now (the gateway may be appending). */
+  verify(): Promise<{ ok: boolean; detail: string; entries: number }>;
+}
+
+function logReader(dataDir: string, serveArgs: readonly string[]): LogReader {
+  const at = serveArgs.indexOf('--store');
+  const store = at === -1 ? undefined : serveArgs[at + 1];
+  if (!isPostgresUrl(store))
+    return {
+      entries: async () => auditEntries(dataDir, await listSegments(segmentsDir(dataDir))),
+      verify: () => verifySnapshot(dataDir),
+    };
+  return {
+    async entries() {
+      const { sources } = await readClusterLog(store);
+      const entries: LogEntry[] = [];
+      for (const source of sources)
+        for (const line of source.bytes.toString('utf8').split('\n'))
+          if (line) {
+            const e = JSON.parse(line) as LogEntry;
+            assert.equal(e.seq, entries.length, 'the cluster log has no gap');
+            entries.push(e);
+          }
+      return entries;
+    },
+    async verify() {
+      // A shared log's instances sign on their timer, not on open: entries a killed instance left
+      // unsigned are signed by the restarted one within a second (its timer covers the whole tree).
+      // A log with no checkpoint at all fails to verify until then, so this waits up to 5 s for it.
+      const until = Date.now() + 5000;
+      for (;;) {
+        const { sources, vkeys } = await readClusterLog(store);
+        const result = verifyLog(sources, { key: vkeys });
+        if (result.ok || Date.now() > until)
+          return { ok: result.ok, detail: JSON.stringify(result).slice(0, 500), entries: result.entries };
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    },
+  };
 }
 
 /** Runs `options.kills` kill-and-restart rounds on `dataDir`; throws on the first broken invariant. */
@@ -178,6 +233,7 @@ export async function crashGatewayRepeatedly(
 ): Promise<GatewayCrashStats> {
   const random = options.random ?? Math.random;
   const serveArgs = options.serveArgs ?? [];
+  const log = logReader(dataDir, serveArgs);
   const agentCount = options.agents ?? 4;
   const maxDelayMs = options.maxDelayMs ?? 400;
   const stats: GatewayCrashStats = {
@@ -300,7 +356,7 @@ export async function crashGatewayRepeatedly(
       stats.restartMs.push(Date.now() - spawned);
 
       // Nothing acknowledged is lost: every 200's audit reference is in the log, with its hash.
-      const entries = auditEntries(dataDir, await listSegments(segmentsDir(dataDir)));
+      const entries = await log.entries();
       for (const d of decisions)
         assert.equal(entries[d.seq]?.hash, d.hash, `round ${round}: decision ${d.seq} acknowledged but lost`);
       for (const x of executions)
@@ -357,7 +413,7 @@ export async function crashGatewayRepeatedly(
           );
       }
 
-      const verified = await verifySnapshot(dataDir);
+      const verified = await log.verify();
       assert.ok(
         verified.ok,
         `round ${round}: the audit log does not verify after restart: ${verified.detail}`,
@@ -374,10 +430,8 @@ export async function crashGatewayRepeatedly(
   const timer = setTimeout(() => gateway.child.kill('SIGKILL'), 10_000);
   await gateway.exited;
   clearTimeout(timer);
-  const key = findKeyFiles(dataDir, DEFAULT_ORIGIN);
-  assert.ok(key);
-  const final = await verifyDataDir(dataDir, key.vkey);
-  assert.ok(final.ok, `the log does not verify after the last stop: ${JSON.stringify(final)}`);
+  const final = await log.verify();
+  assert.ok(final.ok, `the log does not verify after the last stop: ${final.detail}`);
   stats.decisions = decisions.length;
   stats.executions = executions.length;
   stats.auditEntries = final.entries;

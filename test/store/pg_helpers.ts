@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { after, test } from 'node:test';
 import pg from 'pg';
 
@@ -63,4 +64,58 @@ export async function sqlIn(schema: string, sql: string, params: unknown[] = [])
   } finally {
     await client.end();
   }
+}
+
+/**
+ * A TCP proxy in front of PostgreSQL, standing for the database server: `cut()` closes it and every
+ * connection through it (the database is unreachable, new connections are refused); `restore()` listens
+ * again on the same port. `url(schema)` is the PostgreSQL URL through the proxy.
+ */
+export interface PgProxy {
+  url(schema?: string): string;
+  cut(): Promise<void>;
+  restore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function pgProxy(): Promise<PgProxy> {
+  const target = new URL(PG_URL);
+  const sockets = new Set<Socket>();
+  const listen = (port: number) =>
+    new Promise<Server>((resolve, reject) => {
+      const server = createServer((inbound) => {
+        const outbound = createConnection(Number(target.port || 5432), target.hostname);
+        for (const s of [inbound, outbound]) {
+          sockets.add(s);
+          s.on('error', () => {});
+          s.on('close', () => sockets.delete(s));
+        }
+        inbound.pipe(outbound).pipe(inbound);
+      });
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve(server));
+    });
+  let server: Server | null = await listen(0);
+  const port = (server.address() as { port: number }).port;
+  const cut = () =>
+    new Promise<void>((resolve) => {
+      const closing = server;
+      server = null;
+      for (const s of sockets) s.destroy();
+      if (closing) closing.close(() => resolve());
+      else resolve();
+    });
+  return {
+    url(schema) {
+      const url = new URL(PG_URL);
+      url.host = `127.0.0.1:${port}`;
+      if (schema !== undefined) url.searchParams.set('schema', schema);
+      return url.toString();
+    },
+    cut,
+    async restore() {
+      if (!server) server = await listen(port);
+    },
+    close: cut,
+  };
 }
