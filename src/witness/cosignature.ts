@@ -66,9 +66,13 @@ export function formatCosignerKey(key: Pick<CosignerKey, 'name' | 'publicKeyRaw'
 
 /** Parses a witness vkey (type 0x04), checking its key ID. */
 export function parseCosignerKey(text: string): CosignerKey {
-  const parts = text.trim().split('+');
-  const [name, idHex, encoded] = parts;
-  if (parts.length !== 3 || name === undefined || idHex === undefined || encoded === undefined)
+  const trimmed = text.trim();
+  const first = trimmed.indexOf('+');
+  const second = first < 0 ? -1 : trimmed.indexOf('+', first + 1);
+  const name = trimmed.slice(0, first);
+  const idHex = trimmed.slice(first + 1, second);
+  const encoded = trimmed.slice(second + 1);
+  if (second < 0)
     throw new CosignatureError('E_COSIGNER_KEY', 'a witness key has the form <name>+<hex key ID>+<base64 key>');
   if (!isValidKeyName(name))
     throw new CosignatureError('E_COSIGNER_KEY', `key name ${JSON.stringify(name)} is not valid`);
