@@ -34,6 +34,8 @@ export interface DeploymentFacts {
   agents: readonly { id: string; dpop_required: boolean; api_key_hash: string }[] | null;
   /** The gateway's own TEE, as detected for its output-signing key; null when the broker is off. */
   tee: { tee: string; reason?: string } | null;
+  /** The witnesses audit checkpoints are exported to, and whether each answered at start (none: absent). */
+  witnesses?: readonly { name: string; url: string; reachable: boolean }[];
 }
 
 export interface SecurityCheck {
@@ -206,9 +208,13 @@ export function assessDeployment(facts: DeploymentFacts): SecurityCheck[] {
       'audit-witness',
       'SH-3',
       'every audit checkpoint is cosigned by or exported to a witness',
-      false,
-      'not implemented: checkpoints are signed by the gateway only; there is no witness cosigning or export',
-      'needs an implementation: a witness client that submits each checkpoint and keeps the cosignature',
+      (facts.witnesses ?? []).some((w) => w.reachable),
+      facts.witnesses === undefined || facts.witnesses.length === 0
+        ? 'no witness configured: checkpoints are signed by the gateway only'
+        : facts.witnesses
+            .map((w) => `${w.name} at ${w.url} ${w.reachable ? 'reachable' : 'unreachable'} at start`)
+            .join('; '),
+      'run a witness (carapace witness serve) and start with --witness URL=WITNESS.vkey; each checkpoint is then cosigned (GET /v1/audit/witness, carapace audit verify --witness-key)',
     ),
   ];
 }
