@@ -48,13 +48,21 @@ export function parseWitnessFlag(flag: string): WitnessTarget {
   const url = eq < 0 ? '' : flag.slice(0, eq);
   const keyOption = flag.slice(eq + 1);
   if (!/^https?:\/\/[^\s]+$/.test(url))
-    throw failure('E_SERVE_OPTION', 'invalid --witness', `${flag}: use URL=WITNESS.vkey (http(s) URL of the witness)`);
+    throw failure(
+      'E_SERVE_OPTION',
+      'invalid --witness',
+      `${flag}: use URL=WITNESS.vkey (http(s) URL of the witness)`,
+    );
   let keyText = keyOption;
   if (!keyOption.includes('+')) {
     try {
       keyText = readFileSync(keyOption, 'utf8');
     } catch (e) {
-      throw failure('E_SERVE_OPTION', 'invalid --witness', `cannot read witness key ${keyOption}: ${(e as Error).message}`);
+      throw failure(
+        'E_SERVE_OPTION',
+        'invalid --witness',
+        `cannot read witness key ${keyOption}: ${(e as Error).message}`,
+      );
     }
   }
   try {

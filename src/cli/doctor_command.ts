@@ -72,7 +72,9 @@ async function probeWitnesses(
 ): Promise<{ name: string; url: string; reachable: boolean }[]> {
   return Promise.all(
     witnesses.map(async (w) => {
-      const reachable = await fetch(`${w.url.replace(/\/$/, '')}/healthz`, { signal: AbortSignal.timeout(5000) })
+      const reachable = await fetch(`${w.url.replace(/\/$/, '')}/healthz`, {
+        signal: AbortSignal.timeout(5000),
+      })
         .then((r) => r.ok)
         .catch(() => false);
       return { name: w.key.name, url: w.url, reachable };

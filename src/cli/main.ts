@@ -256,7 +256,7 @@ function deploymentFlags(command: Command): Command {
     )
     .option(
       '--witness <url=vkey>',
-      "submit each audit checkpoint to this witness (URL=its cosigner vkey file or text); repeat per witness",
+      'submit each audit checkpoint to this witness (URL=its cosigner vkey file or text); repeat per witness',
       (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     );
 }
@@ -359,7 +359,9 @@ sealed
   .action((options: SealedServeOptions) => runCommand(() => sealedServeCommand(options)));
 const witness = program
   .command('witness')
-  .description('a transparency-log witness that cosigns audit checkpoints (c2sp.org/tlog-witness; docs/audit.md)');
+  .description(
+    'a transparency-log witness that cosigns audit checkpoints (c2sp.org/tlog-witness; docs/audit.md)',
+  );
 witness
   .command('serve')
   .description('cosign checkpoints of the logs it trusts, each proved consistent with the last it cosigned')

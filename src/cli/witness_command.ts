@@ -2,9 +2,23 @@
 // its own Ed25519 key (made on first start in its data directory, never printed), trusts the log keys it
 // is given, and keeps durably the latest checkpoint it cosigned per log.
 
-import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
-import { generateSigningKey, readSigningKey, readVerifierKey, type SigningKey } from '../crypto/ed25519_key.js';
+import {
+  generateSigningKey,
+  readSigningKey,
+  readVerifierKey,
+  type SigningKey,
+} from '../crypto/ed25519_key.js';
 import type { VerifierKey } from '../crypto/signed_note.js';
 import { formatCosignerKey, parseCosignerKey } from '../witness/cosignature.js';
 import { buildWitnessServer } from '../witness/server.js';
@@ -47,7 +61,11 @@ export async function witnessServeCommand(options: WitnessServeOptions): Promise
     throw failure('E_WITNESS_OPTION', 'invalid --port', `${options.port}: a port from 0 to 65535`);
   const given = options.logKey ?? [];
   if (given.length === 0)
-    throw failure('E_WITNESS_OPTION', 'no log key', 'pass --log-key with the vkey of each log to witness (carapace keys show)');
+    throw failure(
+      'E_WITNESS_OPTION',
+      'no log key',
+      'pass --log-key with the vkey of each log to witness (carapace keys show)',
+    );
   let logKeys: VerifierKey[];
   let key: SigningKey;
   let witness: Witness;

@@ -473,7 +473,11 @@ export async function startGateway(
     if (witnesses && witnesses.length > 0) {
       ctx.witness = new WitnessExporter(ctx.audit, witnesses);
       const reachable = await ctx.witness.probe();
-      witnessFacts = witnesses.map((w, i) => ({ name: w.key.name, url: w.url, reachable: reachable[i] === true }));
+      witnessFacts = witnesses.map((w, i) => ({
+        name: w.key.name,
+        url: w.url,
+        reachable: reachable[i] === true,
+      }));
     }
     const facts = {
       ...(await deploymentFacts(ctx, dataListener, controlListener)),

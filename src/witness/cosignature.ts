@@ -73,7 +73,10 @@ export function parseCosignerKey(text: string): CosignerKey {
   const idHex = trimmed.slice(first + 1, second);
   const encoded = trimmed.slice(second + 1);
   if (second < 0)
-    throw new CosignatureError('E_COSIGNER_KEY', 'a witness key has the form <name>+<hex key ID>+<base64 key>');
+    throw new CosignatureError(
+      'E_COSIGNER_KEY',
+      'a witness key has the form <name>+<hex key ID>+<base64 key>',
+    );
   if (!isValidKeyName(name))
     throw new CosignatureError('E_COSIGNER_KEY', `key name ${JSON.stringify(name)} is not valid`);
   const bytes = decodeCanonicalBase64(encoded);
@@ -109,13 +112,19 @@ export function parseCosignatureLine(
   key: Pick<CosignerKey, 'name' | 'keyId'>,
 ): { time: number; signature: Buffer } | null {
   if (!line.startsWith(SIGNATURE_PREFIX))
-    throw new CosignatureError('E_COSIGNATURE_MALFORMED', 'a signature line starts with an em dash and a space');
+    throw new CosignatureError(
+      'E_COSIGNATURE_MALFORMED',
+      'a signature line starts with an em dash and a space',
+    );
   const rest = line.slice(SIGNATURE_PREFIX.length);
   const space = rest.lastIndexOf(' ');
   const name = rest.slice(0, space);
   const bytes = space < 0 ? null : decodeCanonicalBase64(rest.slice(space + 1));
   if (bytes === null || bytes.length < 4)
-    throw new CosignatureError('E_COSIGNATURE_MALFORMED', 'the signature is not base64 of a key ID and a signature');
+    throw new CosignatureError(
+      'E_COSIGNATURE_MALFORMED',
+      'the signature is not base64 of a key ID and a signature',
+    );
   if (name !== key.name || bytes.readUInt32BE(0) !== key.keyId) return null;
   if (bytes.length !== 4 + 8 + 64)
     throw new CosignatureError('E_COSIGNATURE_MALFORMED', `a cosignature is 76 bytes, not ${bytes.length}`);

@@ -86,7 +86,12 @@ export class WitnessExporter {
 
   status(): ExporterStatus {
     return {
-      witnesses: this.targets.map(({ name, url, cosignedSize, lastError }) => ({ name, url, cosignedSize, lastError })),
+      witnesses: this.targets.map(({ name, url, cosignedSize, lastError }) => ({
+        name,
+        url,
+        cosignedSize,
+        lastError,
+      })),
       allCosigned: this.targets.every((t) => t.cosignedSize > this.lastNeeding),
       lastNeeding: this.lastNeeding,
     };
@@ -125,7 +130,8 @@ export class WitnessExporter {
         state.lastError = `the witness has size ${old}, larger than this log's checkpoint ${checkpoint.size}`;
         return;
       }
-      const proof = old > 0 && old < checkpoint.size ? this.log.tree.consistencyProof(old, checkpoint.size) : [];
+      const proof =
+        old > 0 && old < checkpoint.size ? this.log.tree.consistencyProof(old, checkpoint.size) : [];
       let response: Response;
       try {
         response = await fetch(`${state.target.url.replace(/\/$/, '')}/add-checkpoint`, {
@@ -140,7 +146,9 @@ export class WitnessExporter {
       }
       const body = await response.text().catch(() => '');
       if (response.status === 409) {
-        const size = Number(response.headers.get('x-tlog-size') ?? (safeJson(body) as { size?: unknown })?.size);
+        const size = Number(
+          response.headers.get('x-tlog-size') ?? (safeJson(body) as { size?: unknown })?.size,
+        );
         if (!Number.isSafeInteger(size) || size === state.knownSize) {
           state.lastError = `refused (409): ${detailOf(body)}`;
           return;

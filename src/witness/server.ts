@@ -21,7 +21,9 @@ export function buildWitnessServer(witness: Witness, publicKeyRaw: Buffer): Fast
       return reply.type('text/plain; charset=utf-8').send(lines);
     } catch (e) {
       const error =
-        e instanceof WitnessError ? e : new WitnessError('E_WITNESS_STATE', 'the witness failed to process the request');
+        e instanceof WitnessError
+          ? e
+          : new WitnessError('E_WITNESS_STATE', 'the witness failed to process the request');
       if (error.size !== undefined) reply.header('x-tlog-size', String(error.size));
       return reply.code(WITNESS_ERROR_STATUS[error.code]).send({
         error: error.code === 'E_WITNESS_CONFLICT' ? 'conflict' : 'refused',

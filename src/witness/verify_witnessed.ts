@@ -31,13 +31,16 @@ export type WitnessVerifyResult =
   | { ok: true; cosignatures: number; coveredBy: Record<string, number> }
   | { ok: false; seq: number | null; problem: string };
 
-export function verifyWitnessed(sources: readonly LogSource[], witnessKeys: readonly CosignerKey[]): WitnessVerifyResult {
+export function verifyWitnessed(
+  sources: readonly LogSource[],
+  witnessKeys: readonly CosignerKey[],
+): WitnessVerifyResult {
   const checkpointTexts = new Map<string, string>(); // `${size} ${root}` → note text
   const covered = new Map<string, number>(witnessKeys.map((k) => [k.name, 0]));
   let lastNeeding = -1;
   let cosignatures = 0;
   for (const source of sources) {
-    for (let offset = source.start; offset < source.bytes.length; ) {
+    for (let offset = source.start; offset < source.bytes.length;) {
       const newline = source.bytes.indexOf(0x0a, offset);
       if (newline === -1) break;
       const decoded = decodeLine(Buffer.from(source.bytes.subarray(offset, newline)));
@@ -55,7 +58,11 @@ export function verifyWitnessed(sources: readonly LogSource[], witnessKeys: read
         if (key === undefined) continue; // a witness this verifier does not require
         const text = checkpointTexts.get(`${p.size} ${p.root}`);
         if (text === undefined)
-          return { ok: false, seq: entry.seq, problem: `cosignature of size ${p.size} for a checkpoint the log does not hold before it` };
+          return {
+            ok: false,
+            seq: entry.seq,
+            problem: `cosignature of size ${p.size} for a checkpoint the log does not hold before it`,
+          };
         try {
           verifyCosignature(text, p.cosignature, key);
         } catch (e) {

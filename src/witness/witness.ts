@@ -70,7 +70,8 @@ export function parseAddCheckpoint(body: string): AddCheckpointRequest {
   let cursor = 0;
   for (;;) {
     const end = body.indexOf('\n', cursor);
-    if (end < 0) throw new WitnessError('E_WITNESS_MALFORMED', 'expected an empty line before the checkpoint');
+    if (end < 0)
+      throw new WitnessError('E_WITNESS_MALFORMED', 'expected an empty line before the checkpoint');
     const line = body.slice(cursor, end);
     cursor = end + 1;
     if (line === '') break;
@@ -144,19 +145,28 @@ export class Witness {
     }
     const trusted = this.options.logKeys.filter((k) => k.name === checkpoint.origin);
     if (trusted.length === 0)
-      throw new WitnessError('E_WITNESS_UNKNOWN_LOG', `no trusted log key for origin ${JSON.stringify(checkpoint.origin)}`);
+      throw new WitnessError(
+        'E_WITNESS_UNKNOWN_LOG',
+        `no trusted log key for origin ${JSON.stringify(checkpoint.origin)}`,
+      );
     let logKey: VerifierKey | undefined;
     try {
       const opened = openNote(note, trusted);
       const signer = opened.signatures.find((s) => s.verified);
       logKey = trusted.find((k) => k.keyId === signer?.keyId);
     } catch (e) {
-      throw new WitnessError('E_WITNESS_LOG_SIGNATURE', `the log's signature does not verify: ${(e as Error).message}`);
+      throw new WitnessError(
+        'E_WITNESS_LOG_SIGNATURE',
+        `the log's signature does not verify: ${(e as Error).message}`,
+      );
     }
     if (logKey === undefined)
       throw new WitnessError('E_WITNESS_LOG_SIGNATURE', 'no signature by a trusted log key');
     if (oldSize > checkpoint.size)
-      throw new WitnessError('E_WITNESS_OLD_SIZE', `old size ${oldSize} is larger than the checkpoint size ${checkpoint.size}`);
+      throw new WitnessError(
+        'E_WITNESS_OLD_SIZE',
+        `old size ${oldSize} is larger than the checkpoint size ${checkpoint.size}`,
+      );
     const previous = this.state.get(checkpoint.origin);
     const knownSize = previous?.size ?? 0;
     if (oldSize !== knownSize)
@@ -168,7 +178,10 @@ export class Witness {
     const root = checkpoint.rootHash.toString('base64');
     if (previous === undefined || oldSize === 0) {
       if (proof.length !== 0)
-        throw new WitnessError('E_WITNESS_PROOF', 'the consistency proof must be empty when the old size is 0');
+        throw new WitnessError(
+          'E_WITNESS_PROOF',
+          'the consistency proof must be empty when the old size is 0',
+        );
     } else if (oldSize === checkpoint.size) {
       if (root !== previous.root || proof.length !== 0)
         throw new WitnessError(
@@ -178,9 +191,18 @@ export class Witness {
         );
     } else {
       try {
-        verifyConsistency(oldSize, checkpoint.size, proof, Buffer.from(previous.root, 'base64'), checkpoint.rootHash);
+        verifyConsistency(
+          oldSize,
+          checkpoint.size,
+          proof,
+          Buffer.from(previous.root, 'base64'),
+          checkpoint.rootHash,
+        );
       } catch (e) {
-        throw new WitnessError('E_WITNESS_PROOF', `the consistency proof does not verify: ${(e as Error).message}`);
+        throw new WitnessError(
+          'E_WITNESS_PROOF',
+          `the consistency proof does not verify: ${(e as Error).message}`,
+        );
       }
     }
     const entry: WitnessedLog = {

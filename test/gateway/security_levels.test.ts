@@ -99,7 +99,9 @@ test('SH-3 requirements without an implementation are unmet and say so, even wit
   assert.equal(checks.get('audit-witness')?.pass, false);
   assert.match(checks.get('audit-witness')?.evidence ?? '', /no witness configured/);
   const witnessed = (reachable: boolean) =>
-    byId({ ...embedded, witnesses: [{ name: 'w.example/1', url: 'http://w:8789', reachable }] }).get('audit-witness');
+    byId({ ...embedded, witnesses: [{ name: 'w.example/1', url: 'http://w:8789', reachable }] }).get(
+      'audit-witness',
+    );
   assert.equal(witnessed(true)?.pass, true);
   assert.equal(witnessed(false)?.pass, false);
   assert.match(witnessed(false)?.evidence ?? '', /w\.example\/1 at http:\/\/w:8789 unreachable at start/);

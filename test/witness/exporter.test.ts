@@ -63,7 +63,9 @@ test('every checkpoint of a growing log is cosigned in the audit, and the offlin
   const dataDir = tempDataDir();
   const log = await openLog(dataDir);
   const w = await startWitness(findKeyFiles(dataDir, DEFAULT_ORIGIN));
-  const exporter = new WitnessExporter(log, [{ url: w.url, key: cosignerKeyOf(witnessKey) }], { retryMs: 100 });
+  const exporter = new WitnessExporter(log, [{ url: w.url, key: cosignerKeyOf(witnessKey) }], {
+    retryMs: 100,
+  });
   for (let i = 0; i < 23; i++) await log.append('test.event', { i });
   await log.checkpoint();
   await until('all cosigned', () => exporter.status().allCosigned);
@@ -83,7 +85,9 @@ test('a tampered or a missing cosignature fails the offline check', async () => 
   const dataDir = tempDataDir();
   const log = await openLog(dataDir);
   const w = await startWitness(findKeyFiles(dataDir, DEFAULT_ORIGIN));
-  const exporter = new WitnessExporter(log, [{ url: w.url, key: cosignerKeyOf(witnessKey) }], { retryMs: 100 });
+  const exporter = new WitnessExporter(log, [{ url: w.url, key: cosignerKeyOf(witnessKey) }], {
+    retryMs: 100,
+  });
   for (let i = 0; i < 7; i++) await log.append('test.event', { i });
   await log.checkpoint();
   await until('all cosigned', () => exporter.status().allCosigned);
@@ -102,13 +106,19 @@ test('a tampered or a missing cosignature fails the offline check', async () => 
   const m = /("cosignature":"— witness\.test\/w1 )([A-Za-z0-9+/]{20})/.exec(original);
   assert.ok(m);
   const flipped = (m[2] as string).replace(/^./, (c) => (c === 'A' ? 'B' : 'A'));
-  writeLines(path, lines.map((l, j) => (j === i ? original.replace(m[0], `${m[1]}${flipped}`) : l)));
+  writeLines(
+    path,
+    lines.map((l, j) => (j === i ? original.replace(m[0], `${m[1]}${flipped}`) : l)),
+  );
   const { sources } = await readDataDirLog(dataDir);
   const tampered = verifyWitnessed(sources, [cosignerKeyOf(witnessKey)]);
   assert.equal(tampered.ok, false);
 
   // Missing: the cosignature records removed (the log itself is re-verified separately by audit verify).
-  writeLines(path, lines.filter((l) => !l.includes('"checkpoint.cosigned"')));
+  writeLines(
+    path,
+    lines.filter((l) => !l.includes('"checkpoint.cosigned"')),
+  );
   const { sources: without } = await readDataDirLog(dataDir);
   const missing = verifyWitnessed(without, [cosignerKeyOf(witnessKey)]);
   assert.equal(missing.ok, false);

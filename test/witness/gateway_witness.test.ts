@@ -68,12 +68,19 @@ test('a gateway exports its checkpoints to a witness; an outage is reported and 
   const status = async () => (await call('GET', '/v1/audit/witness')).body;
   try {
     for (let i = 0; i < 3; i++)
-      assert.equal((await call('POST', '/v1/admin/principals', { name: `a${i}`, role: 'agent' })).status, 201);
+      assert.equal(
+        (await call('POST', '/v1/admin/principals', { name: `a${i}`, role: 'agent' })).status,
+        201,
+      );
     await until('cosigned', async () => (await status()).all_cosigned === true);
 
     await witness.close();
-    for (let i = 3; i < 6; i++) // audited admin actions still go through
-      assert.equal((await call('POST', '/v1/admin/principals', { name: `a${i}`, role: 'agent' })).status, 201);
+    for (let i = 3; i < 6; i++)
+      // audited admin actions still go through
+      assert.equal(
+        (await call('POST', '/v1/admin/principals', { name: `a${i}`, role: 'agent' })).status,
+        201,
+      );
     await until('the gap reported', async () => {
       const s = await status();
       const w = (s.witnesses as { last_error: string | null }[])[0];

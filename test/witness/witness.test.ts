@@ -36,7 +36,12 @@ function textOf(n: string): string {
   return n.slice(0, n.lastIndexOf('\n\n') + 1);
 }
 function newWitness(dataDir = mkdtempSync(join(tmpdir(), 'carapace-witness-'))): Witness {
-  return new Witness({ dataDir, key: witnessKey, logKeys: [verifierKeyOf(logKey)], clock: () => new Date(1_700_000_000_000) });
+  return new Witness({
+    dataDir,
+    key: witnessKey,
+    logKeys: [verifierKeyOf(logKey)],
+    clock: () => new Date(1_700_000_000_000),
+  });
 }
 async function refused(p: Promise<unknown>, code: string, size?: number): Promise<void> {
   await assert.rejects(p, (e: unknown) => {
@@ -107,9 +112,15 @@ test('refuses a fork (another root at the same size), a rollback, a bad proof, a
   await refused(w.addCheckpoint({ oldSize: 0, proof: [], note: note(t, 5) }), 'E_WITNESS_CONFLICT', 8);
   await refused(w.addCheckpoint({ oldSize: 8, proof: [], note: note(t, 5) }), 'E_WITNESS_OLD_SIZE');
   const stranger = generateSigningKey('other.local/log');
-  await refused(w.addCheckpoint({ oldSize: 0, proof: [], note: note(t, 9, stranger) }), 'E_WITNESS_UNKNOWN_LOG');
+  await refused(
+    w.addCheckpoint({ oldSize: 0, proof: [], note: note(t, 9, stranger) }),
+    'E_WITNESS_UNKNOWN_LOG',
+  );
   const impostor = generateSigningKey('test.local/log');
-  await refused(w.addCheckpoint({ oldSize: 8, proof: t.consistencyProof(8, 9), note: note(t, 9, impostor) }), 'E_WITNESS_LOG_SIGNATURE');
+  await refused(
+    w.addCheckpoint({ oldSize: 8, proof: t.consistencyProof(8, 9), note: note(t, 9, impostor) }),
+    'E_WITNESS_LOG_SIGNATURE',
+  );
   assert.equal(w.latest(logKey.name)?.size, 8, 'nothing refused moved the state');
   await w.addCheckpoint({ oldSize: 8, proof: t.consistencyProof(8, 10), note: note(t, 10) });
 });
@@ -140,15 +151,30 @@ test('HTTP: 200 with cosignature lines, 409 with the size, JSON errors', async (
   const w = newWitness();
   const app = buildWitnessServer(w, witnessKey.publicKeyRaw);
   const t = tree(4);
-  const ok = await app.inject({ method: 'POST', url: '/add-checkpoint', payload: formatAddCheckpoint({ oldSize: 0, proof: [], note: note(t) }), headers: { 'content-type': 'text/plain' } });
+  const ok = await app.inject({
+    method: 'POST',
+    url: '/add-checkpoint',
+    payload: formatAddCheckpoint({ oldSize: 0, proof: [], note: note(t) }),
+    headers: { 'content-type': 'text/plain' },
+  });
   assert.equal(ok.statusCode, 200);
   assert.match(ok.body, /^— witness\.test\/w1 [A-Za-z0-9+/=]+\n$/);
-  const conflict = await app.inject({ method: 'POST', url: '/add-checkpoint', payload: formatAddCheckpoint({ oldSize: 0, proof: [], note: note(t, 2) }), headers: { 'content-type': 'text/plain' } });
+  const conflict = await app.inject({
+    method: 'POST',
+    url: '/add-checkpoint',
+    payload: formatAddCheckpoint({ oldSize: 0, proof: [], note: note(t, 2) }),
+    headers: { 'content-type': 'text/plain' },
+  });
   assert.equal(conflict.statusCode, 409);
   assert.equal(conflict.headers['x-tlog-size'], '4');
   assert.deepEqual(Object.keys(conflict.json()).sort(), ['code', 'detail', 'error', 'size']);
   assert.equal(conflict.json().size, 4);
-  const junk = await app.inject({ method: 'POST', url: '/add-checkpoint', payload: 'nonsense', headers: { 'content-type': 'text/plain' } });
+  const junk = await app.inject({
+    method: 'POST',
+    url: '/add-checkpoint',
+    payload: 'nonsense',
+    headers: { 'content-type': 'text/plain' },
+  });
   assert.equal(junk.statusCode, 400);
   assert.equal(junk.json().code, 'E_WITNESS_MALFORMED');
   await app.close();
