@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { signCheckpoint } from '../../src/audit/checkpoint.js';
 import { hashLeaf, MerkleTree } from '../../src/audit/merkle.js';
 import { generateSigningKey, verifierKeyOf } from '../../src/crypto/ed25519_key.js';
@@ -178,4 +179,40 @@ test('HTTP: 200 with cosignature lines, 409 with the size, JSON errors', async (
   assert.equal(junk.statusCode, 400);
   assert.equal(junk.json().code, 'E_WITNESS_MALFORMED');
   await app.close();
+});
+
+test('property: any increasing sequence of sizes is cosigned; a log forked at any leaf is refused after', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.uniqueArray(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 6 }),
+      fc.integer({ min: 0, max: 63 }),
+      async (sizes, forkAt) => {
+        sizes.sort((a, b) => a - b);
+        const w = newWitness();
+        const t = tree(64);
+        let old = 0;
+        for (const size of sizes) {
+          await w.addCheckpoint({
+            oldSize: old,
+            proof: old === 0 ? [] : t.consistencyProof(old, size),
+            note: note(t, size),
+          });
+          old = size;
+        }
+        // A log equal to t except at leaf forkAt < old: no checkpoint of it at size >= old is cosigned.
+        if (forkAt >= old) return;
+        const forked = new MerkleTree();
+        for (let i = 0; i < 64; i++) forked.append(hashLeaf(Buffer.from(i === forkAt ? 'forked' : `a${i}`)));
+        for (const size of [old, Math.min(64, old + 1), 64]) {
+          const proof = size === old ? [] : forked.consistencyProof(old, size);
+          await assert.rejects(
+            w.addCheckpoint({ oldSize: old, proof, note: note(forked, size) }),
+            WitnessError,
+          );
+        }
+        assert.equal(w.latest(logKey.name)?.size, old);
+      },
+    ),
+    { numRuns: 40 },
+  );
 });
