@@ -158,3 +158,29 @@ test('witness down: appends flow, the gap is reported; back up: later checkpoint
   const result = await check(dataDir);
   assert.ok(result.ok, JSON.stringify(result));
 });
+
+test('a restarted gateway learns the size the witness has (409) and proves consistency from it', async () => {
+  const dataDir = tempDataDir();
+  let log = await openLog(dataDir);
+  const w = await startWitness(findKeyFiles(dataDir, DEFAULT_ORIGIN));
+  const target = { url: w.url, key: cosignerKeyOf(witnessKey) };
+  let exporter = new WitnessExporter(log, [target], { retryMs: 100 });
+  for (let i = 0; i < 9; i++) await log.append('test.event', { i });
+  await log.checkpoint();
+  await until('cosigned in the first run', () => exporter.status().allCosigned);
+  const firstSize = exporter.status().witnesses[0]?.cosignedSize ?? 0;
+  await exporter.close();
+  await log.close();
+
+  log = await openLog(dataDir);
+  exporter = new WitnessExporter(log, [target], { retryMs: 100 });
+  for (let i = 0; i < 5; i++) await log.append('test.event', { i: 100 + i });
+  await log.checkpoint();
+  await until('cosigned in the second run', () => exporter.status().allCosigned);
+  assert.ok((exporter.status().witnesses[0]?.cosignedSize ?? 0) > firstSize);
+  await exporter.close();
+  await log.close();
+  await w.app.close();
+  const result = await check(dataDir);
+  assert.ok(result.ok, JSON.stringify(result));
+});
