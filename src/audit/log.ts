@@ -76,6 +76,8 @@ export class AuditLog {
   private readonly shared: boolean;
   /** Shared store: a checkpoint is waiting for its seq, so no second one is queued. */
   private checkpointQueued = false;
+  /** Told of each entry once it is durable (the witness exporter); a listener that throws is ignored. */
+  private listeners: ((entry: AuditEntry) => void)[] = [];
 
   private constructor(private readonly options: AuditLogOptions) {
     this.checkpointEvery = options.checkpointEvery ?? 1000;
@@ -198,6 +200,21 @@ export class AuditLog {
     return this.latest;
   }
 
+  /** Calls `listener` with every entry this log makes durable from now on (not those read at open). */
+  onDurable(listener: (entry: AuditEntry) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private tell(entry: AuditEntry): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(entry);
+      } catch {
+        // an observer's failure is its own; the entry is durable either way
+      }
+    }
+  }
+
   /** Appends one entry; resolves when it is durable. Fails closed once the store has failed. */
   append(kind: string, payload: unknown): Promise<AuditEntry> {
     if (this.closed) return Promise.reject(new AuditLogError('E_AUDIT_CLOSED', 'the audit log is closed'));
@@ -260,6 +277,7 @@ export class AuditLog {
       for (const s of sealed) this.adopt(s.entry, s.leafHash);
       this.durable = this.nextSeq;
       batch.forEach((p, i) => p.resolve((sealed[i] as SealedEntry).entry));
+      for (const s of sealed) this.tell(s.entry);
       await this.checkpointIfDue(false);
     }
     this.flushing = null;
@@ -280,6 +298,7 @@ export class AuditLog {
       }
       this.durable += batch.length;
       for (const p of batch) p.resolve((p.sealed as SealedEntry).entry);
+      for (const p of batch) this.tell((p.sealed as SealedEntry).entry);
       await this.checkpointIfDue(false);
     }
     this.flushing = null;

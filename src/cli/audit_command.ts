@@ -2,7 +2,7 @@
 // export also read a cluster's log from PostgreSQL (`--store postgres://…`), whose checkpoints are signed
 // by several instance keys: `--key` may be given once per instance.
 
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { readBundle, writeBundle, writeBundleOfSources } from '../audit/bundle.js';
 import { isPostgresUrl, readClusterLog } from '../audit/cluster_log.js';
 import { openCheckpoint } from '../audit/checkpoint.js';
@@ -12,6 +12,8 @@ import { verifyReceipt } from '../audit/receipt.js';
 import { type LogSource, verifyLogParallel } from '../audit/verify.js';
 import { readVerifierKey } from '../crypto/ed25519_key.js';
 import { formatVerifierKey, parseVerifierKey, type VerifierKey } from '../crypto/signed_note.js';
+import { type CosignerKey, parseCosignerKey } from '../witness/cosignature.js';
+import { verifyWitnessed } from '../witness/verify_witnessed.js';
 import { resolveDataDir } from './data_dir.js';
 import { failure, parseJson, printJson, readTextFile } from './io.js';
 
@@ -20,6 +22,14 @@ function loadKey(keyOption: string): VerifierKey {
     return readVerifierKey(keyOption);
   } catch (e) {
     throw failure('E_KEY_INVALID', 'cannot read the verifier key', (e as Error).message);
+  }
+}
+
+function loadWitnessKey(keyOption: string): CosignerKey {
+  try {
+    return parseCosignerKey(keyOption.includes('+') ? keyOption : readFileSync(keyOption, 'utf8'));
+  } catch (e) {
+    throw failure('E_KEY_INVALID', 'cannot read the witness key', (e as Error).message);
   }
 }
 
@@ -40,8 +50,11 @@ export async function auditVerifyCommand(
     origin?: string;
     maxUnsigned?: string;
     store?: string;
+    /** Witness vkeys (files or text): every entry must lie under a checkpoint each one cosigned. */
+    witnessKey?: string | string[];
   },
 ): Promise<number> {
+  const witnessKeys = [options.witnessKey ?? []].flat().map(loadWitnessKey);
   let sources: LogSource[];
   let ownKeys: VerifierKey[];
   if (options.store !== undefined) {
@@ -94,6 +107,8 @@ export async function auditVerifyCommand(
   const maxUnsigned = options.maxUnsigned === undefined ? undefined : Number(options.maxUnsigned);
   if (maxUnsigned !== undefined && !(Number.isSafeInteger(maxUnsigned) && maxUnsigned >= 0))
     throw failure('E_ARG_INVALID', 'invalid --max-unsigned', '--max-unsigned must be an integer ≥ 0');
+  // The verifier consumes the bytes it reads: the witness check reads its own copy.
+  const copies = witnessKeys.length > 0 ? sources.map((s) => ({ ...s, bytes: Buffer.from(s.bytes) })) : [];
   const result = await verifyLogParallel(sources, {
     key: keys,
     ...(knownCheckpoint ? { knownCheckpoint } : {}),
@@ -104,6 +119,20 @@ export async function auditVerifyCommand(
     given.length > 0
       ? named
       : `${named} taken from the log itself (pass --key to check against a key you trust)`;
+  if (result.ok && witnessKeys.length > 0) {
+    const witnessed = verifyWitnessed(copies, witnessKeys);
+    if (!witnessed.ok) {
+      process.stdout.write(
+        `FAIL${witnessed.seq === null ? '' : ` at seq ${witnessed.seq}`} (witness): ${witnessed.problem}\n`,
+      );
+      return 1;
+    }
+    process.stdout.write(
+      `witnessed: ${plural(witnessed.cosignatures, 'cosignature')}; ${Object.entries(witnessed.coveredBy)
+        .map(([name, size]) => `${name} cosigned up to size ${size}`)
+        .join(', ')}\n`,
+    );
+  }
   if (result.ok) {
     const tail =
       result.uncovered > 0 ? `; ${result.uncovered} newest entries not yet under a checkpoint` : '';

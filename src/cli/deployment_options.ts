@@ -1,8 +1,11 @@
 // The flags that say how a gateway is deployed (planes, listeners, TLS, security level), parsed once for
 // `carapace serve`, which starts with them, and `carapace doctor`, which checks them without starting.
 
+import { readFileSync } from 'node:fs';
 import type { ListenerConfig, TlsFiles } from '../gateway/listeners.js';
 import { isSecurityLevel, SECURITY_LEVELS, type SecurityLevel } from '../gateway/security_levels.js';
+import { parseCosignerKey } from '../witness/cosignature.js';
+import type { WitnessTarget } from '../witness/exporter.js';
 import { failure } from './io.js';
 
 export const SECURITY_LEVEL_ENV = 'CARAPACE_SECURITY_LEVEL';
@@ -21,6 +24,8 @@ export interface DeploymentFlags {
   controlClientCa?: string;
   securityLevel?: string;
   revocationCacheMs?: string;
+  /** `URL=WITNESS_VKEY_FILE` (or `URL=<vkey text>`), once per witness. */
+  witness?: string[];
 }
 
 export interface Deployment {
@@ -33,6 +38,38 @@ export interface Deployment {
   securityLevel?: SecurityLevel;
   /** From --revocation-cache-ms, else 0 at SH-2 and above, else undefined (each tier's SLA). */
   revocationCacheMaxMs?: number;
+  /** Witnesses each audit checkpoint is submitted to. */
+  witnesses?: WitnessTarget[];
+}
+
+/** `URL=KEY`: the witness's submission prefix and its cosigner vkey (type 0x04), as text or a file. */
+export function parseWitnessFlag(flag: string): WitnessTarget {
+  const eq = flag.indexOf('=');
+  const url = eq < 0 ? '' : flag.slice(0, eq);
+  const keyOption = flag.slice(eq + 1);
+  if (!/^https?:\/\/[^\s]+$/.test(url))
+    throw failure(
+      'E_SERVE_OPTION',
+      'invalid --witness',
+      `${flag}: use URL=WITNESS.vkey (http(s) URL of the witness)`,
+    );
+  let keyText = keyOption;
+  if (!keyOption.includes('+')) {
+    try {
+      keyText = readFileSync(keyOption, 'utf8');
+    } catch (e) {
+      throw failure(
+        'E_SERVE_OPTION',
+        'invalid --witness',
+        `cannot read witness key ${keyOption}: ${(e as Error).message}`,
+      );
+    }
+  }
+  try {
+    return { url, key: parseCosignerKey(keyText) };
+  } catch (e) {
+    throw failure('E_SERVE_OPTION', 'invalid --witness', `${keyOption}: ${(e as Error).message}`);
+  }
 }
 
 function port(text: string | undefined, fallback: number, flag: string): number {
@@ -109,5 +146,6 @@ export function parseDeployment(flags: DeploymentFlags): Deployment {
     ...(controlTls ? { controlTls } : {}),
     ...(isSecurityLevel(level) ? { securityLevel: level } : {}),
     ...(revocationCacheMaxMs !== undefined ? { revocationCacheMaxMs } : {}),
+    ...(flags.witness && flags.witness.length > 0 ? { witnesses: flags.witness.map(parseWitnessFlag) } : {}),
   };
 }

@@ -24,6 +24,7 @@ import { Vault } from '../vault/vault.js';
 import { resolveDataDir } from './data_dir.js';
 import { type DeploymentFlags, parseDeployment } from './deployment_options.js';
 import { failure } from './io.js';
+import type { WitnessTarget } from '../witness/exporter.js';
 
 export async function doctorCommand(
   options: DeploymentFlags &
@@ -47,6 +48,7 @@ export async function doctorCommand(
     principals: await principalsOf(dataDir),
     ...(options.broker ? ownTee(dataDir, options) : { tee: null }),
   });
+  if (deployment.witnesses) facts.witnesses = await probeWitnesses(deployment.witnesses);
   const checks = assessDeployment(facts);
   const met = levelMet(checks);
   const asked = options.level ?? deployment.securityLevel;
@@ -67,6 +69,22 @@ export async function doctorCommand(
     );
   }
   return ok ? 0 : 1;
+}
+
+/** Whether each configured witness answers its health check now. */
+async function probeWitnesses(
+  witnesses: readonly WitnessTarget[],
+): Promise<{ name: string; url: string; reachable: boolean }[]> {
+  return Promise.all(
+    witnesses.map(async (w) => {
+      const reachable = await fetch(`${w.url.replace(/\/$/, '')}/healthz`, {
+        signal: AbortSignal.timeout(5000),
+      })
+        .then((r) => r.ok)
+        .catch(() => false);
+      return { name: w.key.name, url: w.url, reachable };
+    }),
+  );
 }
 
 function line(c: SecurityCheck): string {

@@ -24,6 +24,7 @@ import { decideCommand } from './decide_command.js';
 import { type DemoOptions, demoCommand } from './demo_command.js';
 import { scenariosCommand } from './scenarios_command.js';
 import { type InspectOptions, inspectCommand, type RedactOptions, redactCommand } from './inspect_command.js';
+import { type WitnessServeOptions, witnessServeCommand } from './witness_command.js';
 import {
   auditExportCommand,
   auditProofCommand,
@@ -156,10 +157,16 @@ audit
   .option('--checkpoint <file>', 'a signed checkpoint seen before: the log must still contain it')
   .option('--origin <name>', 'log origin', 'carapace.local/audit')
   .option('--max-unsigned <n>', 'most entries allowed after the newest checkpoint (default 2000)')
+  .option(
+    '--witness-key <vkey>',
+    "require a witness's cosignatures (its vkey file or text): every entry under a checkpoint it cosigned; repeat per witness",
+    (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+  )
   .action(
     (
       path: string | undefined,
       options: {
+        witnessKey?: string[];
         key?: string[];
         checkpoint?: string;
         origin?: string;
@@ -247,6 +254,11 @@ function deploymentFlags(command: Command): Command {
     .option(
       '--revocation-cache-ms <ms>',
       'the longest an agent is served from memory (default: its tier SLA; 0 at SH-2+)',
+    )
+    .option(
+      '--witness <url=vkey>',
+      'submit each audit checkpoint to this witness (URL=its cosigner vkey file or text); repeat per witness',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     );
 }
 
@@ -360,6 +372,25 @@ sealed
   .option('--bootstrap-env <var>', 'the environment variable the first run reads')
   .option('--bootstrap-policy <file>', 'the use policy the bootstrapped secret is sealed with')
   .action((options: SealedServeOptions) => runCommand(() => sealedServeCommand(options)));
+const witness = program
+  .command('witness')
+  .description(
+    'a transparency-log witness that cosigns audit checkpoints (c2sp.org/tlog-witness; docs/audit.md)',
+  );
+witness
+  .command('serve')
+  .description('cosign checkpoints of the logs it trusts, each proved consistent with the last it cosigned')
+  .requiredOption('-d, --data-dir <dir>', 'its own data directory: its key and the state of each log')
+  .option('-p, --port <port>', 'port (0: any free port)', '8789')
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--name <name>', 'its key name, on first start', 'carapace.local/witness')
+  .option(
+    '--log-key <vkey>',
+    'a log key it trusts (file or vkey text, carapace keys show); repeat per log',
+    (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+  )
+  .action((options: WitnessServeOptions) => runCommand(() => witnessServeCommand(options)));
+
 sealed
   .command('ping')
   .description('ask a sealed process for its TEE status, signing key and secrets by id; exit 0 if it answers')

@@ -141,6 +141,7 @@ export async function serveCommand(
     ...(deployment.tls ? { tls: deployment.tls } : {}),
     ...(deployment.controlTls ? { controlTls: deployment.controlTls } : {}),
     ...(deployment.securityLevel ? { securityLevel: deployment.securityLevel } : {}),
+    ...(deployment.witnesses ? { witnesses: deployment.witnesses } : {}),
     ...(deployment.revocationCacheMaxMs !== undefined
       ? { identity: { revocationCacheMaxMs: deployment.revocationCacheMaxMs } }
       : {}),

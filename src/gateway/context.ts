@@ -4,6 +4,7 @@
 import type { AdapterOptions } from '../adapters/index.js';
 import type { AuditEntry } from '../audit/entry.js';
 import type { AuditLog } from '../audit/log.js';
+import type { WitnessExporter } from '../witness/exporter.js';
 import type { SigningKey } from '../crypto/ed25519_key.js';
 import {
   CanonicalText,
@@ -40,6 +41,8 @@ import type { CorrelationParams } from './correlation.js';
 export interface GatewayContext {
   store: Store;
   audit: AuditLog;
+  /** Exports each audit checkpoint to the configured witnesses (none: undefined). */
+  witness?: WitnessExporter;
   engine: Engine;
   /** Signs execution tokens. */
   tokenKey: SigningKey;

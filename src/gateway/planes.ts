@@ -63,6 +63,7 @@ export const ROUTE_PLANES: Readonly<Record<string, RoutePlane>> = {
   '/v1/audit/entries/:seq/receipt': 'control',
   '/v1/audit/checkpoints': 'control',
   '/v1/audit/key': 'control',
+  '/v1/audit/witness': 'control',
   '/v1/audit/verify': 'control',
   '/v1/decisions': 'control',
   '/v1/decisions/:seq': 'control',

@@ -20,6 +20,7 @@ import {
   auditEntriesSchema,
   auditEntrySchema,
   auditKeySchema,
+  auditWitnessSchema,
   auditVerifySchema,
   checkpointListSchema,
   receiptSchema,
@@ -116,6 +117,22 @@ export function auditRoutes(app: FastifyInstance, ctx: GatewayContext, console: 
     });
     const last = seqs[seqs.length - 1];
     return { checkpoints, next_before: seqs.length === limit && last !== undefined ? last : null };
+  });
+
+  app.get('/v1/audit/witness', { schema: auditWitnessSchema, onRequest: auditors }, async () => {
+    const status = ctx.witness?.status();
+    if (!status) return { configured: false, all_cosigned: false, witnesses: [] };
+    return {
+      configured: true,
+      all_cosigned: status.allCosigned,
+      last_entry_needing_witness: status.lastNeeding,
+      witnesses: status.witnesses.map((w) => ({
+        name: w.name,
+        url: w.url,
+        cosigned_size: w.cosignedSize,
+        last_error: w.lastError,
+      })),
+    };
   });
 
   app.get('/v1/audit/key', { schema: auditKeySchema, onRequest: readers }, async () => {

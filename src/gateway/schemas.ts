@@ -461,6 +461,13 @@ export const auditKeySchema = {
   response: errors,
 } as const;
 
+export const auditWitnessSchema = {
+  summary: 'Whether every audit checkpoint so far is cosigned by each configured witness (admin, auditor)',
+  tags: ['audit'],
+  security: bearer,
+  response: errors,
+} as const;
+
 export const channelListSchema = {
   summary: 'List ingestion channels with their trust (admin, auditor)',
   tags: ['admin'],

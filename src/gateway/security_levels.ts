@@ -37,6 +37,8 @@ export interface DeploymentFacts {
    * report it obtained (none: never appraised); null when the broker is off.
    */
   tee: { tee: string; reason?: string; appraisal?: TeeSelfAppraisal } | null;
+  /** The witnesses audit checkpoints are exported to, and whether each answered at start (none: absent). */
+  witnesses?: readonly { name: string; url: string; reachable: boolean }[];
 }
 
 /** The gateway's appraisal of its own report (src/vault/attestation.ts SelfAppraisal), as facts. */
@@ -218,9 +220,13 @@ export function assessDeployment(facts: DeploymentFacts): SecurityCheck[] {
       'audit-witness',
       'SH-3',
       'every audit checkpoint is cosigned by or exported to a witness',
-      false,
-      'not implemented: checkpoints are signed by the gateway only; there is no witness cosigning or export',
-      'needs an implementation: a witness client that submits each checkpoint and keeps the cosignature',
+      (facts.witnesses ?? []).some((w) => w.reachable),
+      facts.witnesses === undefined || facts.witnesses.length === 0
+        ? 'no witness configured: checkpoints are signed by the gateway only'
+        : facts.witnesses
+            .map((w) => `${w.name} at ${w.url} ${w.reachable ? 'reachable' : 'unreachable'} at start`)
+            .join('; '),
+      'run a witness (carapace witness serve) and start with --witness URL=WITNESS.vkey; each checkpoint is then cosigned (GET /v1/audit/witness, carapace audit verify --witness-key)',
     ),
   ];
 }

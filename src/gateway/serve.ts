@@ -4,6 +4,7 @@
 // serves it with the Fastify app; closes them in order on shutdown so the audit log is flushed and
 // checkpointed. The SDK's embedded gateway opens the same context without the HTTP part.
 
+import { WitnessExporter, type WitnessTarget } from '../witness/exporter.js';
 import { createPublicKey } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import type { AdapterOptions } from '../adapters/index.js';
@@ -422,6 +423,12 @@ export async function startGateway(
      * one). SH-2 and above also read principals on every call unless identity.revocationCacheMaxMs is set.
      */
     securityLevel?: SecurityLevel;
+    /**
+     * Witnesses each audit checkpoint is submitted to (c2sp.org/tlog-witness); each cosignature is
+     * recorded as a `checkpoint.cosigned` entry. Never blocks a decision; GET /v1/audit/witness says
+     * whether every checkpoint so far is cosigned. SH-3 needs at least one reachable at start.
+     */
+    witnesses?: readonly WitnessTarget[];
   },
 ): Promise<RunningGateway> {
   const {
@@ -438,6 +445,7 @@ export async function startGateway(
     tls,
     controlTls,
     securityLevel,
+    witnesses,
     ...contextOptions
   } = options;
   const strictRevocation =
@@ -470,7 +478,20 @@ export async function startGateway(
   let app: ReturnType<typeof buildGateway> | null = null;
   let control: Listener | null = null;
   try {
-    const facts = await deploymentFacts(ctx, dataListener, controlListener);
+    let witnessFacts: DeploymentFacts['witnesses'];
+    if (witnesses && witnesses.length > 0) {
+      ctx.witness = new WitnessExporter(ctx.audit, witnesses);
+      const reachable = await ctx.witness.probe();
+      witnessFacts = witnesses.map((w, i) => ({
+        name: w.key.name,
+        url: w.url,
+        reachable: reachable[i] === true,
+      }));
+    }
+    const facts = {
+      ...(await deploymentFacts(ctx, dataListener, controlListener)),
+      ...(witnessFacts ? { witnesses: witnessFacts } : {}),
+    };
     const security = assessDeployment(facts);
     // Before anything is created or served: a level not met stops the start, naming what is missing.
     if (securityLevel !== undefined) {
@@ -540,11 +561,18 @@ export async function startGateway(
         const closing = listening.close();
         if (controlServer) await closeListener(controlServer);
         await closing;
+        // The last checkpoint is offered to the witnesses before the log closes (bounded by their timeout).
+        if (ctx.witness) {
+          await ctx.audit.checkpoint().catch(() => {});
+          await ctx.witness.flush();
+          await ctx.witness.close();
+        }
         await opened.close();
       },
     };
   } catch (e) {
     // A port in use (or any failure to start): leave the data directory as it was found, unlocked.
+    await ctx.witness?.close().catch(() => {});
     if (control) await closeListener(control).catch(() => {});
     await app?.close().catch(() => {});
     await opened.close();

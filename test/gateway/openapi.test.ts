@@ -54,6 +54,7 @@ const V1_ROUTES = [
   ['get', '/v1/audit/entries/{seq}'],
   ['get', '/v1/audit/entries/{seq}/receipt'],
   ['get', '/v1/audit/key'],
+  ['get', '/v1/audit/witness'],
   ['get', '/v1/decisions'],
   ['get', '/v1/decisions/{seq}'],
   ['get', '/v1/demo'],

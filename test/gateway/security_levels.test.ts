@@ -110,7 +110,14 @@ test('SH-3: a TEE without a verified, bound self-appraisal is unmet, naming the 
   assert.match(appraised('not_available', 'bound')?.evidence ?? '', /signature NOT CHECKED/);
   assert.equal(appraised('failed', 'not_bound')?.pass, false);
   assert.equal(checks.get('audit-witness')?.pass, false);
-  assert.match(checks.get('audit-witness')?.evidence ?? '', /not implemented/);
+  assert.match(checks.get('audit-witness')?.evidence ?? '', /no witness configured/);
+  const witnessed = (reachable: boolean) =>
+    byId({ ...embedded, witnesses: [{ name: 'w.example/1', url: 'http://w:8789', reachable }] }).get(
+      'audit-witness',
+    );
+  assert.equal(witnessed(true)?.pass, true);
+  assert.equal(witnessed(false)?.pass, false);
+  assert.match(witnessed(false)?.evidence ?? '', /w\.example\/1 at http:\/\/w:8789 unreachable at start/);
   assert.equal(checks.get('revocation-1s')?.pass, true);
   assert.equal(checks.get('delegation-verification')?.pass, true);
   assert.deepEqual(
