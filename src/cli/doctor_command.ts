@@ -4,6 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { dataDirKeyStorage } from '../audit/log_files.js';
 import { deploymentFactsOf, TOKEN_KEY_NAME } from '../gateway/serve.js';
 import {
   assessDeployment,
@@ -15,6 +16,7 @@ import {
 } from '../gateway/security_levels.js';
 import { openSqliteStore } from '../store/sqlite_store.js';
 import type { Principal } from '../store/store.js';
+import { sealingRootAvailable } from '../vault/sealed_key_file.js';
 import { detectTee } from '../vault/tee.js';
 import { Vault } from '../vault/vault.js';
 import { resolveDataDir } from './data_dir.js';
@@ -38,6 +40,8 @@ export async function doctorCommand(
     // The token key is made on first start when absent: tokens are always signed with it.
     tokenKeyName: TOKEN_KEY_NAME,
     vault: options.broker ? new Vault(dataDir) : null,
+    // The keys of the data directory as stored now; a plain one is sealed at the next start when a root is there.
+    privateKeys: { keys: dataDirKeyStorage(dataDir), sealingRoot: sealingRootAvailable(dataDir) },
     revocationCacheMaxMs: deployment.revocationCacheMaxMs ?? Number.POSITIVE_INFINITY,
     principals: await principalsOf(dataDir),
     tee: options.broker ? detectTee() : null,

@@ -17,7 +17,7 @@ test('doctor on the default embedded setup reports its SH-1 gaps honestly: TLS o
   const text = await carapace(['doctor', '-d', dir]);
   assert.equal(text.code, 0, text.stdout + text.stderr);
   assert.match(text.stdout, /PASS {2}tls-non-loopback: .*\n {8}every listener is loopback-only/);
-  assert.match(text.stdout, /FAIL {2}keys-sealed: .*\n.*\n {8}fix: run with --broker/);
+  assert.match(text.stdout, /FAIL {2}keys-sealed: .*\n.*\n {8}fix: give a sealing root/);
   assert.match(text.stdout, /meets: no level/);
   const asked = await carapace(['doctor', '-d', dir, '--level', 'SH-1', '--json']);
   assert.equal(asked.code, 1, 'a level not met exits 1');
