@@ -40,8 +40,12 @@ export async function doctorCommand(
     // The token key is made on first start when absent: tokens are always signed with it.
     tokenKeyName: TOKEN_KEY_NAME,
     vault: options.broker ? new Vault(dataDir) : null,
-    // The keys of the data directory as stored now; a plain one is sealed at the next start when a root is there.
-    privateKeys: { keys: dataDirKeyStorage(dataDir), sealingRoot: sealingRootAvailable(dataDir) },
+    // The keys of the data directory as stored now; a plain one is sealed at the next start when a root
+    // is there. --broker makes <data>/vault/master.key at start (for its output-signing key) if missing.
+    privateKeys: {
+      keys: dataDirKeyStorage(dataDir),
+      sealingRoot: sealingRootAvailable(dataDir) || options.broker === true,
+    },
     revocationCacheMaxMs: deployment.revocationCacheMaxMs ?? Number.POSITIVE_INFINITY,
     principals: await principalsOf(dataDir),
     tee: options.broker ? detectTee() : null,

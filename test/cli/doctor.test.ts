@@ -2,7 +2,7 @@
 // `carapace serve --security-level` refuses to start at a level that is not met, naming what is missing.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -102,4 +102,33 @@ test('serve refuses a half TLS configuration and an unknown level', async () => 
   assert.equal(json(half).code, 'E_SERVE_OPTION');
   const level = await carapace(['serve', '--hall', 'none', '-d', dataDir(), '--security-level', 'SH-9']);
   assert.equal(json(level).code, 'E_SERVE_OPTION');
+});
+
+test('keys sealed at rest through the CLI: generate sealed under $CARAPACE_MASTER_KEY, doctor names them, serve refuses another root with its code', async () => {
+  const dir = dataDir();
+  const rootA = { CARAPACE_MASTER_KEY: Buffer.alloc(32, 1).toString('hex') };
+  const rootB = { CARAPACE_MASTER_KEY: Buffer.alloc(32, 2).toString('hex') };
+  const generated = await carapace(['keys', 'generate', '-d', dir], '', rootA);
+  assert.equal(generated.code, 0, generated.stdout + generated.stderr);
+  assert.equal(json(generated).sealed, true);
+  assert.doesNotMatch(readFileSync(String(json(generated).private_key), 'utf8'), /PRIVATE KEY/);
+  const doctor = await carapace(['doctor', '-d', dir, '--json'], '', rootA);
+  const check = (json(doctor) as { checks: Check[] }).checks.find((c) => c.id === 'keys-sealed');
+  assert.equal(check?.pass, true, check?.evidence);
+  assert.match(check?.evidence ?? '', /sealed: carapace\.local\/audit/);
+  const wrong = await carapace(['serve', '--hall', 'none', '--port', '0', '-d', dir], '', rootB);
+  assert.equal(wrong.code, 2, wrong.stdout + wrong.stderr);
+  assert.equal(json(wrong).code, 'E_KEY_SEALED_ROOT');
+  assert.match(String(json(wrong).error), /did not start/);
+  // A --token-key file sealed in place for a cluster's instances.
+  const plainDir = dataDir();
+  const made = await carapace(['keys', 'generate', '-d', plainDir, '--origin', 'carapace.local/exec'], '', {
+    CARAPACE_MASTER_KEY: undefined,
+  });
+  assert.equal(json(made).sealed, false);
+  const tokenFile = String(json(made).private_key);
+  const sealed = await carapace(['keys', 'seal', '--file', tokenFile, '-d', dir], '', rootA);
+  assert.equal(sealed.code, 0, sealed.stdout + sealed.stderr);
+  assert.equal(json(sealed).was_plain, true);
+  assert.doesNotMatch(readFileSync(tokenFile, 'utf8'), /PRIVATE KEY/);
 });
