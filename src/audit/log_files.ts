@@ -153,7 +153,11 @@ export async function openDataDirLog(
  * The audit entry saying plain private keys were just sealed in place (their plain files wiped):
  * names and the root's id only, never key material.
  */
-export async function recordKeysSealed(log: AuditLog, keys: readonly string[], sealer: KeySealer): Promise<void> {
+export async function recordKeysSealed(
+  log: AuditLog,
+  keys: readonly string[],
+  sealer: KeySealer,
+): Promise<void> {
   await log.append('keys.sealed', { keys: [...keys], root: sealer.root, aead: 'AES-256-GCM' });
 }
 

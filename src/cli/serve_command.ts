@@ -173,9 +173,17 @@ export async function serveCommand(
       throw failure(e.code, 'a TLS file cannot be read; the gateway did not start', e.message);
     // A sealed key under another root, changed, or without its root: never replaced by a fresh key.
     if (e instanceof KeyError)
-      throw failure(e.code, "the gateway's signing keys cannot be opened; the gateway did not start", e.message);
+      throw failure(
+        e.code,
+        "the gateway's signing keys cannot be opened; the gateway did not start",
+        e.message,
+      );
     if (e instanceof VaultError)
-      throw failure(e.code, "the sealing root of the gateway's keys cannot be read; the gateway did not start", e.message);
+      throw failure(
+        e.code,
+        "the sealing root of the gateway's keys cannot be read; the gateway did not start",
+        e.message,
+      );
     throw e;
   });
   process.stdout.write(

@@ -9,7 +9,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeyError, type KeySealer } from '../crypto/ed25519_key.js';
 import { canonicalJson } from '../engine/canonical_json.js';
-import { MASTER_KEY_ENV, MASTER_KEY_FILE, resolveSealingRoot, type SealingRoot, vaultDir } from './root_key.js';
+import {
+  MASTER_KEY_ENV,
+  MASTER_KEY_FILE,
+  resolveSealingRoot,
+  type SealingRoot,
+  vaultDir,
+} from './root_key.js';
 import type { TeeSealingKeyProvider } from './tee.js';
 
 export const SEALED_KEY_FORMAT = 'carapace.sealed-key/v1';
@@ -22,7 +28,12 @@ export interface SealedKeyFile {
   format: typeof SEALED_KEY_FORMAT;
   name: string;
   purpose: typeof SEALED_KEY_PURPOSE;
-  root: { source: SealingRoot['source']; key_id: string; tee: SealingRoot['tee']; measurement: string | null };
+  root: {
+    source: SealingRoot['source'];
+    key_id: string;
+    tee: SealingRoot['tee'];
+    measurement: string | null;
+  };
   kdf: 'HKDF-SHA256';
   aead: 'AES-256-GCM';
   /** base64url: HKDF salt (32 bytes), GCM nonce (12), ciphertext, GCM tag (16). */
@@ -63,8 +74,7 @@ export function keySealerOf(root: SealingRoot): KeySealer {
     tee: root.tee,
     measurement: root.measurement,
   };
-  const info = (name: string, measurement: string | null) =>
-    `${KDF_INFO} ${name} ${measurement ?? 'none'}`;
+  const info = (name: string, measurement: string | null) => `${KDF_INFO} ${name} ${measurement ?? 'none'}`;
   return {
     root: { source: root.source, key_id: root.keyId },
     seal(name, pkcs8) {
@@ -108,7 +118,10 @@ export function keySealerOf(root: SealingRoot): KeySealer {
       const nonce = Buffer.from(file.nonce, 'base64url');
       const tag = Buffer.from(file.tag, 'base64url');
       if (salt.length !== 32 || nonce.length !== 12 || tag.length !== 16)
-        throw new KeyError('E_KEY_INVALID', `sealed private key ${path}: salt, nonce or tag has the wrong length`);
+        throw new KeyError(
+          'E_KEY_INVALID',
+          `sealed private key ${path}: salt, nonce or tag has the wrong length`,
+        );
       // The name read back is the one asked for: a file of another key (or renamed) does not unseal.
       const key = root.derive(salt, info(name, root.measurement));
       try {

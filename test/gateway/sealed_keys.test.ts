@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { findKeyFiles, keysDir, readDataDirLog } from '../../src/audit/log_files.js';
 import { verifyLog } from '../../src/audit/verify.js';
-import { generateSigningKey, KeyError, sealKeyFileInPlace, writeKeyFiles } from '../../src/crypto/ed25519_key.js';
+import {
+  generateSigningKey,
+  KeyError,
+  sealKeyFileInPlace,
+  writeKeyFiles,
+} from '../../src/crypto/ed25519_key.js';
 import { openGatewayContext, startGateway, TOKEN_KEY_NAME } from '../../src/gateway/serve.js';
 import { dataDirKeySealer } from '../../src/vault/sealed_key_file.js';
 import { freshDataDir } from '../vault/helpers.js';
@@ -35,7 +40,11 @@ function allFiles(dir: string): string[] {
 
 function assertNoPemPrivateKey(dataDir: string): void {
   for (const file of allFiles(dataDir))
-    assert.doesNotMatch(readFileSync(file, 'latin1'), /BEGIN (ED25519 |EC )?PRIVATE KEY/, `${file} holds a PEM key`);
+    assert.doesNotMatch(
+      readFileSync(file, 'latin1'),
+      /BEGIN (ED25519 |EC )?PRIVATE KEY/,
+      `${file} holds a PEM key`,
+    );
 }
 
 async function openAndClose(dataDir: string) {
@@ -108,7 +117,12 @@ test('plain keys found at start are sealed in place when a root appears, recorde
   assertNoPemPrivateKey(dataDir);
   assert.deepEqual(
     readdirSync(keysDir(dataDir)).sort(),
-    ['carapace.local_audit.key', 'carapace.local_audit.pub', 'carapace.local_exec.key', 'carapace.local_exec.pub'],
+    [
+      'carapace.local_audit.key',
+      'carapace.local_audit.pub',
+      'carapace.local_exec.key',
+      'carapace.local_exec.pub',
+    ],
     'no plain copy left under another name',
   );
   const recorded = (await auditEntries(dataDir)).filter((e) => e.kind === 'keys.sealed');
@@ -149,7 +163,9 @@ test('another root, a changed sealed file or a missing root refuses the start wi
   const sealed = JSON.parse(readFileSync(tokenFile, 'utf8')) as { ciphertext: string };
   const bytes = Buffer.from(sealed.ciphertext, 'base64url');
   bytes[5]! ^= 1;
-  writeFileSync(tokenFile, JSON.stringify({ ...sealed, ciphertext: bytes.toString('base64url') }), { mode: 0o600 });
+  writeFileSync(tokenFile, JSON.stringify({ ...sealed, ciphertext: bytes.toString('base64url') }), {
+    mode: 0o600,
+  });
   await refused('E_KEY_UNSEAL');
   // Nothing was replaced by a fresh key, and the data directory was released each time.
   const after = allFiles(keysDir(dataDir))
@@ -173,7 +189,12 @@ test('a sealed --token-key file opens on every instance given the same root, and
   assert.ok(sealer);
   assert.equal(sealKeyFileInPlace(privatePath, TOKEN_KEY_NAME, sealer), true);
   for (const dataDir of [a, b]) {
-    const opened = await openGatewayContext({ dataDir, openedBy: 'test', tokenKeyFile: privatePath, watchPolicy: false });
+    const opened = await openGatewayContext({
+      dataDir,
+      openedBy: 'test',
+      tokenKeyFile: privatePath,
+      watchPolicy: false,
+    });
     try {
       assert.deepEqual(opened.ctx.tokenKey.publicKeyRaw, shared.publicKeyRaw);
       assert.deepEqual(
@@ -185,7 +206,11 @@ test('a sealed --token-key file opens on every instance given the same root, and
     }
   }
   await assert.rejects(
-    openGatewayContext({ dataDir: freshDataDir('carapace-sealkeys-c-'), openedBy: 'test', tokenKeyFile: privatePath }),
+    openGatewayContext({
+      dataDir: freshDataDir('carapace-sealkeys-c-'),
+      openedBy: 'test',
+      tokenKeyFile: privatePath,
+    }),
     (e: unknown) => e instanceof KeyError && e.code === 'E_KEY_SEALED',
   );
 });

@@ -61,12 +61,18 @@ test('the default embedded setup: TLS off on loopback is fine, the unsealed keys
 test('keys-sealed passes only when every private signing key is sealed (and the vault, if on, is)', () => {
   const check = (facts: DeploymentFacts) => byId(facts).get('keys-sealed')!;
   assert.equal(check({ ...embedded, privateKeys: sealedKeys }).pass, true, 'no broker, keys sealed');
-  assert.match(check({ ...embedded, privateKeys: sealedKeys }).evidence, /sealed: carapace\.local\/audit, carapace\.local\/exec/);
+  assert.match(
+    check({ ...embedded, privateKeys: sealedKeys }).evidence,
+    /sealed: carapace\.local\/audit, carapace\.local\/exec/,
+  );
   assert.equal(check({ ...embedded, vault: { root: 'env' }, privateKeys: sealedKeys }).pass, true);
   // The vault on does not make plain keys sealed: the old pass is a fail now.
   const vaultPlain = check({ ...embedded, vault: { root: 'file' } });
   assert.equal(vaultPlain.pass, false);
-  assert.match(vaultPlain.evidence, /plain PEM: carapace\.local\/audit \(\/d\/keys\/carapace\.local_audit\.key\)/);
+  assert.match(
+    vaultPlain.evidence,
+    /plain PEM: carapace\.local\/audit \(\/d\/keys\/carapace\.local_audit\.key\)/,
+  );
   // One of two sealed: still a fail, naming the plain one only.
   const half = check({
     ...embedded,

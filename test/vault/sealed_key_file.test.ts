@@ -52,7 +52,11 @@ test('a key written with a sealer holds no PEM and no seed, is owner-only, and r
   assert.equal(file.name, NAME);
   assert.equal(file.aead, 'AES-256-GCM');
   assert.equal(statSync(privatePath).mode & 0o777, 0o600);
-  assert.match(readFileSync(publicPath, 'utf8'), /^carapace\.local\/exec\+[0-9a-f]{8}\+/, 'the .pub stays plain');
+  assert.match(
+    readFileSync(publicPath, 'utf8'),
+    /^carapace\.local\/exec\+[0-9a-f]{8}\+/,
+    'the .pub stays plain',
+  );
   assert.equal(isSealedKeyFile(privatePath), true);
   const back = readSigningKey(privatePath, NAME, { sealer: keySealerOf(rootA()) });
   assert.deepEqual(back.publicKeyRaw, key.publicKeyRaw);
@@ -64,7 +68,8 @@ test('a sealed key refuses: without a root (E_KEY_SEALED), under another root (E
   assert.throws(() => readSigningKey(privatePath, NAME), codeIs('E_KEY_SEALED'));
   assert.throws(
     () => readSigningKey(privatePath, NAME, { sealer: keySealerOf(rootB()) }),
-    (e: unknown) => codeIs('E_KEY_SEALED_ROOT')(e) && /give the root it was sealed under/.test((e as Error).message),
+    (e: unknown) =>
+      codeIs('E_KEY_SEALED_ROOT')(e) && /give the root it was sealed under/.test((e as Error).message),
   );
   // The token key's file given as the audit key's: its name is bound, it does not unseal.
   assert.throws(
@@ -81,11 +86,15 @@ test('property: any change to a sealed file (ciphertext, tag, nonce, salt, name,
   const fields = ['ciphertext', 'tag', 'nonce', 'salt', 'name', 'purpose'] as const;
   fc.assert(
     fc.property(fc.constantFrom(...fields), fc.nat(), fc.integer({ min: 1, max: 255 }), (field, at, flip) => {
-      const value = Buffer.from(original[field]!, field === 'name' || field === 'purpose' ? 'utf8' : 'base64url');
+      const value = Buffer.from(
+        original[field]!,
+        field === 'name' || field === 'purpose' ? 'utf8' : 'base64url',
+      );
       value[at % value.length]! ^= flip;
       const changed = {
         ...original,
-        [field]: field === 'name' || field === 'purpose' ? value.toString('latin1') : value.toString('base64url'),
+        [field]:
+          field === 'name' || field === 'purpose' ? value.toString('latin1') : value.toString('base64url'),
       };
       const bytes = Buffer.from(JSON.stringify(changed));
       assert.throws(
