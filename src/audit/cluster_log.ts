@@ -2,11 +2,11 @@
 // its checkpoints with its own key (its origin). What serve opens for `--store postgres://…`, and what
 // `carapace audit verify|export` read from such a store.
 
-import type { SigningKey } from '../crypto/ed25519_key.js';
+import type { KeySealer, SigningKey } from '../crypto/ed25519_key.js';
 import { verifierKeyOf } from '../crypto/ed25519_key.js';
 import { formatVerifierKey, parseVerifierKey, type VerifierKey } from '../crypto/signed_note.js';
 import { AuditLog, type AuditLogOptions } from './log.js';
-import { dataDirLogKey, openDataDirLog } from './log_files.js';
+import { dataDirLogKey, openDataDirLog, recordKeysSealed } from './log_files.js';
 import { PgAuditStore, PgAuditStoreError } from './pg_audit_store.js';
 import type { LogSource } from './verify.js';
 
@@ -62,14 +62,17 @@ export async function openClusterAuditLog(
 export async function openGatewayAuditLog(
   dataDir: string,
   store: string | undefined,
-  options: Omit<AuditLogOptions, 'store' | 'key'> = {},
-): Promise<{ log: AuditLog; cluster: PgAuditStore | null }> {
-  if (!isPostgresUrl(store)) return { log: (await openDataDirLog(dataDir, options)).log, cluster: null };
-  const { log, store: cluster } = await openClusterAuditLog(store, {
-    ...options,
-    key: dataDirLogKey(dataDir).key,
-  });
-  return { log, cluster };
+  options: Omit<AuditLogOptions, 'store' | 'key'> & { sealer?: KeySealer | null } = {},
+): Promise<{ log: AuditLog; cluster: PgAuditStore | null; keyMigrated: boolean }> {
+  const { sealer = null, ...logOptions } = options;
+  if (!isPostgresUrl(store)) {
+    const opened = await openDataDirLog(dataDir, { ...logOptions, sealer });
+    return { log: opened.log, cluster: null, keyMigrated: opened.keyMigrated };
+  }
+  const { key, migrated } = dataDirLogKey(dataDir, undefined, sealer);
+  const { log, store: cluster } = await openClusterAuditLog(store, { ...logOptions, key });
+  if (migrated && sealer) await recordKeysSealed(log, [key.name], sealer);
+  return { log, cluster, keyMigrated: migrated };
 }
 
 /** The cluster's log as verifier sources, with the verifier keys the instances recorded. */

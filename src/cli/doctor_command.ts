@@ -4,6 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { dataDirKeyStorage } from '../audit/log_files.js';
 import { deploymentFactsOf, TOKEN_KEY_NAME } from '../gateway/serve.js';
 import {
   assessDeployment,
@@ -17,6 +18,7 @@ import { openSqliteStore } from '../store/sqlite_store.js';
 import type { Principal } from '../store/store.js';
 import { readOwnReport } from '../attest/index.js';
 import { GatewayAttestation, type SelfAppraisal } from '../vault/attestation.js';
+import { sealingRootAvailable } from '../vault/sealed_key_file.js';
 import { OutputSigner } from '../vault/signed_output.js';
 import { detectTee, type TeeStatus } from '../vault/tee.js';
 import { type TeeAppraisalFlags, teeAppraiser } from './tee_appraiser.js';
@@ -44,6 +46,12 @@ export async function doctorCommand(
     // The token key is made on first start when absent: tokens are always signed with it.
     tokenKeyName: TOKEN_KEY_NAME,
     vault: options.broker ? new Vault(dataDir) : null,
+    // The keys of the data directory as stored now; a plain one is sealed at the next start when a root
+    // is there. --broker makes <data>/vault/master.key at start (for its output-signing key) if missing.
+    privateKeys: {
+      keys: dataDirKeyStorage(dataDir),
+      sealingRoot: sealingRootAvailable(dataDir) || options.broker === true,
+    },
     revocationCacheMaxMs: deployment.revocationCacheMaxMs ?? Number.POSITIVE_INFINITY,
     principals: await principalsOf(dataDir),
     ...(options.broker ? ownTee(dataDir, options) : { tee: null }),

@@ -40,7 +40,7 @@ import {
   hallUpCommand,
 } from './hall_command.js';
 import { runCommand } from './io.js';
-import { keysGenerateCommand, keysShowCommand } from './keys_command.js';
+import { keysGenerateCommand, keysSealCommand, keysShowCommand } from './keys_command.js';
 import { policyCompileCommand, policyDiffCommand, policyTestCommand } from './policy_command.js';
 import { replayCommand } from './replay_command.js';
 import { reviewDecideCommand, reviewListCommand } from './review_command.js';
@@ -142,6 +142,17 @@ keys
   .option('-d, --data-dir <dir>', 'data directory')
   .option('--origin <name>', 'log origin and key name', 'carapace.local/audit')
   .action((options: { dataDir?: string; origin?: string }) => runCommand(() => keysShowCommand(options)));
+keys
+  .command('seal')
+  .description(
+    'seal a private key file in place under the sealing root ($CARAPACE_MASTER_KEY or <data>/vault/master.key); the plain file is wiped',
+  )
+  .requiredOption('--file <path>', 'the private key file (e.g. a --token-key file)')
+  .option('--name <key-name>', 'the key name it signs as', 'carapace.local/exec')
+  .option('-d, --data-dir <dir>', 'data directory (for <data>/vault/master.key)')
+  .action((options: { dataDir?: string; file: string; name: string }) =>
+    runCommand(() => keysSealCommand(options)),
+  );
 
 const audit = program.command('audit').description('the tamper-evident audit log');
 audit

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDataDirLog } from '../audit/log_files.js';
+import { dataDirKeySealer } from '../vault/sealed_key_file.js';
 import { DEFAULT_ENGINE, evaluate } from '../engine/index.js';
 import { resolveDataDir } from './data_dir.js';
 import { parseJson, readTextFile } from './io.js';
@@ -25,7 +26,7 @@ const SCENARIOS: [file: string, story: string][] = [
 export async function scenariosCommand(options: { dataDir?: string }): Promise<number> {
   const dir = new URL('../../examples/scenarios/', import.meta.url);
   const dataDir = resolveDataDir(options.dataDir);
-  const { log, keyCreated } = await openDataDirLog(dataDir);
+  const { log, keyCreated } = await openDataDirLog(dataDir, { sealer: dataDirKeySealer(dataDir) });
   const out: string[] = [
     'Carapace: action-layer security gateway for AI agents.',
     '',

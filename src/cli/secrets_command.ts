@@ -6,6 +6,7 @@
 // and with every use of the secret (execution.result names its id, version and policy hash).
 
 import { openDataDirLog } from '../audit/log_files.js';
+import { dataDirKeySealer } from '../vault/sealed_key_file.js';
 import { withHttpTool } from '../executors/http/index.js';
 import { lockDataDir } from '../gateway/data_dir_lock.js';
 import { GatewayError } from '../gateway/gateway_error.js';
@@ -71,7 +72,8 @@ async function recordChange(dataDir: string, kind: string, payload: Record<strin
     throw e;
   }
   try {
-    const { log } = await openDataDirLog(dataDir);
+    // The log key sealed (and a plain one sealed in place) under the vault's root, as the gateway would.
+    const { log } = await openDataDirLog(dataDir, { sealer: dataDirKeySealer(dataDir) });
     try {
       const entry = await log.append(kind, payload);
       return { audited: true, seq: entry.seq };

@@ -37,6 +37,7 @@ import { type TeeAppraisalFlags, teeAppraiser } from './tee_appraiser.js';
 import { GatewayAttestation, TsmReportError } from '../vault/attestation.js';
 import { bootstrapSecret } from '../vault/bootstrap.js';
 import { VaultError } from '../vault/errors.js';
+import { KeyError } from '../crypto/ed25519_key.js';
 import { OutputSigner } from '../vault/signed_output.js';
 import { Vault } from '../vault/vault.js';
 import type { OpenAIProxyOptions } from '../adapters/openai/routes.js';
@@ -172,6 +173,19 @@ export async function serveCommand(
       );
     if (e instanceof ListenerConfigError)
       throw failure(e.code, 'a TLS file cannot be read; the gateway did not start', e.message);
+    // A sealed key under another root, changed, or without its root: never replaced by a fresh key.
+    if (e instanceof KeyError)
+      throw failure(
+        e.code,
+        "the gateway's signing keys cannot be opened; the gateway did not start",
+        e.message,
+      );
+    if (e instanceof VaultError)
+      throw failure(
+        e.code,
+        "the sealing root of the gateway's keys cannot be read; the gateway did not start",
+        e.message,
+      );
     throw e;
   });
   process.stdout.write(

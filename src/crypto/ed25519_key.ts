@@ -1,5 +1,7 @@
 // Ed25519 signing keys for the audit log: generate, store (private key never readable by others,
-// not even for a moment) and load them, and publish the matching C2SP verifier key.
+// not even for a moment) and load them, and publish the matching C2SP verifier key. A private key file
+// is PKCS#8 PEM, or sealed by a KeySealer the caller injects (src/vault/sealed_key_file.ts): this module
+// knows only that a sealed file is not PEM and must go through the sealer.
 
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import {
@@ -8,13 +10,15 @@ import {
   fchmodSync,
   fstatSync,
   fsyncSync,
+  linkSync,
   mkdirSync,
   openSync,
   readFileSync,
+  renameSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   ED25519_SIGNATURE_TYPE,
   formatVerifierKey,
@@ -25,7 +29,36 @@ import {
   type VerifierKey,
 } from './signed_note.js';
 
-export type KeyErrorCode = 'E_KEY_EXISTS' | 'E_KEY_PERMISSIONS' | 'E_KEY_NAME' | 'E_KEY_INVALID' | 'E_KEY_IO';
+export type KeyErrorCode =
+  | 'E_KEY_EXISTS'
+  | 'E_KEY_PERMISSIONS'
+  | 'E_KEY_NAME'
+  | 'E_KEY_INVALID'
+  | 'E_KEY_IO'
+  /** The file is sealed and no sealing root was given to open it. */
+  | 'E_KEY_SEALED'
+  /** The file was sealed under another sealing root. */
+  | 'E_KEY_SEALED_ROOT'
+  /** The sealed file does not unseal: it was changed after sealing (or names another key). */
+  | 'E_KEY_UNSEAL';
+
+/**
+ * Seals and unseals private key files (PKCS#8 DER inside) for the key named `keyName`. Injected: the
+ * sealing root lives in src/vault, which this module does not import.
+ */
+export interface KeySealer {
+  /** Which root seals (its source and id, never the key): for the audit entry that says so. */
+  readonly root: { source: string; key_id: string };
+  /** The file's bytes for `pkcs8` sealed for `keyName`. */
+  seal(keyName: string, pkcs8: Buffer): Buffer;
+  /** The PKCS#8 DER inside a sealed file (the caller zeroes it); throws KeyError E_KEY_SEALED_ROOT/E_KEY_UNSEAL/E_KEY_INVALID. */
+  unseal(keyName: string, file: Buffer, path: string): Buffer;
+}
+
+/** A private key file's bytes are PEM unless sealed; a sealed file is anything else (JSON). */
+export function isSealedKeyBytes(bytes: Buffer): boolean {
+  return !bytes.subarray(0, 64).toString('latin1').trimStart().startsWith('-----BEGIN');
+}
 
 /** Never carries key material: messages name files and key names only. */
 export class KeyError extends Error {
@@ -85,13 +118,17 @@ export function verifierKeyOf(key: SigningKey): VerifierKey {
  * newline), `<name>` made file-safe. Creates `dir` 0700 if missing. Overwrites nothing: if either
  * file exists, neither is written (E_KEY_EXISTS).
  */
-export function writeKeyFiles(dir: string, key: SigningKey): { privatePath: string; publicPath: string } {
+export function writeKeyFiles(
+  dir: string,
+  key: SigningKey,
+  options: { sealer?: KeySealer | null } = {},
+): { privatePath: string; publicPath: string; sealed: boolean } {
   checkName(key.name);
   const stem = fileSafeName(key.name);
   const privatePath = join(dir, `${stem}.key`);
   const publicPath = join(dir, `${stem}.pub`);
   const vkey = `${formatVerifierKey(key)}\n`;
-  const pem = key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const pem = privateKeyFileBytes(key, options.sealer ?? null);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (e) {
@@ -110,7 +147,7 @@ export function writeKeyFiles(dir: string, key: SigningKey): { privatePath: stri
   try {
     fchmodSync(privateFd, 0o600); // a umask may have removed the owner's read bit
     writeAll(privateFd, pem, privatePath);
-    writeAll(publicFd, vkey, publicPath);
+    writeAll(publicFd, Buffer.from(vkey, 'utf8'), publicPath);
   } catch (e) {
     unlinkSync(privatePath);
     unlinkSync(publicPath);
@@ -121,22 +158,161 @@ export function writeKeyFiles(dir: string, key: SigningKey): { privatePath: stri
     closeSync(privateFd);
     closeSync(publicFd);
   }
-  return { privatePath, publicPath };
+  return { privatePath, publicPath, sealed: options.sealer != null };
+}
+
+/** What a private key file holds: PKCS#8 PEM, or the sealer's sealed form of the PKCS#8 DER. */
+function privateKeyFileBytes(key: SigningKey, sealer: KeySealer | null): Buffer {
+  if (!sealer) return Buffer.from(key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 'utf8');
+  const der = key.privateKey.export({ type: 'pkcs8', format: 'der' });
+  try {
+    return sealer.seal(key.name, der);
+  } finally {
+    der.fill(0);
+  }
 }
 
 /**
- * Loads the PKCS#8 PEM Ed25519 private key at `path` under the note key name `name`. Refuses a file
- * that group or others may read or write (E_KEY_PERMISSIONS).
+ * Loads the Ed25519 private key at `path` (PKCS#8 PEM, or sealed: then through `sealer`, and without
+ * one E_KEY_SEALED) under the note key name `name`. Refuses a file that group or others may read or
+ * write (E_KEY_PERMISSIONS).
  */
-export function readSigningKey(path: string, name: string): SigningKey {
+export function readSigningKey(
+  path: string,
+  name: string,
+  options: { sealer?: KeySealer | null } = {},
+): SigningKey {
   checkName(name);
+  const file = readPrivateKeyFile(path);
+  let privateKey: KeyObject;
+  if (isSealedKeyBytes(file)) {
+    if (!options.sealer) {
+      file.fill(0);
+      throw new KeyError(
+        'E_KEY_SEALED',
+        `private key ${path} is sealed: give the sealing root it was sealed under ($CARAPACE_MASTER_KEY, <data>/vault/master.key or the TEE)`,
+      );
+    }
+    const der = options.sealer.unseal(name, file, path);
+    try {
+      privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    } catch {
+      throw new KeyError('E_KEY_INVALID', `sealed private key ${path} does not hold a PKCS#8 private key`);
+    } finally {
+      der.fill(0);
+      file.fill(0);
+    }
+  } else {
+    try {
+      privateKey = createPrivateKey({ key: file, format: 'pem' });
+    } catch {
+      // The underlying error is dropped on purpose: nothing derived from the file's bytes leaves here.
+      throw new KeyError('E_KEY_INVALID', `private key ${path} is not a PEM private key`);
+    } finally {
+      file.fill(0);
+    }
+  }
+  if (privateKey.asymmetricKeyType !== 'ed25519') {
+    throw new KeyError(
+      'E_KEY_INVALID',
+      `private key ${path} is ${privateKey.asymmetricKeyType ?? 'unknown'}, not Ed25519`,
+    );
+  }
+  return fromPrivateKey(name, privateKey);
+}
+
+/** Whether the private key file at `path` is sealed (null when it cannot be read). */
+export function isSealedKeyFile(path: string): boolean | null {
+  try {
+    const bytes = readFileSync(path);
+    const sealed = isSealedKeyBytes(bytes);
+    bytes.fill(0);
+    return sealed;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Seals the plain PEM private key at `path` in place, for the key named `name`: the sealed file is
+ * written beside it (O_EXCL, 0600, fsync) and renamed over it, the plain inode kept meanwhile under a
+ * second name so that it can be overwritten with zeros before it is unlinked. A crash leaves either the
+ * plain key or the sealed one at `path` (and at worst the plain copy under `<path>.plain`, which the
+ * next call wipes). Returns false when the file was already sealed.
+ */
+export function sealKeyFileInPlace(path: string, name: string, sealer: KeySealer): boolean {
+  const leftover = `${path}.plain`;
+  const file = readPrivateKeyFile(path);
+  if (isSealedKeyBytes(file)) {
+    file.fill(0);
+    wipeAndUnlink(leftover, true);
+    return false;
+  }
+  const key = readSigningKey(path, name);
+  file.fill(0);
+  const sealed = privateKeyFileBytes(key, sealer);
+  const temp = `${path}.sealing`;
+  wipeAndUnlink(temp, true);
+  wipeAndUnlink(leftover, true);
+  const fd = createExclusive(temp, 0o600);
+  try {
+    fchmodSync(fd, 0o600);
+    writeAll(fd, sealed, temp);
+  } catch (e) {
+    closeSync(fd);
+    unlinkSync(temp);
+    throw e;
+  }
+  closeSync(fd);
+  try {
+    linkSync(path, leftover);
+    renameSync(temp, path);
+    fsyncDir(dirname(path));
+  } catch (e) {
+    throw new KeyError('E_KEY_IO', `cannot seal ${path} in place: ${ioReason(e)}`);
+  }
+  wipeAndUnlink(leftover, false);
+  return true;
+}
+
+/** Overwrites the file with zeros (fsync) and unlinks it; a missing file is fine when `missingOk`. */
+function wipeAndUnlink(path: string, missingOk: boolean): void {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_WRONLY);
+  } catch (e) {
+    if (missingOk && (e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new KeyError('E_KEY_IO', `cannot wipe ${path}: ${ioReason(e)}`);
+  }
+  try {
+    writeAll(fd, Buffer.alloc(fstatSync(fd).size), path);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    unlinkSync(path);
+  } catch (e) {
+    throw new KeyError('E_KEY_IO', `cannot unlink ${path}: ${ioReason(e)}`);
+  }
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, constants.O_RDONLY);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The bytes of a private key file (the caller zeroes them), refused unless a regular owner-only file. */
+function readPrivateKeyFile(path: string): Buffer {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY);
   } catch (e) {
     throw new KeyError('E_KEY_IO', `cannot open private key file ${path}: ${ioReason(e)}`);
   }
-  let pem: Buffer;
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new KeyError('E_KEY_INVALID', `private key ${path} is not a regular file`);
@@ -147,7 +323,7 @@ export function readSigningKey(path: string, name: string): SigningKey {
           'it must not be accessible by group or others (chmod 600)',
       );
     }
-    pem = readFileSync(fd);
+    return readFileSync(fd);
   } catch (e) {
     throw e instanceof KeyError
       ? e
@@ -155,22 +331,6 @@ export function readSigningKey(path: string, name: string): SigningKey {
   } finally {
     closeSync(fd);
   }
-  let privateKey: KeyObject;
-  try {
-    privateKey = createPrivateKey({ key: pem, format: 'pem' });
-  } catch {
-    // The underlying error is dropped on purpose: nothing derived from the file's bytes leaves here.
-    throw new KeyError('E_KEY_INVALID', `private key ${path} is not a PEM private key`);
-  } finally {
-    pem.fill(0);
-  }
-  if (privateKey.asymmetricKeyType !== 'ed25519') {
-    throw new KeyError(
-      'E_KEY_INVALID',
-      `private key ${path} is ${privateKey.asymmetricKeyType ?? 'unknown'}, not Ed25519`,
-    );
-  }
-  return fromPrivateKey(name, privateKey);
 }
 
 /**
@@ -233,8 +393,7 @@ function createExclusive(path: string, mode: number): number {
   }
 }
 
-function writeAll(fd: number, text: string, path: string): void {
-  const bytes = Buffer.from(text, 'utf8');
+function writeAll(fd: number, bytes: Buffer, path: string): void {
   let written = 0;
   try {
     while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);

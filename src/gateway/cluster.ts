@@ -5,7 +5,7 @@
 // lock, its audit log, its keys).
 
 import { join } from 'node:path';
-import { readSigningKey, type SigningKey } from '../crypto/ed25519_key.js';
+import { type KeySealer, readSigningKey, type SigningKey } from '../crypto/ed25519_key.js';
 import { changeFeedOf } from '../store/change_feed.js';
 import { isPostgresUrl, openPgStore } from '../store/pg_store.js';
 import { openSqliteStore } from '../store/sqlite_store.js';
@@ -23,9 +23,13 @@ export async function openGatewayStore(dataDir: string, url?: string): Promise<S
   return openPgStore({ url });
 }
 
-/** The token key from a private key file (PKCS#8 PEM, mode 0600) that every instance of a cluster is given. */
-export function sharedTokenKey(path: string, name: string): SigningKey {
-  return readSigningKey(path, name);
+/**
+ * The token key from a private key file (PKCS#8 PEM or sealed, mode 0600) that every instance of a
+ * cluster is given; a sealed one opens on every instance given the same sealing root. Never rewritten
+ * here: the operator deploys it (seal it with `carapace keys seal --file`).
+ */
+export function sharedTokenKey(path: string, name: string, sealer: KeySealer | null = null): SigningKey {
+  return readSigningKey(path, name, { sealer });
 }
 
 /**

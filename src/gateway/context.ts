@@ -1,6 +1,7 @@
 // What every route needs, and the decision pipeline they share: resolve the cited and session chunks
 // from the store (never from the caller), run the engine, and record both layers in the audit log.
 
+import type { KeyStorage } from '../audit/log_files.js';
 import type { AdapterOptions } from '../adapters/index.js';
 import type { AuditEntry } from '../audit/entry.js';
 import type { AuditLog } from '../audit/log.js';
@@ -68,6 +69,8 @@ export interface GatewayContext {
   identity: IdentityServices;
   /** The credential broker's vault, when the broker is on (secrets referenced by id only). */
   vault?: Vault;
+  /** The private key files the gateway signs with and whether each is sealed at rest (keys-sealed). */
+  keyStorage?: { keys: readonly KeyStorage[]; sealingRoot: boolean };
   /**
    * The attestation of the output-signing key (or its honest `tee: none`), when the broker is on: the
    * gateway's own, or the sealed process's asked over its transport.

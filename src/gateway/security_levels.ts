@@ -28,6 +28,14 @@ export interface DeploymentFacts {
   tokenSigning: { algorithm: string; keyName: string } | null;
   /** The credential broker's vault (secrets sealed), with where its root key comes from; null when off. */
   vault: { root: string } | null;
+  /**
+   * The gateway's own private signing keys (audit checkpoint key, token key) and whether each file is
+   * sealed at rest, and whether a sealing root is available to seal them; null when unknown.
+   */
+  privateKeys: {
+    keys: readonly { name: string; path: string; sealed: boolean }[];
+    sealingRoot: boolean;
+  } | null;
   /** The longest a principal may be served from memory before revocation is read again (ms). */
   revocationCacheMaxMs: number;
   /** The active (not revoked, not disabled) agent principals, or null when the store could not be read. */
@@ -98,6 +106,7 @@ export function assessDeployment(facts: DeploymentFacts): SecurityCheck[] {
     facts.revocationCacheMaxMs === Number.POSITIVE_INFINITY
       ? "principals are cached up to their tier's revocation SLA (up to 5 min for T0)"
       : `principals are cached at most ${facts.revocationCacheMaxMs} ms`;
+  const keysSealed = keysSealedCheck(facts);
   return [
     check(
       'tls-non-loopback',
@@ -122,12 +131,10 @@ export function assessDeployment(facts: DeploymentFacts): SecurityCheck[] {
     check(
       'keys-sealed',
       'SH-1',
-      'credentials the gateway holds are stored sealed',
-      facts.vault !== null,
-      facts.vault
-        ? `secrets sealed in the vault (AES-256-GCM), root key from ${facts.vault.root}; API keys stored as SHA-256 only`
-        : 'the credential broker is off: no vault, an upstream key would be held from the environment in the clear',
-      'run with --broker (secrets sealed in <data>/vault); set CARAPACE_MASTER_KEY or use a TEE to keep the root key off the data disk',
+      "credentials and the gateway's own private keys are stored sealed",
+      keysSealed.pass,
+      keysSealed.evidence,
+      keysSealed.fix,
     ),
     check(
       'dpop-agents',
@@ -264,6 +271,43 @@ function teeVerifiedEvidence(tee: DeploymentFacts['tee']): string {
         : 'binding NOT CHECKED (report unreadable for its provider)',
   ];
   return `TEE ${tee.tee}: ${parts.join(', ')}${a.reason ? ` — ${a.reason}` : ''}`;
+}
+
+/**
+ * keys-sealed: the vault's secrets (when the broker is on they are always sealed) and every private
+ * signing key file of the gateway sealed under the sealing root. Plain PEM keys fail it, named.
+ */
+function keysSealedCheck(facts: DeploymentFacts): { pass: boolean; evidence: string; fix: string } {
+  const vault = facts.vault
+    ? `secrets sealed in the vault (AES-256-GCM), root key from ${facts.vault.root}`
+    : 'the credential broker is off: no vault (no upstream credential is held)';
+  const keys = facts.privateKeys;
+  if (!keys)
+    return {
+      pass: false,
+      evidence: `${vault}; the gateway's private key files are unknown`,
+      fix: 'run carapace doctor on the data directory to see how its keys are stored',
+    };
+  const sealed = keys.keys.filter((k) => k.sealed);
+  const plain = keys.keys.filter((k) => !k.sealed);
+  const list = (ks: readonly { name: string }[]) => ks.map((k) => k.name).join(', ');
+  const keyEvidence =
+    keys.keys.length === 0
+      ? `no private key yet: made at first start ${keys.sealingRoot ? 'sealed' : 'as plain PEM (no sealing root)'}`
+      : [
+          sealed.length > 0 ? `sealed: ${list(sealed)}` : '',
+          plain.length > 0 ? `plain PEM: ${plain.map((k) => `${k.name} (${k.path})`).join(', ')}` : '',
+        ]
+          .filter((t) => t !== '')
+          .join('; ');
+  const pass = keys.keys.length === 0 ? keys.sealingRoot : plain.length === 0;
+  return {
+    pass,
+    evidence: `${vault}; API keys stored as SHA-256 only; gateway private keys: ${keyEvidence}`,
+    fix: keys.sealingRoot
+      ? 'restart the gateway: it seals the plain keys of its data directory in place at start; seal a --token-key file with carapace keys seal --file <path>'
+      : 'give a sealing root: set CARAPACE_MASTER_KEY (32 bytes, base64 or hex), or run with --broker and store a secret (creates <data>/vault/master.key), or use a TEE; the gateway then seals its keys in place at the next start',
+  };
 }
 
 /** Whether a gateway at `level` (or none) must keep agents on DPoP: SH-2 and above. */

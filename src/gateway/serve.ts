@@ -9,8 +9,14 @@ import { createPublicKey } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import type { AdapterOptions } from '../adapters/index.js';
 import { openGatewayAuditLog } from '../audit/cluster_log.js';
-import { findKeyFiles, generateLogKey, openDataDirLog } from '../audit/log_files.js';
-import { readSigningKey, type SigningKey } from '../crypto/ed25519_key.js';
+import {
+  dataDirKey,
+  dataDirKeyStorage,
+  type KeyStorage,
+  openDataDirLog,
+  recordKeysSealed,
+} from '../audit/log_files.js';
+import { isSealedKeyFile, type KeySealer, type SigningKey } from '../crypto/ed25519_key.js';
 import { DEFAULT_ENGINE, DEFAULT_RULESET, type Engine } from '../engine/index.js';
 import {
   BrokeredHttpExecutor,
@@ -30,6 +36,7 @@ import {
   GatewayAttestation,
   type SelfAppraisal,
 } from '../vault/attestation.js';
+import { dataDirKeySealer } from '../vault/sealed_key_file.js';
 import { type OutputSigner, publicKeyDigest } from '../vault/signed_output.js';
 import type { Vault } from '../vault/vault.js';
 import { createEchoExecutor } from '../executors/echo.js';
@@ -155,6 +162,13 @@ export interface GatewayContextOptions {
    */
   tokenKey?: SigningKey;
   /**
+   * Seals the gateway's private key files at rest (the log key, the token key): written sealed, read
+   * back sealed, and a plain one found sealed in place (recorded as keys.sealed). Default: under the
+   * sealing root when there is one (the local broker's vault root, else $CARAPACE_MASTER_KEY or
+   * <data>/vault/master.key); null keeps them plain PEM.
+   */
+  keySealer?: KeySealer | null;
+  /**
    * The executors beside the built-in echo, each made with the gateway's token gate (so none can act
    * without a redeemed token). Default: none, and every tool is recorded by echo only.
    */
@@ -230,10 +244,12 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
   try {
     const store = options.openedStore ?? (await openGatewayStore(options.dataDir, options.store));
     opened.push(store);
+    const sealer = gatewayKeySealer(options);
     // A cluster's instances append to one log in the store's database, each signing with its own key.
+    // A log key found plain is sealed in place as the log opens, which records keys.sealed itself.
     const { log } = options.auditStore
-      ? await openDataDirLog(options.dataDir, { store: options.auditStore })
-      : await openGatewayAuditLog(options.dataDir, options.store);
+      ? await openDataDirLog(options.dataDir, { store: options.auditStore, sealer })
+      : await openGatewayAuditLog(options.dataDir, options.store, { sealer });
     opened.push(log);
     const now = options.now ?? Date.now;
     const policy = options.policy ? new PolicyRuntime(options.policy, log, now) : null;
@@ -252,11 +268,14 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
     const stopFanOut = fanOutPolicyReloads(store, policy);
     opened.push({ close: async () => stopFanOut() });
     let gate: TokenGate = () => Promise.reject(new Error('the token gate is not ready'));
-    const tokenKey =
-      options.tokenKey ??
-      (options.tokenKeyFile !== undefined
-        ? sharedTokenKey(options.tokenKeyFile, TOKEN_KEY_NAME)
-        : dataDirTokenKey(options.dataDir));
+    let tokenKey = options.tokenKey;
+    if (!tokenKey && options.tokenKeyFile !== undefined)
+      tokenKey = sharedTokenKey(options.tokenKeyFile, TOKEN_KEY_NAME, sealer);
+    if (!tokenKey) {
+      const own = dataDirKey(options.dataDir, TOKEN_KEY_NAME, sealer);
+      if (own.migrated && sealer) await recordKeysSealed(log, [TOKEN_KEY_NAME], sealer);
+      tokenKey = own.key;
+    }
     const broker = options.broker;
     const sealedBroker = broker?.sealed !== undefined ? (broker as SealedBrokerOptions) : null;
     const localBroker = broker?.sealed === undefined ? (broker as LocalBrokerOptions | undefined) : undefined;
@@ -288,6 +307,7 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
       ...(options.inspectors !== undefined ? { inspectors: options.inspectors } : {}),
       ...(localBroker ? { vault: localBroker.vault, attestation: localBroker.attestation } : {}),
       ...(sealedBroker ? { attestation: sealedAttestation(sealedBroker.sealed) } : {}),
+      keyStorage: { keys: gatewayKeyStorage(options), sealingRoot: sealer !== null },
     };
     gate = gatewayTokenGate(ctx);
     for (const executor of options.executors?.(ctx.gate) ?? []) ctx.executors.add(executor);
@@ -365,12 +385,29 @@ export async function openGatewayContext(options: GatewayContextOptions): Promis
   }
 }
 
-/** The data directory's token key, made the first time a gateway opens it. */
-function dataDirTokenKey(dataDir: string): SigningKey {
-  const found = findKeyFiles(dataDir, TOKEN_KEY_NAME);
-  return found
-    ? readSigningKey(found.privatePath, TOKEN_KEY_NAME)
-    : generateLogKey(dataDir, TOKEN_KEY_NAME).key;
+/** The sealer of the gateway's key files: the one given, else the local broker's vault root, else the data directory's root. */
+function gatewayKeySealer(options: GatewayContextOptions): KeySealer | null {
+  if (options.keySealer !== undefined) return options.keySealer;
+  const broker = options.broker;
+  if (broker && broker.sealed === undefined) return broker.vault.keySealer();
+  return dataDirKeySealer(options.dataDir);
+}
+
+/** The private key files the gateway signs with, and whether each is sealed (for keys-sealed). */
+export function gatewayKeyStorage(options: {
+  dataDir: string;
+  tokenKeyFile?: string | undefined;
+}): KeyStorage[] {
+  const own = dataDirKeyStorage(options.dataDir);
+  if (options.tokenKeyFile === undefined) return own;
+  return [
+    ...own.filter((k) => k.name !== TOKEN_KEY_NAME),
+    {
+      name: TOKEN_KEY_NAME,
+      path: options.tokenKeyFile,
+      sealed: isSealedKeyFile(options.tokenKeyFile) === true,
+    },
+  ];
 }
 
 export interface RunningGateway {
@@ -591,6 +628,7 @@ export async function deploymentFacts(
     control,
     tokenKeyName: ctx.tokenKey.name,
     vault: ctx.vault ?? null,
+    privateKeys: ctx.keyStorage ?? null,
     revocationCacheMaxMs: ctx.identity.principals.maxTtlMs,
     principals: await ctx.store.listPrincipals().catch(() => null),
     // The gateway appraises only its own report; a sealed process's report is not checked here.
@@ -605,6 +643,8 @@ export function deploymentFactsOf(parts: {
   control: ListenerConfig | null;
   tokenKeyName: string | null;
   vault: Pick<Vault, 'rootInfo'> | null;
+  /** The gateway's private key files and whether a sealing root is there (null: none known, e.g. injected keys). */
+  privateKeys: { keys: readonly KeyStorage[]; sealingRoot: boolean } | null;
   revocationCacheMaxMs: number;
   principals: readonly Principal[] | null;
   tee: TeeStatus | null;
@@ -630,6 +670,12 @@ export function deploymentFactsOf(parts: {
     listeners: control ? [listener('data', data), listener('control', control)] : [listener('both', data)],
     tokenSigning: parts.tokenKeyName ? { algorithm: 'EdDSA', keyName: parts.tokenKeyName } : null,
     vault: parts.vault ? { root } : null,
+    privateKeys: parts.privateKeys
+      ? {
+          keys: parts.privateKeys.keys.map((k) => ({ name: k.name, path: k.path, sealed: k.sealed })),
+          sealingRoot: parts.privateKeys.sealingRoot,
+        }
+      : null,
     revocationCacheMaxMs: parts.revocationCacheMaxMs,
     agents:
       parts.principals

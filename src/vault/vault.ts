@@ -5,7 +5,9 @@
 
 import { keysDir, listRecordIds, readRecord, removeRecord, secretsDir, writeRecord } from './record_files.js';
 import { VaultError } from './errors.js';
+import type { KeySealer } from '../crypto/ed25519_key.js';
 import { resolveSealingRoot, type SealingRoot } from './root_key.js';
+import { keySealerOf, sealingRootAvailable } from './sealed_key_file.js';
 import { type SealedRecord, sealSecret, unsealSecret } from './seal.js';
 import { checkSecretId, parseSecretPolicy, type SecretPolicy, secretPolicyHash } from './secret_policy.js';
 import type { TeeSealingKeyProvider } from './tee.js';
@@ -166,6 +168,19 @@ export class Vault {
     );
     writeRecord(dir, record);
     return value;
+  }
+
+  /**
+   * The sealer of the gateway's own key files under this vault's root (TEE, environment or key file),
+   * or null while there is no root yet (the keys stay plain until there is one).
+   */
+  keySealer(): KeySealer | null {
+    const where = {
+      ...(this.options.env !== undefined ? { env: this.options.env } : {}),
+      ...(this.options.tee !== undefined ? { tee: this.options.tee } : {}),
+    };
+    if (!this.root && !sealingRootAvailable(this.dataDir, where)) return null;
+    return keySealerOf(this.rootFor(false));
   }
 
   private record(id: string): SealedRecord {

@@ -2,7 +2,7 @@
 // `carapace serve --security-level` refuses to start at a level that is not met, naming what is missing.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -17,7 +17,7 @@ test('doctor on the default embedded setup reports its SH-1 gaps honestly: TLS o
   const text = await carapace(['doctor', '-d', dir]);
   assert.equal(text.code, 0, text.stdout + text.stderr);
   assert.match(text.stdout, /PASS {2}tls-non-loopback: .*\n {8}every listener is loopback-only/);
-  assert.match(text.stdout, /FAIL {2}keys-sealed: .*\n.*\n {8}fix: run with --broker/);
+  assert.match(text.stdout, /FAIL {2}keys-sealed: .*\n.*\n {8}fix: give a sealing root/);
   assert.match(text.stdout, /meets: no level/);
   const asked = await carapace(['doctor', '-d', dir, '--level', 'SH-1', '--json']);
   assert.equal(asked.code, 1, 'a level not met exits 1');
@@ -102,4 +102,33 @@ test('serve refuses a half TLS configuration and an unknown level', async () => 
   assert.equal(json(half).code, 'E_SERVE_OPTION');
   const level = await carapace(['serve', '--hall', 'none', '-d', dataDir(), '--security-level', 'SH-9']);
   assert.equal(json(level).code, 'E_SERVE_OPTION');
+});
+
+test('keys sealed at rest through the CLI: generate sealed under $CARAPACE_MASTER_KEY, doctor names them, serve refuses another root with its code', async () => {
+  const dir = dataDir();
+  const rootA = { CARAPACE_MASTER_KEY: Buffer.alloc(32, 1).toString('hex') };
+  const rootB = { CARAPACE_MASTER_KEY: Buffer.alloc(32, 2).toString('hex') };
+  const generated = await carapace(['keys', 'generate', '-d', dir], '', rootA);
+  assert.equal(generated.code, 0, generated.stdout + generated.stderr);
+  assert.equal(json(generated).sealed, true);
+  assert.doesNotMatch(readFileSync(String(json(generated).private_key), 'utf8'), /PRIVATE KEY/);
+  const doctor = await carapace(['doctor', '-d', dir, '--json'], '', rootA);
+  const check = (json(doctor) as { checks: Check[] }).checks.find((c) => c.id === 'keys-sealed');
+  assert.equal(check?.pass, true, check?.evidence);
+  assert.match(check?.evidence ?? '', /sealed: carapace\.local\/audit/);
+  const wrong = await carapace(['serve', '--hall', 'none', '--port', '0', '-d', dir], '', rootB);
+  assert.equal(wrong.code, 2, wrong.stdout + wrong.stderr);
+  assert.equal(json(wrong).code, 'E_KEY_SEALED_ROOT');
+  assert.match(String(json(wrong).error), /did not start/);
+  // A --token-key file sealed in place for a cluster's instances.
+  const plainDir = dataDir();
+  const made = await carapace(['keys', 'generate', '-d', plainDir, '--origin', 'carapace.local/exec'], '', {
+    CARAPACE_MASTER_KEY: undefined,
+  });
+  assert.equal(json(made).sealed, false);
+  const tokenFile = String(json(made).private_key);
+  const sealed = await carapace(['keys', 'seal', '--file', tokenFile, '-d', dir], '', rootA);
+  assert.equal(sealed.code, 0, sealed.stdout + sealed.stderr);
+  assert.equal(json(sealed).was_plain, true);
+  assert.doesNotMatch(readFileSync(tokenFile, 'utf8'), /PRIVATE KEY/);
 });

@@ -27,9 +27,22 @@ const embedded: DeploymentFacts = {
   listeners: [{ plane: 'both', host: '127.0.0.1', port: 8787, tls: false, clientCerts: false }],
   tokenSigning: { algorithm: 'EdDSA', keyName: 'carapace.local/exec' },
   vault: null,
+  privateKeys: {
+    keys: [
+      { name: 'carapace.local/audit', path: '/d/keys/carapace.local_audit.key', sealed: false },
+      { name: 'carapace.local/exec', path: '/d/keys/carapace.local_exec.key', sealed: false },
+    ],
+    sealingRoot: false,
+  },
   revocationCacheMaxMs: Number.POSITIVE_INFINITY,
   agents: [],
   tee: null,
+};
+
+/** The same keys sealed under a root. */
+const sealedKeys: DeploymentFacts['privateKeys'] = {
+  keys: embedded.privateKeys!.keys.map((k) => ({ ...k, sealed: true })),
+  sealingRoot: true,
 };
 
 const byId = (facts: DeploymentFacts) => new Map(assessDeployment(facts).map((c) => [c.id, c]));
@@ -40,8 +53,38 @@ test('the default embedded setup: TLS off on loopback is fine, the unsealed keys
   assert.match(checks.get('tls-non-loopback')?.evidence ?? '', /loopback-only/);
   assert.equal(checks.get('signed-tokens')?.pass, true);
   assert.equal(checks.get('keys-sealed')?.pass, false);
-  assert.match(checks.get('keys-sealed')?.fix ?? '', /--broker/);
+  assert.match(checks.get('keys-sealed')?.evidence ?? '', /plain PEM: carapace\.local\/audit/);
+  assert.match(checks.get('keys-sealed')?.fix ?? '', /CARAPACE_MASTER_KEY/);
   assert.equal(levelMet(assessDeployment(embedded)), null);
+});
+
+test('keys-sealed passes only when every private signing key is sealed (and the vault, if on, is)', () => {
+  const check = (facts: DeploymentFacts) => byId(facts).get('keys-sealed')!;
+  assert.equal(check({ ...embedded, privateKeys: sealedKeys }).pass, true, 'no broker, keys sealed');
+  assert.match(
+    check({ ...embedded, privateKeys: sealedKeys }).evidence,
+    /sealed: carapace\.local\/audit, carapace\.local\/exec/,
+  );
+  assert.equal(check({ ...embedded, vault: { root: 'env' }, privateKeys: sealedKeys }).pass, true);
+  // The vault on does not make plain keys sealed: the old pass is a fail now.
+  const vaultPlain = check({ ...embedded, vault: { root: 'file' } });
+  assert.equal(vaultPlain.pass, false);
+  assert.match(
+    vaultPlain.evidence,
+    /plain PEM: carapace\.local\/audit \(\/d\/keys\/carapace\.local_audit\.key\)/,
+  );
+  // One of two sealed: still a fail, naming the plain one only.
+  const half = check({
+    ...embedded,
+    privateKeys: { keys: [sealedKeys!.keys[0]!, embedded.privateKeys!.keys[1]!], sealingRoot: true },
+  });
+  assert.equal(half.pass, false);
+  assert.match(half.evidence, /sealed: carapace\.local\/audit; plain PEM: carapace\.local\/exec/);
+  assert.match(half.fix, /restart the gateway/);
+  // Unknown keys fail; no key yet passes only when they will be made sealed.
+  assert.equal(check({ ...embedded, privateKeys: null }).pass, false);
+  assert.equal(check({ ...embedded, privateKeys: { keys: [], sealingRoot: true } }).pass, true);
+  assert.equal(check({ ...embedded, privateKeys: { keys: [], sealingRoot: false } }).pass, false);
 });
 
 test('plain HTTP on a non-loopback address fails SH-1, TLS there passes', () => {
@@ -64,6 +107,7 @@ test('SH-2 needs DPoP for every agent, distinct keys, revocation read on every c
       { plane: 'control', host: '127.0.0.1', port: 8788, tls: true, clientCerts: false },
     ],
     vault: { root: 'env' },
+    privateKeys: sealedKeys,
     revocationCacheMaxMs: 0,
     agents: [
       { id: 'agent:a', dpop_required: true, api_key_hash: 'h1' },
