@@ -503,7 +503,10 @@ export function mcpRequests(target: McpFuzzTarget): fc.Arbitrary<McpFuzzRequest>
         r.method === 'POST' &&
         ((r.caller === 'agent' && r.session.kind === 'own') ||
           (r.caller === 'other' && r.session.kind === 'other')) &&
-        r.accept === ACCEPT_BOTH &&
+        // What the transport checks: both types named (it reads no q-values).
+        r.accept !== null &&
+        r.accept.includes('application/json') &&
+        r.accept.includes('text/event-stream') &&
         r.contentType === 'application/json' &&
         r.body.text !== null &&
         callable(r.body.text);
@@ -598,8 +601,9 @@ function mcpProblems(
   if (status >= 500) problems.push(`status ${status}: ${answer.body.slice(0, 300)}`);
   // Only the route's own methods reach its authentication; any other is refused before it (404).
   const routed = ['POST', 'GET', 'DELETE'].includes(request.method);
-  if (routed && (request.caller === 'none' || request.caller === 'bad') && status !== 401)
-    problems.push(`no valid key answered ${status}, not 401: ${answer.body.slice(0, 200)}`);
+  // 401, or a refusal for size (413, 431): never an answer.
+  if (routed && (request.caller === 'none' || request.caller === 'bad') && ![401, 413, 431].includes(status))
+    problems.push(`no valid key answered ${status}: ${answer.body.slice(0, 200)}`);
   if ((request.caller === 'admin' || request.caller === 'approver') && status < 400)
     problems.push(`a ${request.caller} (not an agent) answered ${status}`);
   if (request.method === 'HEAD') return problems;
