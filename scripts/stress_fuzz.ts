@@ -1,6 +1,7 @@
 // `npm run stress -- fuzz [--runs N] [--seed S] [--route SUBSTRING]`: the fuzz suite of
 // test/reliability/fuzz.test.ts at full size: N generated inputs (default 100,000) on every route of the
-// gateway and on every CLI JSON input. Prints a line per route and every violation found; exit 1 if any.
+// gateway, on /mcp and /v1/attestation (each on a gateway of its own, fuzz_mcp.ts) and on every CLI
+// JSON input. Prints a line per route and every violation found; exit 1 if any.
 
 import { CLI_TARGETS, fuzzCli } from '../test/reliability/fuzz_cli.js';
 import {
@@ -10,6 +11,13 @@ import {
   stillHealthy,
   type Violation,
 } from '../test/reliability/fuzz_gateway.js';
+import {
+  answersHealth,
+  fuzzAttestation,
+  fuzzMcp,
+  openAttestationFuzzTarget,
+  openMcpFuzzTarget,
+} from '../test/reliability/fuzz_mcp.js';
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -46,6 +54,47 @@ export async function stressFuzz(args: string[]): Promise<number> {
       console.log(
         `${name}: ${result.sent} requests in ${((Date.now() - t) / 1000).toFixed(1)} s, ${result.violations.length} violations [${statuses}]`,
       );
+    }
+    // The routes mounted only with MCP options or the broker, each on a gateway of its own.
+    const extra = [
+      {
+        name: 'POST /mcp',
+        open: openMcpFuzzTarget,
+        fuzz: (t: Awaited<ReturnType<typeof openMcpFuzzTarget>>) =>
+          fuzzMcp(t, runs, { seed: seed + 77, maxViolations: 50 }),
+      },
+      {
+        name: 'GET /v1/attestation',
+        open: openAttestationFuzzTarget,
+        fuzz: (t: Awaited<ReturnType<typeof openAttestationFuzzTarget>>) =>
+          fuzzAttestation(t, runs, { seed: seed + 78, concurrency: 8, maxViolations: 50 }),
+      },
+    ] as const;
+    for (const route of extra) {
+      if (only !== undefined && !route.name.includes(only)) continue;
+      const t = Date.now();
+      const opened = await route.open();
+      try {
+        const result = await (route.fuzz as (o: typeof opened) => ReturnType<typeof fuzzMcp>)(opened);
+        sent += result.sent;
+        violations.push(...result.violations);
+        const healthy = await answersHealth(opened.gateway.url);
+        if (!healthy)
+          violations.push({
+            route: route.name,
+            request: 'GET /healthz',
+            problem: '/healthz does not answer',
+          });
+        const statuses = [...result.statuses]
+          .sort(([a], [b]) => a - b)
+          .map(([s, n]) => `${s}:${n}`)
+          .join(' ');
+        console.log(
+          `${route.name}: ${result.sent} requests in ${((Date.now() - t) / 1000).toFixed(1)} s, ${result.violations.length} violations, /healthz ${healthy ? 'answers' : 'DOES NOT ANSWER'} [${statuses}]`,
+        );
+      } finally {
+        await opened.close();
+      }
     }
     for (const [i, cli] of CLI_TARGETS.entries()) {
       if (only !== undefined && !`cli ${cli.name}`.includes(only)) continue;

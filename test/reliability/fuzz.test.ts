@@ -1,6 +1,7 @@
 // Hostile input on every route of the gateway and on the CLI's JSON inputs (issue 13 item 5), a few
 // runs each: no 5xx, no crash, every error as {error, code, detail}, nothing malformed accepted or
-// ALLOWed, no prototype polluted, and /healthz still answers after. `npm run stress -- fuzz` runs the
+// ALLOWed, no prototype polluted, and /healthz still answers after. The MCP gateway's /mcp and the
+// broker's /v1/attestation, mounted only with their options, are fuzzed on gateways of their own. `npm run stress -- fuzz` runs the
 // same with 100,000 inputs per route. CARAPACE_FUZZ_SEED replays a run.
 
 import assert from 'node:assert/strict';
@@ -9,10 +10,20 @@ import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { CLI_TARGETS, fuzzCli } from './fuzz_cli.js';
 import { type FuzzTarget, fuzzRoute, openFuzzTarget, pollution, stillHealthy } from './fuzz_gateway.js';
+import {
+  answersHealth,
+  callable,
+  fuzzAttestation,
+  fuzzMcp,
+  openAttestationFuzzTarget,
+  openMcpFuzzTarget,
+} from './fuzz_mcp.js';
 
 const SEED = Number(process.env.CARAPACE_FUZZ_SEED) || Date.now() % 1_000_000_000;
 const RUNS_PER_ROUTE = 80;
 const RUNS_PER_CLI_INPUT = 150;
+const RUNS_MCP = 200;
+const RUNS_ATTESTATION = 200;
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
 let target: FuzzTarget;
@@ -88,5 +99,52 @@ test('the carapace process refuses hostile standard input with exit 2 and {error
     const body = JSON.parse(run.stdout) as Record<string, unknown>;
     assert.deepEqual(Object.keys(body).sort(), ['code', 'detail', 'error'], run.stdout);
     assert.notEqual(body.code, 'E_INTERNAL', run.stdout);
+  }
+});
+
+test('what may run a tool on /mcp: a JSON-RPC 2.0 tools/call of a configured tool, as JSON.parse reads it', () => {
+  const call = (extra: Record<string, unknown>) =>
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'ops.get_telemetry', arguments: { target: 'x' } },
+      ...extra,
+    });
+  assert.equal(callable(call({})), true);
+  assert.equal(callable(`[${call({})}]`), true);
+  assert.equal(callable(call({ jsonrpc: '1.0' })), false);
+  assert.equal(callable(call({ id: 1.5 })), false);
+  assert.equal(callable(call({ params: { name: 'ops.format_disk' } })), false);
+  assert.equal(callable(call({ params: { name: 'ops.get_telemetry', arguments: [] } })), false);
+  assert.equal(callable('{"jsonrpc":"2.0","id":1,"method":"tools/call"'), false);
+});
+
+test('/mcp (Streamable HTTP): hostile JSON-RPC, sessions and headers get no 5xx, only JSON-RPC or {error, code, detail} refusals, no tool run for a malformed or unauthenticated request, no pollution', async () => {
+  const mcp = await openMcpFuzzTarget();
+  try {
+    const result = await fuzzMcp(mcp, RUNS_MCP, { seed: SEED });
+    assert.deepEqual(result.violations, [], report(result.violations));
+    // The inputs reached past authentication, the session check and the transport, not only the door.
+    for (const status of [200, 400, 401, 403, 404])
+      assert.ok(result.statuses.has(status), `no ${status} seen: ${JSON.stringify([...result.statuses])}`);
+    assert.equal(pollution(), null);
+    assert.ok(await answersHealth(mcp.gateway.url), '/healthz answers after the fuzzing');
+  } finally {
+    await mcp.close();
+  }
+});
+
+test('/v1/attestation (broker): hostile nonces, wrong methods and bad keys get no 5xx, {error, code, detail} refusals, an attestation only for 64 hex', async () => {
+  const broker = await openAttestationFuzzTarget();
+  try {
+    const result = await fuzzAttestation(broker, RUNS_ATTESTATION, { seed: SEED, concurrency: 4 });
+    assert.deepEqual(result.violations, [], report(result.violations));
+    for (const status of [200, 400, 401])
+      assert.ok(result.statuses.has(status), `no ${status} seen: ${JSON.stringify([...result.statuses])}`);
+    assert.equal(pollution(), null);
+    assert.ok(await answersHealth(broker.gateway.url), '/healthz answers after the fuzzing');
+  } finally {
+    await broker.close();
   }
 });
