@@ -4,11 +4,18 @@
 // purpose and the root's identity as associated data. src/crypto reads and writes the files; this is
 // the KeySealer it is given. Nothing here ever puts key material in a message.
 
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeyError, type KeySealer } from '../crypto/ed25519_key.js';
 import { canonicalJson } from '../engine/canonical_json.js';
+import {
+  EnvelopeError,
+  openEnvelope,
+  rootInfoOf,
+  type SealedEnvelope,
+  sealedUnder,
+  sealEnvelope,
+} from './aead_envelope.js';
 import {
   MASTER_KEY_ENV,
   MASTER_KEY_FILE,
@@ -24,23 +31,10 @@ export const SEALED_KEY_PURPOSE = 'gateway Ed25519 signing key (PKCS#8)';
 const KDF_INFO = 'carapace/keys/v1 key-file';
 
 /** A sealed private key file as stored (JSON): nothing in it opens without the root. */
-export interface SealedKeyFile {
+export interface SealedKeyFile extends SealedEnvelope {
   format: typeof SEALED_KEY_FORMAT;
   name: string;
   purpose: typeof SEALED_KEY_PURPOSE;
-  root: {
-    source: SealingRoot['source'];
-    key_id: string;
-    tee: SealingRoot['tee'];
-    measurement: string | null;
-  };
-  kdf: 'HKDF-SHA256';
-  aead: 'AES-256-GCM';
-  /** base64url: HKDF salt (32 bytes), GCM nonce (12), ciphertext, GCM tag (16). */
-  salt: string;
-  nonce: string;
-  ciphertext: string;
-  tag: string;
 }
 
 /** Where a data directory's sealing root would come from, without resolving (or creating) it. */
@@ -68,39 +62,24 @@ export function dataDirKeySealer(
 }
 
 export function keySealerOf(root: SealingRoot): KeySealer {
-  const rootInfo: SealedKeyFile['root'] = {
-    source: root.source,
-    key_id: root.keyId,
-    tee: root.tee,
-    measurement: root.measurement,
-  };
+  const rootInfo = rootInfoOf(root);
   const info = (name: string, measurement: string | null) => `${KDF_INFO} ${name} ${measurement ?? 'none'}`;
   return {
     root: { source: root.source, key_id: root.keyId },
     seal(name, pkcs8) {
-      const salt = randomBytes(32);
-      const nonce = randomBytes(12);
-      const key = root.derive(salt, info(name, root.measurement));
-      try {
-        const cipher = createCipheriv('aes-256-gcm', key, nonce);
-        cipher.setAAD(associatedData(name, rootInfo));
-        const ciphertext = Buffer.concat([cipher.update(pkcs8), cipher.final()]);
-        const file: SealedKeyFile = {
-          format: SEALED_KEY_FORMAT,
-          name,
-          purpose: SEALED_KEY_PURPOSE,
-          root: rootInfo,
-          kdf: 'HKDF-SHA256',
-          aead: 'AES-256-GCM',
-          salt: salt.toString('base64url'),
-          nonce: nonce.toString('base64url'),
-          ciphertext: ciphertext.toString('base64url'),
-          tag: cipher.getAuthTag().toString('base64url'),
-        };
-        return Buffer.from(`${JSON.stringify(file, null, 2)}\n`, 'utf8');
-      } finally {
-        key.fill(0);
-      }
+      const envelope = sealEnvelope(
+        root,
+        info(name, root.measurement),
+        associatedData(name, rootInfo),
+        pkcs8,
+      );
+      const file: SealedKeyFile = {
+        format: SEALED_KEY_FORMAT,
+        name,
+        purpose: SEALED_KEY_PURPOSE,
+        ...envelope,
+      };
+      return Buffer.from(`${JSON.stringify(file, null, 2)}\n`, 'utf8');
     },
     unseal(name, bytes, path) {
       const file = parseSealedKeyFile(bytes, path);
@@ -109,38 +88,24 @@ export function keySealerOf(root: SealingRoot): KeySealer {
           'E_KEY_UNSEAL',
           `sealed private key ${path} is not sealed as key ${name} (${SEALED_KEY_PURPOSE}): it is another key's file, or was changed`,
         );
-      if (file.root.key_id !== root.keyId || file.root.measurement !== root.measurement)
+      if (!sealedUnder(file, root))
         throw new KeyError(
           'E_KEY_SEALED_ROOT',
           `private key ${path} was sealed under root ${file.root.key_id} (${file.root.source}), not this one ${root.keyId} (${root.source}): give the root it was sealed under`,
         );
-      const salt = Buffer.from(file.salt, 'base64url');
-      const nonce = Buffer.from(file.nonce, 'base64url');
-      const tag = Buffer.from(file.tag, 'base64url');
-      if (salt.length !== 32 || nonce.length !== 12 || tag.length !== 16)
-        throw new KeyError(
-          'E_KEY_INVALID',
-          `sealed private key ${path}: salt, nonce or tag has the wrong length`,
-        );
-      // The name read back is the one asked for: a file of another key (or renamed) does not unseal.
-      const key = root.derive(salt, info(name, root.measurement));
       try {
-        const decipher = createDecipheriv('aes-256-gcm', key, nonce);
-        decipher.setAAD(associatedData(name, file.root));
-        decipher.setAuthTag(tag);
-        const head = decipher.update(Buffer.from(file.ciphertext, 'base64url'));
-        try {
-          return Buffer.concat([head, decipher.final()]);
-        } finally {
-          head.fill(0);
-        }
-      } catch {
+        // The name read back is the one asked for: a file of another key (or renamed) does not unseal.
+        return openEnvelope(root, info(name, root.measurement), associatedData(name, file.root), file);
+      } catch (e) {
+        if (e instanceof EnvelopeError && e.reason === 'lengths')
+          throw new KeyError(
+            'E_KEY_INVALID',
+            `sealed private key ${path}: salt, nonce or tag has the wrong length`,
+          );
         throw new KeyError(
           'E_KEY_UNSEAL',
           `sealed private key ${path} does not unseal as key ${name}: it was changed after sealing, or is another key's file`,
         );
-      } finally {
-        key.fill(0);
       }
     },
   };
