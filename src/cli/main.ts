@@ -60,7 +60,7 @@ import {
   secretsRotateCommand,
 } from './secrets_command.js';
 import { sealedPingCommand, type SealedServeOptions, sealedServeCommand } from './sealed_command.js';
-import { serveCommand } from './serve_command.js';
+import { type ServeOptions, serveCommand } from './serve_command.js';
 import { doctorCommand } from './doctor_command.js';
 import type { TeeAppraisalFlags } from './tee_appraiser.js';
 import { DEFAULT_CONTROL_PORT, type DeploymentFlags, SECURITY_LEVEL_ENV } from './deployment_options.js';
@@ -319,26 +319,7 @@ const serve = program
     '--tee-collateral <file>',
     "with --broker on TDX: the DCAP collateral JSON to verify the gateway's own quote with",
   );
-deploymentFlags(serve).action(
-  (
-    options: DeploymentFlags & {
-      dataDir?: string;
-      dev?: boolean;
-      hall?: string;
-      kubernetes?: boolean;
-      policy?: string;
-      upstreamUrl?: string;
-      upstreamApiKey?: string | boolean;
-      mcpConfig?: string;
-      broker?: boolean;
-      store?: string;
-      tokenKey?: string;
-      sealed?: string;
-      teeCerts?: string[];
-      teeCollateral?: string;
-    },
-  ) => runCommand(() => serveCommand(options)),
-);
+deploymentFlags(serve).action((options: ServeOptions) => runCommand(() => serveCommand(options)));
 
 deploymentFlags(
   program

@@ -49,25 +49,26 @@ import { type DeploymentFlags, parseDeployment } from './deployment_options.js';
 import { failure } from './io.js';
 import { openMcpGateway } from './mcp_command.js';
 
-export async function serveCommand(
-  options: DeploymentFlags & {
-    dataDir?: string;
-    dev?: boolean;
-    hall?: string;
-    kubernetes?: boolean;
-    policy?: string;
-    upstreamUrl?: string;
-    /** Only set when someone tried to pass the upstream key as a flag: refused, never used. */
-    upstreamApiKey?: string | boolean;
-    mcpConfig?: string;
-    broker?: boolean;
-    /** postgres://… shared by the instances of a cluster; default the data directory's SQLite file. */
-    store?: string;
-    /** The execution-token key file every instance of a cluster shares. */
-    tokenKey?: string;
-    sealed?: string;
-  } & TeeAppraisalFlags,
-): Promise<number> {
+/** What `carapace serve` is given: its flags, as commander parses them. */
+export type ServeOptions = DeploymentFlags & {
+  dataDir?: string;
+  dev?: boolean;
+  hall?: string;
+  kubernetes?: boolean;
+  policy?: string;
+  upstreamUrl?: string;
+  /** Only set when someone tried to pass the upstream key as a flag: refused, never used. */
+  upstreamApiKey?: string | boolean;
+  mcpConfig?: string;
+  broker?: boolean;
+  /** postgres://… shared by the instances of a cluster; default the data directory's SQLite file. */
+  store?: string;
+  /** The execution-token key file every instance of a cluster shares. */
+  tokenKey?: string;
+  sealed?: string;
+} & TeeAppraisalFlags;
+
+export async function serveCommand(options: ServeOptions): Promise<number> {
   const deployment = parseDeployment(options);
   const openai = openaiProxyOptions(options);
   if (options.broker && options.mcpConfig !== undefined)
